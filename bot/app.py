@@ -1,0 +1,47 @@
+"""The running bot: settings, database, content and router, started together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.features import all_features
+from bot.messages import Incoming, Reply
+from bot.router import Router
+from bot.storage import repositories as repo
+from bot.storage.database import Database, upgrade
+from content.loader import Content, default_content
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    database: Database
+    content: Content
+    router: Router
+
+    @classmethod
+    async def start(cls, settings: Settings, content: Content | None = None) -> App:
+        """Migrate the database, make sure a default pôle exists, and wire the handlers."""
+        content = content or default_content()
+        database = Database(settings.database_url)
+        try:
+            await upgrade(database.engine)
+            async with database.transaction() as session:
+                await repo.ensure_default_pole(session, name=settings.default_pole_name)
+        except BaseException:
+            await database.dispose()
+            raise
+        router = Router(
+            database=database, settings=settings, content=content, features=all_features()
+        )
+        return cls(settings, database, content, router)
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        return await self.router.handle(incoming)
+
+    async def close(self) -> None:
+        await self.database.dispose()

@@ -1,0 +1,155 @@
+"""What feature modules declare (commands, flows and their steps) and the context they receive."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import Attachment, Button, Incoming, Reply
+from bot.storage.models import ConversationState, Membership, Person, Pole
+from content.loader import Content, Texts
+
+ROLE_RANK: Mapping[str, int] = {"member": 0, "animator": 1, "admin": 2}
+
+
+@dataclass
+class Context:
+    """Everything a handler may use for one incoming message; built by the router."""
+
+    session: AsyncSession
+    settings: Settings
+    content: Content
+    incoming: Incoming
+    state: ConversationState
+    commands: Sequence[Command]
+    person: Person | None = None
+    pole: Pole | None = None
+    member: Membership | None = None
+    state_erased: bool = False
+
+    @property
+    def locale(self) -> str:
+        return (self.person and self.person.locale) or self.state.locale or self.settings.locale
+
+    @property
+    def texts(self) -> Texts:
+        return self.content.texts(self.locale)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The answers given so far in the current flow."""
+        return self.state.data
+
+    def has_role(self, role: str) -> bool:
+        return self.member is not None and ROLE_RANK[self.member.role] >= ROLE_RANK[role]
+
+    def say(
+        self,
+        key: str,
+        *,
+        buttons: Sequence[Button] = (),
+        attachments: Sequence[Attachment] = (),
+        **values: object,
+    ) -> Reply:
+        return Reply(self.texts(key, **values), tuple(buttons), tuple(attachments))
+
+    def choice(self, label: str, value: str) -> Button:
+        """A button answering the current flow step with ``value``."""
+        return Button(label, f"{self.state.flow}:{self.state.step}:{value}")
+
+    def command_button(self, label: str, command: str) -> Button:
+        return Button(label, f"/{command}")
+
+    def start_flow(self, flow: str, data: dict[str, Any] | None = None) -> None:
+        self.state.flow, self.state.step, self.state.data = flow, None, dict(data or {})
+
+    def end_flow(self) -> None:
+        self.state.flow, self.state.step, self.state.data = None, None, {}
+
+    def forget_state(self) -> None:
+        """The state row was deleted with the person's data: do not write it back."""
+        if self.state in self.session:
+            self.session.expunge(self.state)
+        self.end_flow()
+        self.state_erased = True
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A reply to a flow step: a pressed (or typed) choice, or free text."""
+
+    text: str = ""
+    choice: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Next:
+    """Go to ``step`` (whose question is then asked), after sending ``replies``."""
+
+    step: str
+    replies: Sequence[Reply] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Retry:
+    """The answer cannot be used: say why and ask the same question again."""
+
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """The flow is over."""
+
+    replies: Sequence[Reply] = ()
+
+
+Outcome = Next | Retry | Done
+Handler = Callable[[Context], Awaitable[Sequence[Reply]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    ask: Callable[[Context], Awaitable[Reply]]
+    answer: Callable[[Context, Answer], Awaitable[Outcome]]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A multi-step conversation; its state is saved after every step."""
+
+    name: str
+    title_key: str
+    first: str
+    steps: Mapping[str, Step]
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """``/name``: run by anyone (``role=None``) or by members holding at least ``role``."""
+
+    name: str
+    handler: Handler
+    help_key: str
+    role: str | None = None
+    starts_flow: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """What one module of ``handlers/`` contributes."""
+
+    commands: Sequence[Command] = ()
+    flows: Sequence[Flow] = field(default=())
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free, space-collapsed text, to compare what people type."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())

@@ -1,0 +1,11 @@
+"""The one place that lists the feature modules of ``handlers/``, in /aide order."""
+
+from __future__ import annotations
+
+from bot.conversation import Feature
+
+
+def all_features() -> list[Feature]:
+    from handlers import language, menu, onboarding, privacy, roles
+
+    return [onboarding.feature, menu.feature, language.feature, privacy.feature, roles.feature]

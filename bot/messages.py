@@ -1,0 +1,143 @@
+"""Our own message types: what a transport hands to the router, and what handlers answer.
+
+Handlers only ever see these; each transport translates them to and from its platform.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    CONSOLE = "console"
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+
+
+_COMMAND = re.compile(r"^/(?P<name>[A-Za-zÀ-ÿ0-9_]+)(?:@\S+)?(?:\s+(?P<rest>.*))?$", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """One thing a person did: typed a text or a command, or pressed a button."""
+
+    platform: Platform
+    user_id: str
+    chat_id: str
+    text: str = ""
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    button: str | None = None
+    display_name: str | None = None
+    is_group: bool = False
+
+    @classmethod
+    def typed(
+        cls, platform: Platform, user_id: str, chat_id: str, text: str, **extra: object
+    ) -> Incoming:
+        """Build a message from typed text, recognising ``/commande@bot args``."""
+        match = _COMMAND.match(text.strip())
+        if match is None:
+            return cls(platform, user_id, chat_id, text=text, **extra)  # type: ignore[arg-type]
+        rest = (match["rest"] or "").strip()
+        return cls(
+            platform,
+            user_id,
+            chat_id,
+            text=text,
+            command=match["name"].lower(),
+            args=tuple(rest.split()) if rest else (),
+            **extra,  # type: ignore[arg-type]
+        )
+
+    @classmethod
+    def pressed(
+        cls, platform: Platform, user_id: str, chat_id: str, value: str, **extra: object
+    ) -> Incoming:
+        """Build a message from a pressed button carrying ``value``."""
+        return cls(platform, user_id, chat_id, button=value, **extra)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    text: str
+    bold: bool = False
+    italic: bool = False
+
+
+_MARKUP = re.compile(r"\*\*(?P<bold>.+?)\*\*|__(?P<italic>.+?)__", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Lightly formatted text: a sequence of spans, each plain, bold or italic.
+
+    Values inserted into a template are never parsed as markup, so a name containing
+    ``**`` or ``<b>`` comes out literally on every platform.
+    """
+
+    spans: tuple[Span, ...] = ()
+
+    @classmethod
+    def plain(cls, text: str) -> Text:
+        return cls((Span(text),)) if text else cls()
+
+    @classmethod
+    def parse(cls, template: str) -> Text:
+        """Parse ``**gras**`` and ``__italique__`` markers into spans."""
+        spans: list[Span] = []
+        position = 0
+        for match in _MARKUP.finditer(template):
+            if match.start() > position:
+                spans.append(Span(template[position : match.start()]))
+            if match["bold"] is not None:
+                spans.append(Span(match["bold"], bold=True))
+            else:
+                spans.append(Span(match["italic"], italic=True))
+            position = match.end()
+        if position < len(template):
+            spans.append(Span(template[position:]))
+        return cls(tuple(spans))
+
+    def format(self, values: Mapping[str, object]) -> Text:
+        """Fill ``{placeholders}`` span by span, leaving the inserted values unparsed."""
+        return Text(tuple(Span(s.text.format_map(values), s.bold, s.italic) for s in self.spans))
+
+    def __add__(self, other: Text | str) -> Text:
+        other_text = Text.plain(other) if isinstance(other, str) else other
+        return Text(self.spans + other_text.spans)
+
+    def __str__(self) -> str:
+        return "".join(span.text for span in self.spans)
+
+    @classmethod
+    def join(cls, parts: Iterable[Text], separator: str = "\n") -> Text:
+        result = cls()
+        for index, part in enumerate(parts):
+            result = part if index == 0 else result + separator + part
+        return result
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    mime_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message from the bot: text, optional choices shown as buttons, optional files."""
+
+    text: Text
+    buttons: tuple[Button, ...] = ()
+    attachments: tuple[Attachment, ...] = field(default=())

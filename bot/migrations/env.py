@@ -1,0 +1,19 @@
+"""Alembic environment: the bot always passes an open connection (see bot.storage.database)."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import bot.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("Lancez les migrations avec « rse-bot db upgrade ».")
+
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

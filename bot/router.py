@@ -1,0 +1,200 @@
+"""Sends each incoming message to its handler, inside one transaction, and saves the state."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Sequence
+from weakref import WeakValueDictionary
+
+from bot.config import Settings
+from bot.conversation import Answer, Command, Context, Done, Feature, Flow, Next, Retry, fold
+from bot.messages import Incoming, Reply
+from bot.storage import repositories as repo
+from bot.storage.database import Database
+from content.loader import Content
+
+logger = logging.getLogger(__name__)
+
+CANCEL_COMMANDS = frozenset({"annuler", "cancel"})
+
+
+class Router:
+    def __init__(
+        self,
+        *,
+        database: Database,
+        settings: Settings,
+        content: Content,
+        features: Iterable[Feature],
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self.content = content
+        self.commands: dict[str, Command] = {}
+        self.flows: dict[str, Flow] = {}
+        for feature in features:
+            for command in feature.commands:
+                for name in (command.name, *command.aliases):
+                    if name in self.commands or name in CANCEL_COMMANDS:
+                        raise ValueError(f"command /{name} registered twice")
+                    self.commands[name] = command
+            for flow in feature.flows:
+                if flow.name in self.flows:
+                    raise ValueError(f"flow {flow.name} registered twice")
+                self.flows[flow.name] = flow
+        self.visible_commands: tuple[Command, ...] = tuple(dict.fromkeys(self.commands.values()))
+        # One message at a time per account, so that two quick presses cannot race a step.
+        self._locks: WeakValueDictionary[tuple[str, str], asyncio.Lock] = WeakValueDictionary()
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Answer one message; never raises, never stays silent."""
+        key = (incoming.platform.value, incoming.user_id)
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = self._locks[key] = asyncio.Lock()
+        async with lock:
+            locale = self.settings.locale
+            try:
+                async with self.database.transaction() as session:
+                    context = await self._context(session, incoming)
+                    locale = context.locale
+                    replies = await self._dispatch(context)
+                    if not context.state_erased:
+                        await self._save_state(context)
+                return replies
+            except Exception:
+                logger.exception("failed to handle a message from %s", incoming.platform)
+                texts = self.content.texts(locale)
+                return [Reply(texts("errors.internal"))]
+
+    async def _context(self, session, incoming: Incoming) -> Context:  # type: ignore[no-untyped-def]
+        platform = incoming.platform.value
+        state = await repo.load_state(session, platform=platform, user_id=incoming.user_id)
+        person = await repo.person_for(session, platform=platform, user_id=incoming.user_id)
+        pole = member = None
+        if person is not None and person.active_pole_id is not None:
+            pole = await repo.pole_by_id(session, person.active_pole_id)
+            member = await repo.membership(session, person_id=person.id, pole_id=pole.id)
+        return Context(
+            session,
+            self.settings,
+            self.content,
+            incoming,
+            state,
+            self.visible_commands,
+            person,
+            pole,
+            member,
+        )
+
+    async def _save_state(self, context: Context) -> None:
+        state = context.state
+        if state.flow is None and state.locale is None:
+            if state.id is not None:
+                await context.session.delete(state)
+            return
+        await repo.save_state(context.session, state=state)
+
+    async def _dispatch(self, context: Context) -> list[Reply]:
+        incoming = context.incoming
+        flow = self.flows.get(context.state.flow or "")
+        if incoming.button is not None:
+            if incoming.button.startswith("/"):
+                context.incoming = Incoming.typed(
+                    incoming.platform, incoming.user_id, incoming.chat_id, incoming.button
+                )
+                return await self._command(context, flow)
+            return await self._pressed(context, flow, incoming.button)
+        if incoming.command is not None:
+            return await self._command(context, flow)
+        if flow is not None:
+            return await self._answer(context, flow, Answer(text=incoming.text))
+        return [
+            context.say(
+                "errors.not_understood",
+                buttons=[context.command_button(context.texts.label("menu.button"), "menu")],
+            )
+        ]
+
+    async def _pressed(self, context: Context, flow: Flow | None, value: str) -> list[Reply]:
+        flow_name, _, rest = value.partition(":")
+        step, _, choice = rest.partition(":")
+        if flow is not None and flow_name == flow.name and step == context.state.step:
+            return await self._answer(context, flow, Answer(choice=choice))
+        return [context.say("errors.stale_button"), *await self._reask(context, flow)]
+
+    async def _command(self, context: Context, flow: Flow | None) -> list[Reply]:
+        name = context.incoming.command or ""
+        if name in CANCEL_COMMANDS:
+            if flow is None:
+                return [context.say("cancel.nothing")]
+            title = context.texts.label(flow.title_key)
+            context.end_flow()
+            return [context.say("cancel.done", flow=title)]
+        command = self.commands.get(name)
+        if command is None:
+            return [
+                context.say("errors.unknown_command", command=name),
+                *await self._reask(context, flow),
+            ]
+        refusal = self._refusal(context, command)
+        if refusal is not None:
+            return [refusal, *await self._reask(context, flow)]
+        if flow is not None and command.starts_flow is not None:
+            if command.starts_flow == flow.name:
+                return [context.say("flow.resume"), *await self._reask(context, flow)]
+            return [
+                context.say("flow.busy", flow=context.texts.label(flow.title_key)),
+                *await self._reask(context, flow),
+            ]
+        replies = list(await command.handler(context))
+        # A flow the command started asks its first question; one it interrupted asks again.
+        current = self.flows.get(context.state.flow or "")
+        if current is not None:
+            context.state.step = context.state.step or current.first
+            replies.extend(await self._reask(context, current))
+        return replies
+
+    def _refusal(self, context: Context, command: Command) -> Reply | None:
+        if command.role is None or context.has_role(command.role):
+            return None
+        if context.member is None:
+            return context.say("errors.members_only")
+        role = context.texts.label(f"roles.{command.role}")
+        return context.say("errors.role_required", role=role)
+
+    async def _answer(self, context: Context, flow: Flow, answer: Answer) -> list[Reply]:
+        step = flow.steps[context.state.step or flow.first]
+        if answer.choice is None:
+            answer = await self._typed_choice(context, step, answer)
+        outcome = await step.answer(context, answer)
+        match outcome:
+            case Retry(reply):
+                return [reply, await step.ask(context)]
+            case Next(next_step, replies):
+                context.state.step = next_step
+                return [*replies, await flow.steps[next_step].ask(context)]
+            case Done(replies):
+                if context.state.flow == flow.name:
+                    context.end_flow()
+                return list(replies)
+        raise TypeError(f"unexpected outcome {outcome!r}")
+
+    async def _typed_choice(self, context: Context, step, answer: Answer) -> Answer:  # type: ignore[no-untyped-def]
+        """Accept a button's label typed instead of pressed, on any platform."""
+        typed = fold(answer.text)
+        if not typed:
+            return answer
+        question = await step.ask(context)
+        prefix = f"{context.state.flow}:{context.state.step}:"
+        for button in question.buttons:
+            if fold(button.label) == typed and button.value.startswith(prefix):
+                return Answer(text=answer.text, choice=button.value.removeprefix(prefix))
+        return answer
+
+    async def _reask(self, context: Context, flow: Flow | None) -> Sequence[Reply]:
+        if flow is None or context.state.flow != flow.name:
+            return ()
+        step = flow.steps[context.state.step or flow.first]
+        return (await step.ask(context),)

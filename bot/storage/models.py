@@ -1,0 +1,96 @@
+"""Database tables. Times are aware UTC datetimes (SQLModel stores them as UTC everywhere)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+ROLES: tuple[str, ...] = ("member", "animator", "admin")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Pole(SQLModel, table=True):
+    """A cluster ("pôle") hosting members; the data of one pôle is never shown in another."""
+
+    __tablename__ = "poles"
+    __table_args__ = (
+        Index(
+            "uq_poles_single_default",
+            "is_default",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=120, unique=True)
+    invite_code: str = Field(max_length=16, unique=True)
+    is_default: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Person(SQLModel, table=True):
+    """Someone who consented to the bot keeping what they told it."""
+
+    __tablename__ = "people"
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str | None = Field(default=None, max_length=100)
+    company: str | None = Field(default=None, max_length=150)
+    sector: str | None = Field(default=None, max_length=40)
+    locale: str | None = Field(default=None, max_length=5)
+    active_pole_id: int | None = Field(default=None, foreign_key="poles.id")
+    consent_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Identity(SQLModel, table=True):
+    """One account of a person on one platform."""
+
+    __tablename__ = "identities"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    platform: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("person_id", "pole_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    role: str = Field(default="member", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConversationState(SQLModel, table=True):
+    """Where an account stands in a multi-step conversation, with the answers given so far.
+
+    Keyed by platform account rather than person so that it exists before consent, and so
+    that a person chatting on two platforms can be in two different flows.
+    """
+
+    __tablename__ = "conversation_states"
+    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    platform_user_id: str = Field(max_length=128)
+    locale: str | None = Field(default=None, max_length=5)
+    flow: str | None = Field(default=None, max_length=40)
+    step: str | None = Field(default=None, max_length=40)
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)

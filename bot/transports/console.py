@@ -1,0 +1,102 @@
+"""The terminal as a chat platform: ``rse-bot chat``.
+
+Buttons are numbered ``[1] Label``; the person answers with the number or the label. The prompt
+``> `` is printed (and flushed) only once every reply to the previous line has been written, so
+another program can converse through pipes by waiting for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TextIO
+
+from bot.conversation import fold
+from bot.messages import Attachment, Button, Incoming, Platform, Reply, Text
+
+PROMPT = "> "
+Handle = Callable[[Incoming], Awaitable[list[Reply]]]
+
+
+def render(text: Text, *, ansi: bool = False) -> str:
+    if not ansi:
+        return str(text)
+    parts = []
+    for span in text.spans:
+        style = ("1;" if span.bold else "") + ("3;" if span.italic else "")
+        parts.append(f"\033[{style.rstrip(';')}m{span.text}\033[0m" if style else span.text)
+    return "".join(parts)
+
+
+class ConsoleTransport:
+    platform = Platform.CONSOLE
+
+    def __init__(
+        self,
+        handle: Handle,
+        *,
+        user: str,
+        stdin: TextIO,
+        stdout: TextIO,
+        files_dir: Path,
+    ) -> None:
+        self.handle = handle
+        self.user = user
+        self.stdin = stdin
+        self.stdout = stdout
+        self.files_dir = files_dir
+        self.interactive = stdin.isatty()
+        self._ansi = stdout.isatty()
+        self._buttons: list[Button] = []
+
+    async def run(self) -> None:
+        """Converse until end of input (or Ctrl-D / Ctrl-C in a terminal)."""
+        while True:
+            self._write(PROMPT, newline=False)
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line:
+                self._write("")
+                return
+            line = line.rstrip("\r\n")
+            if not self.interactive:
+                self._write(line)  # a terminal echoes what was typed; a pipe does not
+            replies = await self.handle(self._incoming(line))
+            self._buttons = []
+            for reply in replies:
+                await self.send(self.user, reply)
+
+    def _incoming(self, line: str) -> Incoming:
+        pressed = self._button_for(line)
+        if pressed is not None:
+            return Incoming.pressed(self.platform, self.user, self.user, pressed.value)
+        return Incoming.typed(self.platform, self.user, self.user, line)
+
+    def _button_for(self, line: str) -> Button | None:
+        typed = line.strip()
+        if typed.isdigit() and 1 <= int(typed) <= len(self._buttons):
+            return self._buttons[int(typed) - 1]
+        return next((b for b in self._buttons if fold(b.label) == fold(typed) and typed), None)
+
+    async def send(self, chat_id: str, reply: Reply) -> None:
+        """Print one reply: its text, its numbered buttons and where its files were saved."""
+        lines = [render(reply.text, ansi=self._ansi)]
+        for button in reply.buttons:
+            self._buttons.append(button)
+            lines.append(f"[{len(self._buttons)}] {button.label}")
+        lines.extend(f"📎 {self._save(file)}" for file in reply.attachments)
+        self._write("\n".join(lines) + "\n")
+
+    def _save(self, attachment: Attachment) -> Path:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / Path(attachment.filename).name
+        counter = 1
+        while path.exists():
+            counter += 1
+            path = self.files_dir / f"{Path(attachment.filename).stem}-{counter}{path.suffix}"
+        path.write_bytes(attachment.data)
+        return path
+
+    def _write(self, text: str, *, newline: bool = True) -> None:
+        self.stdout.write(text + ("\n" if newline else ""))
+        self.stdout.flush()

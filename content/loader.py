@@ -1,0 +1,160 @@
+"""The one loader of ``content/``: reads the data files and validates them at start."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.messages import Text
+
+CONTENT_DIR = Path(__file__).resolve().parent
+LOCALES: tuple[str, ...] = ("fr", "en")
+Role = Literal["member", "animator", "admin"]
+
+
+class ContentError(Exception):
+    """A content file is missing, malformed or inconsistent between languages."""
+
+
+class Localized(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    fr: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def __call__(self, locale: str) -> str:
+        return self.en if locale == "en" else self.fr
+
+
+class Sector(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: Localized
+
+
+class MenuItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    command: str = Field(pattern=r"^[a-z]+$")
+    label: Localized
+    role: Role | None = "member"
+    newcomers_only: bool = False
+
+
+class _Sectors(BaseModel):
+    sectors: list[Sector] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> _Sectors:
+        ids = [sector.id for sector in self.sectors]
+        if len(ids) != len(set(ids)):
+            raise ValueError("identifiants de secteur en double")
+        return self
+
+
+class _Menu(BaseModel):
+    menu: list[MenuItem] = Field(min_length=1)
+
+
+_FORMATTER = string.Formatter()
+_STRAY_MARKUP = re.compile(r"\*\*|__")
+
+
+def _placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in _FORMATTER.parse(template) if name}
+
+
+def _flatten(tree: dict, prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, path + "."))
+        elif isinstance(value, str):
+            flat[path] = value.rstrip("\n")
+        else:
+            raise ContentError(f"textes : {path} doit être un texte, pas {type(value).__name__}")
+    return flat
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Every message the bot says, in one language."""
+
+    locale: str
+    templates: dict[str, Text]
+
+    def __call__(self, key: str, **values: object) -> Text:
+        return self.templates[key].format(values)
+
+    def label(self, key: str, **values: object) -> str:
+        """The text as plain characters, for button labels and file names."""
+        return str(self(key, **values))
+
+
+@dataclass(frozen=True)
+class Content:
+    texts_by_locale: dict[str, Texts]
+    sectors: tuple[Sector, ...]
+    menu: tuple[MenuItem, ...]
+
+    def texts(self, locale: str) -> Texts:
+        return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
+
+    def sector(self, sector_id: str | None) -> Sector | None:
+        return next((s for s in self.sectors if s.id == sector_id), None)
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ContentError(f"{path.name} illisible : {exc}") from None
+    if not isinstance(data, dict):
+        raise ContentError(f"{path.name} doit contenir un dictionnaire")
+    return data
+
+
+def _load_texts(directory: Path) -> dict[str, Texts]:
+    raw = {locale: _flatten(_read_yaml(directory / f"{locale}.yaml")) for locale in LOCALES}
+    reference = raw["fr"]
+    for locale, templates in raw.items():
+        missing = sorted(set(reference) - set(templates))
+        extra = sorted(set(templates) - set(reference))
+        if missing or extra:
+            raise ContentError(
+                f"textes {locale} : clés manquantes {missing} ; clés en trop {extra}"
+            )
+        for key, template in templates.items():
+            if _placeholders(template) != _placeholders(reference[key]):
+                raise ContentError(f"textes {locale} : {key} n'a pas les mêmes variables qu'en fr")
+            leftover = "".join(span.text for span in Text.parse(template).spans)
+            if _STRAY_MARKUP.search(leftover):
+                raise ContentError(f"textes {locale} : {key} a un ** ou __ non fermé")
+    return {
+        locale: Texts(locale, {key: Text.parse(value) for key, value in templates.items()})
+        for locale, templates in raw.items()
+    }
+
+
+def load_content(directory: Path = CONTENT_DIR) -> Content:
+    """Load and validate every content file; raise ContentError naming the faulty file."""
+    try:
+        sectors = _Sectors.model_validate(_read_yaml(directory / "sectors.yaml")).sectors
+        menu = _Menu.model_validate(_read_yaml(directory / "menu.yaml")).menu
+    except ValidationError as exc:
+        raise ContentError(f"contenu invalide : {exc}") from None
+    return Content(_load_texts(directory / "texts"), tuple(sectors), tuple(menu))
+
+
+@cache
+def default_content() -> Content:
+    return load_content()

@@ -1,0 +1,51 @@
+"""/menu (the main actions as buttons) and /aide (what I can do here, for your role)."""
+
+from __future__ import annotations
+
+from bot.conversation import Command, Context, Feature
+from bot.messages import Button, Reply, Text
+
+
+def _allowed(context: Context, role: str | None) -> bool:
+    return role is None or context.has_role(role)
+
+
+def menu_buttons(context: Context) -> list[Button]:
+    """The menu entries of content/menu.yaml this person may use, as command buttons."""
+    registered = {command.name for command in context.commands}
+    signed_up = context.member is not None
+    return [
+        context.command_button(item.label(context.locale), item.command)
+        for item in context.content.menu
+        if item.command in registered
+        and _allowed(context, item.role)
+        and not (item.newcomers_only and signed_up)
+    ]
+
+
+async def show_menu(context: Context) -> list[Reply]:
+    """Show the main actions as buttons."""
+    key = "menu.title" if context.member is not None else "menu.title_newcomer"
+    return [context.say(key, buttons=menu_buttons(context))]
+
+
+async def show_help(context: Context) -> list[Reply]:
+    """List the commands this person may use, then what signing up would add."""
+    texts = context.texts
+    lines = [
+        texts("help.line", command=command.name) + texts(command.help_key)
+        for command in context.commands
+        if _allowed(context, command.role)
+    ]
+    key = "help.intro" if context.member is not None else "help.intro_newcomer"
+    role = texts.label(f"roles.{context.member.role}") if context.member else ""
+    body = Text.join([texts(key, role=role), *lines, texts("help.outro")])
+    return [Reply(body, tuple(menu_buttons(context)))]
+
+
+feature = Feature(
+    commands=[
+        Command("aide", show_help, "help.aide", aliases=("help",)),
+        Command("menu", show_menu, "help.menu"),
+    ]
+)
