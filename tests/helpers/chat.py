@@ -1,0 +1,100 @@
+"""Drive conversations with the app the way a transport would, and read what it answered."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from bot.app import App
+from bot.messages import Button, Incoming, Platform, Reply
+from bot.storage.models import ConversationState, Membership, Person, Pole
+from bot.storage import repositories as repo
+
+
+class Chat:
+    """One account talking to the bot; keeps the last replies to press their buttons."""
+
+    def __init__(self, app: App, platform: Platform, user_id: str) -> None:
+        self.app = app
+        self.platform = platform
+        self.user_id = user_id
+        self.replies: list[Reply] = []
+
+    async def say(self, text: str) -> list[Reply]:
+        incoming = Incoming.typed(self.platform, self.user_id, self.user_id, text)
+        return await self._send(incoming)
+
+    async def press(self, label: str) -> list[Reply]:
+        """Press the button whose label starts with ``label`` among the last replies."""
+        return await self.press_value(self.button(label).value)
+
+    async def press_value(self, value: str) -> list[Reply]:
+        return await self._send(Incoming.pressed(self.platform, self.user_id, self.user_id, value))
+
+    async def _send(self, incoming: Incoming) -> list[Reply]:
+        self.replies = await self.app.handle(incoming)
+        assert self.replies, f"no reply to {incoming}"
+        return self.replies
+
+    @property
+    def text(self) -> str:
+        """All the last replies' texts, joined."""
+        return "\n\n".join(str(reply.text) for reply in self.replies)
+
+    @property
+    def buttons(self) -> list[Button]:
+        return [button for reply in self.replies for button in reply.buttons]
+
+    def button(self, label: str) -> Button:
+        found = [b for b in self.buttons if b.label.startswith(label)]
+        assert len(found) == 1, f"no single button {label!r} in {[b.label for b in self.buttons]}"
+        return found[0]
+
+    async def sign_up(
+        self,
+        name: str = "Alice Martin",
+        company: str = "Biocoop Lyon",
+        sector: str = "Agroalimentaire / bio",
+        code: str | None = None,
+    ) -> None:
+        """Complete onboarding, joining the pôle of ``code`` or else the default one."""
+        await self.say("/start")
+        await self.press("J'accepte")
+        await self.say(name)
+        await self.say(company)
+        await self.press(sector)
+        if code is None:
+            await self.press("Rejoindre")
+        else:
+            await self.say(code)
+        assert "bienvenue" in self.text, self.text
+
+    async def person(self) -> Person | None:
+        async with self.app.database.transaction() as session:
+            return await repo.person_for(
+                session, platform=self.platform.value, user_id=self.user_id
+            )
+
+    async def state(self) -> ConversationState | None:
+        async with self.app.database.transaction() as session:
+            return await session.scalar(
+                select(ConversationState).where(
+                    ConversationState.platform == self.platform.value,
+                    ConversationState.platform_user_id == self.user_id,
+                )
+            )
+
+    async def grant(self, role: str, pole: Pole | None = None) -> None:
+        """Give this account ``role`` in ``pole`` (default: its current pôle), as the CLI would."""
+        async with self.app.database.transaction() as session:
+            person = await repo.person_for(
+                session, platform=self.platform.value, user_id=self.user_id
+            )
+            assert person is not None and person.id is not None
+            pole_id = pole.id if pole else person.active_pole_id
+            member = await session.scalar(
+                select(Membership).where(
+                    Membership.person_id == person.id, Membership.pole_id == pole_id
+                )
+            )
+            assert member is not None
+            await repo.set_role(session, member=member, role=role)
