@@ -6,8 +6,8 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.messages import Button, Incoming, Platform, Reply
-from bot.storage.models import ConversationState, Membership, Person, Pole
 from bot.storage import repositories as repo
+from bot.storage.models import ConversationState, Membership, Person, Pole
 
 
 class Chat:
