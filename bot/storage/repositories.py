@@ -150,7 +150,7 @@ async def members_of(session: AsyncSession, *, pole_id: int) -> list[tuple[Perso
         .where(Membership.pole_id == pole_id)
         .order_by(Person.display_name, Person.id)
     )
-    return [(person, member) for person, member in rows.tuples()]
+    return [(person, member) for person, member in rows]
 
 
 async def load_state(session: AsyncSession, *, platform: str, user_id: str) -> ConversationState:
@@ -202,7 +202,7 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
         "comptes": [i.model_dump(mode="json") for i in identities],
         "adhesions": [
             {"pole": pole.name, "role": member.role, "depuis": member.created_at.isoformat()}
-            for member, pole in memberships.tuples()
+            for member, pole in memberships
         ],
         "conversations": [s.model_dump(mode="json") for s in states if s.id is not None],
     }
