@@ -14,9 +14,7 @@ def main() -> None:
     durations = []
     for _ in range(RUNS):
         started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "bot.cli", "--help"], check=True, capture_output=True
-        )
+        subprocess.run([sys.executable, "-m", "bot.cli", "--help"], check=True, capture_output=True)
         durations.append(time.perf_counter() - started)
     print(
         f"rse-bot --help over {RUNS} runs: median {statistics.median(durations):.3f} s, "

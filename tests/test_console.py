@@ -41,9 +41,7 @@ async def test_typing_a_button_label_presses_it(app: App, tmp_path: Path) -> Non
     assert "Comment vous appelez-vous ?" in output
 
 
-async def test_a_number_beyond_the_buttons_is_an_ordinary_answer(
-    app: App, tmp_path: Path
-) -> None:
+async def test_a_number_beyond_the_buttons_is_an_ordinary_answer(app: App, tmp_path: Path) -> None:
     output = await _converse(app, ["/start", "7"], tmp_path)
     assert "Choisissez l'une des réponses proposées" in output
 
