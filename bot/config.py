@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ENV_PREFIX = "RSEBOT_"
 
@@ -76,10 +78,22 @@ def load_settings(**overrides: object) -> Settings:
         error = exc.errors()[0]
         field = str(error["loc"][0]) if error["loc"] else "?"
         variable = ENV_PREFIX + field.upper()
-        value = error.get("input")
+        value = _shown(field, error.get("input"))
         reason = str(error["msg"]).removeprefix("Value error, ")
         if error["type"] == "literal_error":
             reason = "valeurs permises : " + str(error.get("ctx", {}).get("expected", "")).replace(
                 " or ", " ou "
             )
-        raise ConfigError(f"{variable}={value!r} invalide : {reason}") from None
+        raise ConfigError(f"{variable}={value} invalide : {reason}") from None
+
+
+def _shown(field: str, value: object) -> str:
+    """The bad value as it may be printed: secrets never, database passwords masked."""
+    if any(word in field for word in ("token", "secret", "password")):
+        return "(masqué)"
+    if field == "database_url" and isinstance(value, str):
+        try:
+            return repr(make_url(value).render_as_string(hide_password=True))
+        except ArgumentError:
+            return "(illisible)"
+    return repr(value)

@@ -8,6 +8,7 @@ another program can converse through pipes by waiting for it.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
@@ -54,7 +55,7 @@ class ConsoleTransport:
         """Converse until end of input (or Ctrl-D / Ctrl-C in a terminal)."""
         while True:
             self._write(PROMPT, newline=False)
-            line = await asyncio.to_thread(self.stdin.readline)
+            line = await self._read_line()
             if not line:
                 self._write("")
                 return
@@ -65,6 +66,22 @@ class ConsoleTransport:
             self._buttons = []
             for reply in replies:
                 await self.send(self.user, reply)
+
+    async def _read_line(self) -> str:
+        """Read in a daemon thread, so that Ctrl-C never waits for a line that is not coming."""
+        loop = asyncio.get_running_loop()
+        line: asyncio.Future[str] = loop.create_future()
+
+        def read() -> None:
+            try:
+                text = self.stdin.readline()
+            except Exception as exc:
+                loop.call_soon_threadsafe(line.set_exception, exc)
+            else:
+                loop.call_soon_threadsafe(line.set_result, text)
+
+        threading.Thread(target=read, name="console-input", daemon=True).start()
+        return await line
 
     def _incoming(self, line: str) -> Incoming:
         pressed = self._button_for(line)
