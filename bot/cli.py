@@ -182,8 +182,9 @@ def admin_grant(
             if member is None:
                 raise _fail(f"{account} n'est pas membre du pôle « {target.name} ».")
             await repo.set_role(session, member=member, role=wanted)
+        role_name = app.content.texts(app.settings.locale).label(f"roles.{wanted}")
         typer.echo(
-            f"{person.display_name} ({account}) est désormais {wanted} de « {target.name} »."
+            f"{person.display_name} ({account}) est désormais {role_name} de « {target.name} »."
         )
 
     _with_app(grant)

@@ -49,7 +49,7 @@ class Person(SQLModel, table=True):
     active_pole_id: int | None = Field(default=None, foreign_key="poles.id")
     consent_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
 
 class Identity(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -38,9 +38,16 @@ def normalize_invite_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
+async def _pole_named(session: AsyncSession, name: str) -> Pole | None:
+    # Compared in Python: SQLite's lower() leaves « É » or « Î » as they are.
+    wanted = " ".join(name.split()).casefold()
+    poles = await list_poles(session)
+    return next((pole for pole in poles if pole.name.casefold() == wanted), None)
+
+
 async def create_pole(session: AsyncSession, *, name: str, is_default: bool = False) -> Pole:
     name = " ".join(name.split())
-    if await session.scalar(select(Pole.id).where(func.lower(Pole.name) == name.lower())):
+    if await _pole_named(session, name) is not None:
         raise PoleNameTaken(name)
     pole = Pole(name=name, invite_code=new_invite_code(), is_default=is_default)
     session.add(pole)
@@ -84,7 +91,7 @@ async def pole_by_code(session: AsyncSession, *, code: str) -> Pole | None:
 
 
 async def pole_by_name_or_code(session: AsyncSession, *, key: str) -> Pole | None:
-    by_name = await session.scalar(select(Pole).where(func.lower(Pole.name) == key.lower()))
+    by_name = await _pole_named(session, key)
     return by_name or await pole_by_code(session, code=key)
 
 

@@ -1,0 +1,126 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def bare_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No RSEBOT_ variable and an empty current folder, so only what a test sets is read."""
+    for name in list(os.environ):
+        if name.startswith("RSEBOT_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_defaults_are_a_local_sqlite_file_in_french_at_paris_time() -> None:
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///./rse-bot.db"
+    assert settings.locale == "fr"
+    assert settings.timezone == "Europe/Paris"
+    assert settings.tz == ZoneInfo("Europe/Paris")
+
+
+def test_environment_variables_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RSEBOT_LOCALE", "en")
+    monkeypatch.setenv("RSEBOT_TIMEZONE", "America/Martinique")
+    monkeypatch.setenv("RSEBOT_DEFAULT_POLE_NAME", "Cluster Bio AURA")
+    monkeypatch.setenv("RSEBOT_LOG_LEVEL", "info")
+    settings = load_settings()
+    assert settings.locale == "en"
+    assert settings.tz == ZoneInfo("America/Martinique")
+    assert settings.default_pole_name == "Cluster Bio AURA"
+    assert settings.log_level == "INFO"
+
+
+def test_dotenv_file_in_the_current_folder_is_read(bare_environment: Path) -> None:
+    (bare_environment / ".env").write_text(
+        "RSEBOT_LOCALE=en\nRSEBOT_DEFAULT_POLE_NAME=Pôle Végétal Anjou\n", encoding="utf-8"
+    )
+    settings = load_settings()
+    assert settings.locale == "en"
+    assert settings.default_pole_name == "Pôle Végétal Anjou"
+
+
+def test_environment_wins_over_dotenv_file(
+    bare_environment: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (bare_environment / ".env").write_text("RSEBOT_LOCALE=en\n", encoding="utf-8")
+    monkeypatch.setenv("RSEBOT_LOCALE", "fr")
+    assert load_settings().locale == "fr"
+
+
+@pytest.mark.parametrize(
+    ("given", "used"),
+    [
+        ("sqlite:///data/rse-bot.db", "sqlite+aiosqlite:///data/rse-bot.db"),
+        (
+            "postgresql://rsebot@db.pole-rse.fr:5432/rsebot",
+            "postgresql+asyncpg://rsebot@db.pole-rse.fr:5432/rsebot",
+        ),
+        ("postgres://rsebot@localhost/rsebot", "postgresql+asyncpg://rsebot@localhost/rsebot"),
+        ("sqlite+aiosqlite:///rse-bot.db", "sqlite+aiosqlite:///rse-bot.db"),
+    ],
+)
+def test_database_urls_get_the_async_driver(
+    monkeypatch: pytest.MonkeyPatch, given: str, used: str
+) -> None:
+    monkeypatch.setenv("RSEBOT_DATABASE_URL", given)
+    assert load_settings().database_url == used
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RSEBOT_LOCALE", "de"),
+        ("RSEBOT_TIMEZONE", "Europe/Lyon"),
+        ("RSEBOT_TIMEZONE", "Europe/Paris\nEurope/Lyon"),
+        ("RSEBOT_DATABASE_URL", "mysql://rsebot@localhost/rsebot"),
+        ("RSEBOT_DATABASE_URL", "rse-bot.db"),
+    ],
+)
+def test_bad_value_is_reported_in_one_line_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    message = str(raised.value)
+    assert message.startswith(f"{variable}=")
+    assert "\n" not in message
+
+
+def test_bad_database_url_is_reported_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("RSEBOT_DATABASE_URL", "mysql://rsebot:Tr3s-s3cret@db.pole-rse.fr/rsebot")
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+    assert "RSEBOT_DATABASE_URL" in str(raised.value)
+    assert "Tr3s-s3cret" not in str(raised.value)
+
+
+def test_cli_stops_on_a_bad_value_with_one_line_and_exit_code_2(bare_environment: Path) -> None:
+    database = bare_environment / "rse-bot.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RSEBOT_")}
+    env |= {"RSEBOT_DATABASE_URL": f"sqlite:///{database}", "RSEBOT_LOCALE": "de"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        capture_output=True,
+        text=True,
+        cwd=bare_environment,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "RSEBOT_LOCALE" in lines[0]
+    assert not database.exists()

@@ -1,0 +1,187 @@
+import ast
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.conversation import ROLE_RANK, Command
+from bot.features import all_features
+from bot.storage.models import ROLES
+from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE_DIRS = ("bot", "handlers", "scheduler")
+DOTTED_KEY = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$")
+# Calls whose first argument is a text key: context.say, texts(...), texts.label, ...
+TEXT_CALLS = frozenset({"say", "texts", "label"})
+# Keys built with an f-string, and every value the placeholder can take.
+KEY_FAMILIES: dict[str, tuple[str, ...]] = {"roles.": ROLES}
+# Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
+# eau/environnement, autre.
+SPEC_SECTORS = ("agro_bio", "vegetal", "numerique", "industrie", "eau_environnement", "autre")
+
+
+def _literals(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _literals(node.body) + _literals(node.orelse)
+    return []
+
+
+def _called(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    return None
+
+
+def _key_arguments(call: ast.Call) -> Iterator[ast.expr]:
+    name = _called(call)
+    if name in TEXT_CALLS and call.args:
+        yield call.args[0]
+    if name == "Command" and len(call.args) >= 3:
+        yield call.args[2]
+    if name == "Flow" and len(call.args) >= 2:
+        yield call.args[1]
+    yield from (kw.value for kw in call.keywords if kw.arg in ("help_key", "title_key"))
+
+
+def _scan_sources(sections: set[str]) -> tuple[set[str], set[str]]:
+    """Text keys and f-string key prefixes found in the code.
+
+    A key is taken from where texts are looked up (see _key_arguments), and also from any
+    string starting with a known section (``key = "menu.title" if ... else ...``), so that a key
+    kept in a variable or a table is checked too.
+    """
+    keys: set[str] = set()
+    families: set[str] = set()
+    for directory in SOURCE_DIRS:
+        for path in sorted((ROOT / directory).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call):
+                    for argument in _key_arguments(node):
+                        keys.update(v for v in _literals(argument) if DOTTED_KEY.match(v))
+                        if isinstance(argument, ast.JoinedStr):
+                            head = argument.values[0] if argument.values else None
+                            if isinstance(head, ast.Constant):
+                                families.add(str(head.value))
+                elif (
+                    isinstance(node, ast.Constant)
+                    and isinstance(node.value, str)
+                    and DOTTED_KEY.match(node.value)
+                    and node.value.split(".")[0] in sections
+                ):
+                    keys.add(node.value)
+    return keys, families
+
+
+@pytest.fixture(scope="module")
+def content() -> Content:
+    return load_content()
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    return copy
+
+
+def _edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _commands() -> dict[str, Command]:
+    return {command.name: command for f in all_features() for command in f.commands}
+
+
+def test_shipped_content_loads_in_every_language(content: Content) -> None:
+    assert set(content.texts_by_locale) == set(LOCALES)
+    french, english = content.texts_by_locale["fr"], content.texts_by_locale["en"]
+    assert set(french.templates) == set(english.templates)
+    assert french.label("onboarding.consent_yes") == "J'accepte"
+    assert english.label("language.name") == "English"
+
+
+def test_every_text_key_used_in_the_code_exists_in_every_language(content: Content) -> None:
+    french = content.texts_by_locale["fr"].templates
+    sections = {key.split(".")[0] for key in french}
+    keys, families = _scan_sources(sections)
+    assert len(keys) > 30, f"the scan found only {sorted(keys)}"
+    unknown_families = families - KEY_FAMILIES.keys()
+    assert not unknown_families, f"add the keys {unknown_families} can produce to KEY_FAMILIES"
+    keys |= {prefix + suffix for prefix in families for suffix in KEY_FAMILIES[prefix]}
+    for locale in LOCALES:
+        missing = sorted(keys - set(content.texts_by_locale[locale].templates))
+        assert not missing, f"{locale}.yaml lacks {missing}"
+
+
+def test_every_command_help_and_flow_title_exists(content: Content) -> None:
+    keys = {command.help_key for command in _commands().values()}
+    keys |= {flow.title_key for feature in all_features() for flow in feature.flows}
+    for locale in LOCALES:
+        assert keys <= set(content.texts_by_locale[locale].templates), locale
+
+
+def test_a_key_missing_in_english_is_refused(content_copy: Path) -> None:
+    _edit_yaml(
+        content_copy / "texts" / "en.yaml", lambda texts: texts["onboarding"].pop("ask_company")
+    )
+    with pytest.raises(ContentError, match=r"onboarding\.ask_company"):
+        load_content(content_copy)
+
+
+def test_different_placeholders_between_languages_are_refused(content_copy: Path) -> None:
+    def rename_placeholder(texts: dict[str, Any]) -> None:
+        texts["onboarding"]["done"] = texts["onboarding"]["done"].replace("{company}", "{firm}")
+
+    _edit_yaml(content_copy / "texts" / "en.yaml", rename_placeholder)
+    with pytest.raises(ContentError, match=r"onboarding\.done"):
+        load_content(content_copy)
+
+
+def test_unclosed_bold_marker_is_refused(content_copy: Path) -> None:
+    def unclose(texts: dict[str, Any]) -> None:
+        texts["privacy"]["confirm"] = "Voulez-vous vraiment effacer **toutes vos données ?"
+
+    _edit_yaml(content_copy / "texts" / "fr.yaml", unclose)
+    with pytest.raises(ContentError, match=r"privacy\.confirm"):
+        load_content(content_copy)
+
+
+def test_every_menu_entry_is_a_registered_command(content: Content) -> None:
+    registered = _commands()
+    unknown = [item.command for item in content.menu if item.command not in registered]
+    assert not unknown
+
+
+def test_menu_entries_are_shown_only_to_those_allowed_to_use_them(content: Content) -> None:
+    commands = _commands()
+    for item in content.menu:
+        needed = commands[item.command].role
+        if needed is not None:
+            assert item.role is not None, item.command
+            assert ROLE_RANK[item.role] >= ROLE_RANK[needed], item.command
+
+
+def test_sectors_are_unique_and_cover_the_spec(content: Content) -> None:
+    ids = [sector.id for sector in content.sectors]
+    assert len(ids) == len(set(ids))
+    assert set(SPEC_SECTORS) <= set(ids)
+
+
+def test_a_duplicate_sector_id_is_refused(content_copy: Path) -> None:
+    def duplicate(data: dict[str, Any]) -> None:
+        data["sectors"].append({"id": "numerique", "label": {"fr": "Logiciel", "en": "Software"}})
+
+    _edit_yaml(content_copy / "sectors.yaml", duplicate)
+    with pytest.raises(ContentError, match="secteur en double"):
+        load_content(content_copy)
