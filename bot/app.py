@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.config import Settings
 from bot.features import all_features
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, Platform, Reply
 from bot.router import Router
 from bot.storage import repositories as repo
 from bot.storage.database import Database, upgrade
@@ -42,6 +42,13 @@ class App:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         return await self.router.handle(incoming)
+
+    async def mark_unreachable(self, platform: Platform, user_id: str, reason: str) -> None:
+        """A platform refused to deliver to this account: remember it, for reports and retries."""
+        async with self.database.transaction() as session:
+            await repo.mark_unreachable(
+                session, platform=platform.value, user_id=user_id, reason=reason[:200]
+            )
 
     async def close(self) -> None:
         await self.database.dispose()

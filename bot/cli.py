@@ -46,6 +46,11 @@ def _settings() -> Settings:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # These log request URLs and headers, where Telegram puts the bot token: never below WARNING.
+    for chatty in ("httpx", "httpcore", "slack_sdk", "slack_bolt"):
+        logging.getLogger(chatty).setLevel(
+            max(logging.WARNING, logging.getLevelName(settings.log_level))
+        )
     return settings
 
 
@@ -71,6 +76,15 @@ def _with_app(work: Callable[[App], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+async def _console(app: App, user: str) -> None:
+    from bot.transports.console import ConsoleTransport
+
+    console = ConsoleTransport(
+        app.handle, user=user, stdin=sys.stdin, stdout=sys.stdout, files_dir=app.settings.files_dir
+    )
+    await console.run()
+
+
 @cli.command()
 def chat(
     user: Annotated[
@@ -78,20 +92,31 @@ def chat(
     ] = None,
 ) -> None:
     """Discuter avec le bot dans le terminal (une ligne = un message)."""
-    from bot.transports.console import ConsoleTransport
 
     async def converse(app: App) -> None:
-        console = ConsoleTransport(
-            app.handle,
-            user=user or getpass.getuser(),
-            stdin=sys.stdin,
-            stdout=sys.stdout,
-            files_dir=app.settings.files_dir,
-        )
-        await console.run()
+        await _console(app, user or getpass.getuser())
 
     try:
         _with_app(converse)
+    except KeyboardInterrupt:
+        typer.echo("")
+
+
+@cli.command()
+def run() -> None:
+    """Démarrer le bot sur Telegram et/ou Slack (selon la configuration), sinon en console."""
+    from bot.runner import configured
+    from bot.runner import run as serve
+
+    async def start(app: App) -> None:
+        if configured(app):
+            await serve(app)
+        else:
+            typer.echo("Ni Telegram ni Slack configuré : discussion en console.", err=True)
+            await _console(app, getpass.getuser())
+
+    try:
+        _with_app(start)
     except KeyboardInterrupt:
         typer.echo("")
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -43,6 +44,62 @@ class Settings(BaseSettings):
     files_dir: Path = Path("rse-bot-fichiers")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
 
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_max_per_second: float = Field(default=30.0, gt=0, le=1000)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None
+
+    @property
+    def slack_enabled(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+    @field_validator("telegram_api_url", "slack_api_url", "telegram_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("attendu une adresse http:// ou https://")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram only accepts 1-256 characters among A-Z, a-z, 0-9, _ and -.
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("1 à 256 caractères parmi A-Z, a-z, 0-9, _ et -")
+        return value
+
+    @model_validator(mode="after")
+    def _complete_pairs(self) -> Settings:
+        if self.telegram_webhook_url and self.telegram_webhook_secret is None:
+            raise ValueError(
+                "RSEBOT_TELEGRAM_WEBHOOK_SECRET manquant : obligatoire avec "
+                "RSEBOT_TELEGRAM_WEBHOOK_URL"
+            )
+        if self.slack_bot_token is not None and self.slack_signing_secret is None:
+            raise ValueError(
+                "RSEBOT_SLACK_SIGNING_SECRET manquant : obligatoire avec RSEBOT_SLACK_BOT_TOKEN"
+            )
+        if self.slack_app_token is not None and self.slack_bot_token is None:
+            raise ValueError(
+                "RSEBOT_SLACK_BOT_TOKEN manquant : obligatoire avec RSEBOT_SLACK_APP_TOKEN"
+            )
+        return self
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -76,7 +133,10 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        field = str(error["loc"][0]) if error["loc"] else "?"
+        if not error["loc"]:
+            # A rule across several variables: its message names them.
+            raise ConfigError(str(error["msg"]).removeprefix("Value error, ")) from None
+        field = str(error["loc"][0])
         variable = ENV_PREFIX + field.upper()
         value = _shown(field, error.get("input"))
         reason = str(error["msg"]).removeprefix("Value error, ")

@@ -140,6 +140,10 @@ class Command:
     starts_flow: str | None = None
     aliases: tuple[str, ...] = ()
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
 
 @dataclass(frozen=True, slots=True)
 class Feature:

@@ -6,6 +6,13 @@ from bot.conversation import Feature
 
 
 def all_features() -> list[Feature]:
-    from handlers import language, menu, onboarding, privacy, roles
+    from handlers import language, linking, menu, onboarding, privacy, roles
 
-    return [onboarding.feature, menu.feature, language.feature, privacy.feature, roles.feature]
+    return [
+        onboarding.feature,
+        menu.feature,
+        language.feature,
+        privacy.feature,
+        linking.feature,
+        roles.feature,
+    ]

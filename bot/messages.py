@@ -113,6 +113,36 @@ class Text:
     def __str__(self) -> str:
         return "".join(span.text for span in self.spans)
 
+    def split(self, separator: str) -> list[Text]:
+        """Cut at every ``separator`` (which may fall inside a span), keeping each span's style."""
+        parts: list[list[Span]] = [[]]
+        for span in self.spans:
+            pieces = span.text.split(separator)
+            for index, piece in enumerate(pieces):
+                if index:
+                    parts.append([])
+                if piece:
+                    parts[-1].append(Span(piece, span.bold, span.italic))
+        return [Text(tuple(part)) for part in parts]
+
+    def cut(self, size: int) -> list[Text]:
+        """Cut into pieces of at most ``size`` characters, keeping each span's style."""
+        pieces: list[Text] = []
+        current: list[Span] = []
+        room = size
+        for span in self.spans:
+            text = span.text
+            while text:
+                taken, text = text[:room], text[room:]
+                current.append(Span(taken, span.bold, span.italic))
+                room -= len(taken)
+                if room == 0:
+                    pieces.append(Text(tuple(current)))
+                    current, room = [], size
+        if current:
+            pieces.append(Text(tuple(current)))
+        return pieces
+
     @classmethod
     def join(cls, parts: Iterable[Text], separator: str = "\n") -> Text:
         result = cls()
@@ -121,10 +151,19 @@ class Text:
         return result
 
 
+BUTTON_VALUE_MAX_BYTES = 64
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
+    """A choice; ``value`` fits Telegram's 64-byte callback data, the smallest platform limit."""
+
     label: str
     value: str
+
+    def __post_init__(self) -> None:
+        if len(self.value.encode()) > BUTTON_VALUE_MAX_BYTES:
+            raise ValueError(f"button value over {BUTTON_VALUE_MAX_BYTES} bytes: {self.value!r}")
 
 
 @dataclass(frozen=True, slots=True)

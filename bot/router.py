@@ -35,7 +35,7 @@ class Router:
         self.flows: dict[str, Flow] = {}
         for feature in features:
             for command in feature.commands:
-                for name in (command.name, *command.aliases):
+                for name in command.names:
                     if name in self.commands or name in CANCEL_COMMANDS:
                         raise ValueError(f"command /{name} registered twice")
                     self.commands[name] = command
@@ -73,6 +73,9 @@ class Router:
         state = await repo.load_state(session, platform=platform, user_id=incoming.user_id)
         person = await repo.person_for(session, platform=platform, user_id=incoming.user_id)
         pole = member = None
+        if person is not None:
+            # Only people have identities, so only they can have been marked unreachable.
+            await repo.mark_reachable(session, platform=platform, user_id=incoming.user_id)
         if person is not None and person.active_pole_id is not None:
             pole = await repo.pole_by_id(session, person.active_pole_id)
             member = await repo.membership(session, person_id=person.id, pole_id=pole.id)

@@ -43,9 +43,27 @@ async def show_help(context: Context) -> list[Reply]:
     return [Reply(body, tuple(menu_buttons(context)))]
 
 
+async def show_home(context: Context) -> list[Reply]:
+    """Summarise who I am here and what to do next (also Slack's App Home tab)."""
+    person, pole, member = context.person, context.pole, context.member
+    if person is None or pole is None or member is None:
+        return [context.say("home.newcomer", buttons=menu_buttons(context))]
+    return [
+        context.say(
+            "home.member",
+            name=person.display_name or "",
+            company=person.company or "",
+            pole=pole.name,
+            role=context.texts.label(f"roles.{member.role}"),
+            buttons=menu_buttons(context),
+        )
+    ]
+
+
 feature = Feature(
     commands=[
         Command("aide", show_help, "help.aide", aliases=("help",)),
         Command("menu", show_menu, "help.menu"),
+        Command("accueil", show_home, "help.accueil", aliases=("home",)),
     ]
 )

@@ -63,6 +63,22 @@ class Identity(SQLModel, table=True):
     platform: str = Field(max_length=16)
     platform_user_id: str = Field(max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
+    # Set when the platform refuses our messages (blocked bot, deleted account), so that
+    # broadcasts skip the account; cleared as soon as the person writes to the bot again.
+    unreachable_at: datetime | None = None
+    unreachable_reason: str | None = Field(default=None, max_length=200)
+
+
+class LinkCode(SQLModel, table=True):
+    """A short-lived one-time code that makes another account an identity of ``person_id``."""
+
+    __tablename__ = "link_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    expires_at: datetime
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Membership(SQLModel, table=True):

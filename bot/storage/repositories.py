@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -15,6 +16,7 @@ from bot.storage.models import (
     ROLES,
     ConversationState,
     Identity,
+    LinkCode,
     Membership,
     Person,
     Pole,
@@ -24,6 +26,10 @@ from bot.storage.models import (
 # No 0/O, 1/I/L: codes are read aloud at meetings and typed from paper.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 INVITE_CODE_LENGTH = 8
+LINK_CODE_TTL = timedelta(minutes=15)
+UNREACHABLE_REASON_MAX = 200
+# Filled from the merged person when the target has nothing there: everything but keys and dates.
+_MERGED_PROFILE_FIELDS = ("display_name", "company", "sector", "locale", "active_pole_id")
 
 
 class PoleNameTaken(Exception):
@@ -114,12 +120,131 @@ async def create_person(
     return person
 
 
+async def _identity(session: AsyncSession, *, platform: str, user_id: str) -> Identity | None:
+    return await session.scalar(
+        select(Identity).where(Identity.platform == platform, Identity.platform_user_id == user_id)
+    )
+
+
+async def mark_unreachable(
+    session: AsyncSession, *, platform: str, user_id: str, reason: str
+) -> bool:
+    """Record that the platform refuses our messages to this account; False if it is unknown."""
+    identity = await _identity(session, platform=platform, user_id=user_id)
+    if identity is None:
+        return False
+    # Keep the first refusal's time: it tells how long the account has been out of reach.
+    identity.unreachable_at = identity.unreachable_at or utcnow()
+    identity.unreachable_reason = reason[:UNREACHABLE_REASON_MAX]
+    session.add(identity)
+    await session.flush()
+    return True
+
+
+async def mark_reachable(session: AsyncSession, *, platform: str, user_id: str) -> None:
+    """The account wrote to us again: it can be reached."""
+    # Read first and write only when marked: this runs for every message of a member, and
+    # nearly all of them are reachable, so most messages then write nothing at all.
+    identity = await _identity(session, platform=platform, user_id=user_id)
+    if identity is None or identity.unreachable_at is None:
+        return
+    identity.unreachable_at = identity.unreachable_reason = None
+    session.add(identity)
+    await session.flush()
+
+
 async def identities_of(session: AsyncSession, *, person_id: int) -> list[Identity]:
     return list(
         await session.scalars(
             select(Identity).where(Identity.person_id == person_id).order_by(Identity.id)
         )
     )
+
+
+async def create_link_code(
+    session: AsyncSession, *, person: Person, ttl: timedelta = LINK_CODE_TTL
+) -> LinkCode:
+    """A new one-time code for linking another account to ``person``; their older codes go."""
+    assert person.id is not None
+    now = utcnow()
+    # Codes nobody used would otherwise stay forever: sweep the expired ones of everybody too.
+    await session.execute(
+        delete(LinkCode).where((LinkCode.person_id == person.id) | (LinkCode.expires_at <= now))
+    )
+    link = LinkCode(code=new_invite_code(), person_id=person.id, expires_at=now + ttl)
+    session.add(link)
+    await session.flush()
+    return link
+
+
+async def link_account(
+    session: AsyncSession, *, code: str, platform: str, user_id: str
+) -> Person | None:
+    """Consume ``code`` and make the account (platform, user_id) an identity of its person.
+
+    An account that belongs to another person brings that person along: they are merged into
+    the code's person. None when the code is unknown or expired: nothing changes then, except
+    that an expired code is deleted.
+    """
+    normalized = normalize_invite_code(code)
+    if not normalized:
+        return None
+    # Locked so that two accounts typing the same code at once cannot both use it.
+    link = await session.scalar(
+        select(LinkCode).where(LinkCode.code == normalized).with_for_update()
+    )
+    if link is None:
+        return None
+    if link.expires_at <= utcnow():
+        await session.delete(link)
+        await session.flush()
+        return None
+    target = await session.get(Person, link.person_id)
+    assert target is not None and target.id is not None  # the foreign key guarantees it
+    current = await person_for(session, platform=platform, user_id=user_id)
+    if current is not None and current.id == target.id:
+        # Typed on an account that is already theirs: the code stays valid for the other one.
+        return target
+    await session.delete(link)
+    if current is None:
+        session.add(Identity(person_id=target.id, platform=platform, platform_user_id=user_id))
+    else:
+        await _merge_people(session, source=current, target=target)
+    await session.flush()
+    return target
+
+
+async def _merge_people(session: AsyncSession, *, source: Person, target: Person) -> None:
+    """Move everything of ``source`` to ``target``, then delete ``source``.
+
+    Any table added later with a person_id must be merged here too, or deleting the source
+    fails on its foreign key.
+    """
+    assert source.id is not None and target.id is not None
+    for identity in await identities_of(session, person_id=source.id):
+        identity.person_id = target.id
+        session.add(identity)
+    theirs = await session.scalars(select(Membership).where(Membership.person_id == source.id))
+    for moved in list(theirs):
+        kept = await membership(session, person_id=target.id, pole_id=moved.pole_id)
+        if kept is None:
+            moved.person_id = target.id
+            session.add(moved)
+            continue
+        # ROLES goes from the least to the most rights: keep the higher of the two.
+        if ROLES.index(moved.role) > ROLES.index(kept.role):
+            kept.role = moved.role
+            session.add(kept)
+        await session.delete(moved)
+    for name in _MERGED_PROFILE_FIELDS:
+        if getattr(target, name) in (None, ""):
+            setattr(target, name, getattr(source, name))
+    session.add(target)
+    # Rows pointing at the source must be gone before the source itself.
+    await session.flush()
+    await session.execute(delete(LinkCode).where(LinkCode.person_id == source.id))
+    await session.delete(source)
+    await session.flush()
 
 
 async def membership(session: AsyncSession, *, person_id: int, pole_id: int) -> Membership | None:
@@ -204,9 +329,11 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
         await load_state(session, platform=i.platform, user_id=i.platform_user_id)
         for i in identities
     ]
+    link_codes = await session.scalars(select(LinkCode).where(LinkCode.person_id == person.id))
     return {
         "personne": person.model_dump(mode="json"),
         "comptes": [i.model_dump(mode="json") for i in identities],
+        "codes_de_liaison": [link.model_dump(mode="json") for link in link_codes],
         "adhesions": [
             {"pole": pole.name, "role": member.role, "depuis": member.created_at.isoformat()}
             for member, pole in memberships
@@ -216,11 +343,12 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
 
 
 async def erase_person(session: AsyncSession, *, person: Person) -> None:
-    """Delete the person, their accounts, memberships and conversation states."""
+    """Delete the person, their accounts, memberships, link codes and conversation states."""
     assert person.id is not None
     identities = await identities_of(session, person_id=person.id)
     await delete_states(session, identities=[(i.platform, i.platform_user_id) for i in identities])
     await session.execute(delete(Membership).where(Membership.person_id == person.id))
+    await session.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
     await session.execute(delete(Identity).where(Identity.person_id == person.id))
     await session.execute(delete(Person).where(Person.id == person.id))
     await session.flush()

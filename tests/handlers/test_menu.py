@@ -21,7 +21,13 @@ async def test_menu_for_a_member_offers_the_profile(chat: Chat) -> None:
     await chat.say("/menu")
 
     assert chat.text == "Que voulez-vous faire ?"
-    assert labels(chat) == ["Mon profil", "Aide", "Langue / language", "Mes données"]
+    assert labels(chat) == [
+        "Mon profil",
+        "Aide",
+        "Langue / language",
+        "Mes données",
+        "Lier un autre compte",
+    ]
 
 
 async def test_menu_for_an_admin_adds_members_roles(chat: Chat) -> None:

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 from bot.config import normalize_database_url
 from bot.storage.database import alembic_config, create_engine, upgrade
-from bot.storage.models import Pole
+from bot.storage.models import Identity, LinkCode, Person, Pole, utcnow
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -113,3 +113,31 @@ async def test_downgrade_to_base_then_upgrade_again(engine: AsyncEngine) -> None
     await upgrade(engine)
     assert await _tables(engine) == set(SQLModel.metadata.tables) | {"alembic_version"}
     assert await _revision(engine) == HEAD
+
+
+async def test_downgrading_links_and_reachability_keeps_the_accounts(engine: AsyncEngine) -> None:
+    await upgrade(engine)
+    async with AsyncSession(engine) as session, session.begin():
+        claire = Person(display_name="Claire Martin", consent_at=utcnow())
+        session.add(claire)
+        await session.flush()
+        session.add(
+            Identity(
+                person_id=claire.id,
+                platform="telegram",
+                platform_user_id="1001",
+                unreachable_at=utcnow(),
+                unreachable_reason="Forbidden: bot was blocked by the user",
+            )
+        )
+        session.add(LinkCode(code="KB7WQ2ZP", person_id=claire.id, expires_at=utcnow()))
+
+    await _downgrade(engine, "0001")
+
+    async with engine.connect() as connection:
+        accounts = (
+            await connection.execute(text("SELECT platform, platform_user_id FROM identities"))
+        ).all()
+    assert [tuple(row) for row in accounts] == [("telegram", "1001")]
+    assert "link_codes" not in await _tables(engine)
+    assert await _revision(engine) == "0001"

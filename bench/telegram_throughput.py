@@ -1,0 +1,147 @@
+"""End-to-end Telegram throughput, as a ratio to a bare python-telegram-bot echo bot.
+
+Both bots poll the same fake Telegram server (tests/helpers/fake_telegram.py), run in a
+process of its own as the real server would be, with the same number of updates handled at
+once. Each update through rse-bot passes the router, a database read and write (``/langue fr``
+saves the language) and a reply. Target: rse-bot >= 0.8 x the echo bot's updates per second.
+
+    python -m bench.telegram_throughput [--updates 3000] [--users 300] [--concurrency 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bot.app import App
+from bot.config import Settings
+from bot.runner import telegram_commands
+from bot.transports.telegram import TelegramLimits, TelegramTransport
+from tests.helpers.fake_telegram import FakeTelegram
+
+# Flood limits are not what is measured here: the server does not enforce them.
+UNLIMITED = TelegramLimits(per_second=100_000, private_interval=0, group_interval=0)
+
+
+async def serve_fake(updates: int, users: int) -> None:
+    """Child process: queue the updates, print the URL, then the replies per second."""
+    async with FakeTelegram() as fake:
+        for n in range(updates):
+            fake.user_says(10_000 + n % users, "/langue fr")
+        print(fake.base_url, flush=True)
+        await fake.wait_for(lambda: any(m == "getUpdates" for m, _ in fake.calls[:20]), 60)
+        started = time.perf_counter()
+        await fake.wait_for(lambda: len(fake.sent) >= updates, timeout=600)
+        print(updates / (time.perf_counter() - started), flush=True)
+
+
+async def measure(
+    start_bot: Callable[[str], Awaitable[Callable[[], Awaitable[None]]]], options
+) -> float:  # type: ignore[no-untyped-def]
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.telegram_throughput",
+        "--serve-fake",
+        "--updates",
+        str(options.updates),
+        "--users",
+        str(options.users),
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    base_url = (await child.stdout.readline()).decode().strip()
+    stop_bot = await start_bot(base_url)
+    rate = float((await child.stdout.readline()).decode())
+    await stop_bot()
+    await child.wait()
+    return rate
+
+
+def echo_bot(concurrency: int) -> Callable[[str], Awaitable[Callable[[], Awaitable[None]]]]:
+    async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    async def start(base_url: str) -> Callable[[], Awaitable[None]]:
+        application = (
+            ApplicationBuilder()
+            .token(FakeTelegram.token)
+            .base_url(base_url)
+            .concurrent_updates(concurrency)
+            .build()
+        )
+        application.add_handler(MessageHandler(filters.TEXT, echo))
+        await application.initialize()
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(poll_interval=0, timeout=1)
+
+        async def stop() -> None:
+            assert application.updater is not None
+            await application.updater.stop()
+            await application.stop()
+            await application.shutdown()
+
+        return stop
+
+    return start
+
+
+def rse_bot(
+    app: App, concurrency: int
+) -> Callable[[str], Awaitable[Callable[[], Awaitable[None]]]]:
+    async def start(base_url: str) -> Callable[[], Awaitable[None]]:
+        transport = TelegramTransport(
+            token=FakeTelegram.token,
+            api_url=base_url,
+            handle=app.handle,
+            on_unreachable=app.mark_unreachable,
+            commands=telegram_commands(app),
+            limits=UNLIMITED,
+            poll_timeout=1,
+            concurrency=concurrency,
+        )
+        await transport.start()
+        return transport.stop
+
+    return start
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--updates", type=int, default=3000)
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
+    parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.serve_fake:
+        await serve_fake(options.updates, options.users)
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        url = options.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
+        app = await App.start(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+        try:
+            echo = await measure(echo_bot(options.concurrency), options)
+            ours = await measure(rse_bot(app, options.concurrency), options)
+        finally:
+            await app.close()
+    print(
+        f"{options.updates} updates from {options.users} users, "
+        f"{options.concurrency} at once, database {url.split(':', 1)[0]}"
+    )
+    print(f"bare PTB echo bot: {echo:8.1f} updates/s")
+    print(f"rse-bot          : {ours:8.1f} updates/s")
+    print(f"ratio            : {ours / echo:8.2f}  (target >= 0.80)")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,123 @@
+"""``rse-bot run``: every configured transport in one process, stopped cleanly by a signal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import TYPE_CHECKING
+
+from bot.app import App
+from bot.transports.base import Transport
+from bot.transports.http import HttpServer
+
+if TYPE_CHECKING:
+    from bot.transports.telegram import CommandInfo
+
+logger = logging.getLogger(__name__)
+
+
+def telegram_commands(app: App) -> list[CommandInfo]:
+    """The commands shown in Telegram's menu: those every member may use."""
+    from bot.transports.telegram import CommandInfo
+
+    return [
+        CommandInfo(
+            command.name,
+            {locale: app.content.texts(locale).label(command.help_key) for locale in ("fr", "en")},
+        )
+        for command in app.router.visible_commands
+        if command.role in (None, "member")
+    ]
+
+
+def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
+    """The transports the settings enable, and the HTTP server if one of them needs it."""
+    settings = app.settings
+    transports: list[Transport] = []
+    http: HttpServer | None = None
+
+    def server() -> HttpServer:
+        nonlocal http
+        http = http or HttpServer(settings.http_host, settings.http_port)
+        return http
+
+    if settings.telegram_token is not None:
+        from bot.transports.telegram import TelegramTransport
+
+        telegram = TelegramTransport(
+            token=settings.telegram_token.get_secret_value(),
+            api_url=settings.telegram_api_url,
+            handle=app.handle,
+            on_unreachable=app.mark_unreachable,
+            commands=telegram_commands(app),
+            default_locale=settings.locale,
+            webhook_url=settings.telegram_webhook_url,
+            webhook_secret=(
+                settings.telegram_webhook_secret.get_secret_value()
+                if settings.telegram_webhook_secret
+                else None
+            ),
+        )
+        if telegram.webhook_path is not None:
+            server().add_post(telegram.webhook_path, telegram.webhook)
+        transports.append(telegram)
+    if settings.slack_enabled:
+        from bot.transports.slack import EVENTS_PATH, SlackTransport
+
+        assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+        slack = SlackTransport(
+            bot_token=settings.slack_bot_token.get_secret_value(),
+            signing_secret=settings.slack_signing_secret.get_secret_value(),
+            api_url=settings.slack_api_url,
+            handle=app.handle,
+            on_unreachable=app.mark_unreachable,
+            command_names=[
+                name for command in app.router.visible_commands for name in command.names
+            ],
+            app_token=(
+                settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
+            ),
+        )
+        if slack.app_token is None:
+            server().add_post(EVENTS_PATH, slack.events)
+        transports.append(slack)
+    return transports, http
+
+
+async def serve(app: App, stop: asyncio.Event) -> None:
+    """Run the configured transports until ``stop`` is set, then shut them down in order:
+    no new requests, in-flight conversations finish, connections close."""
+    transports, http = build_transports(app)
+    started: list[Transport] = []
+    try:
+        for transport in transports:
+            await transport.start()
+            started.append(transport)
+        if http is not None:
+            await http.start()
+        names = ", ".join(f"{t.platform.value}" for t in transports)
+        logger.warning("rse-bot running: %s", names)
+        await stop.wait()
+    finally:
+        if http is not None:
+            await http.stop()
+        for transport in reversed(started):
+            await transport.stop()
+
+
+def configured(app: App) -> bool:
+    return app.settings.telegram_enabled or app.settings.slack_enabled
+
+
+async def run(app: App) -> None:
+    """Serve every configured platform until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await serve(app, stop)
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)

@@ -1,0 +1,334 @@
+"""Slack through Bolt (AsyncApp): Events API over HTTP or Socket Mode, Block Kit, mrkdwn.
+
+Platform obligations live here: acknowledging every request within 3 seconds (Bolt answers as
+soon as ``ack()`` is called and our listener goes on afterwards), escaping ``& < >``, Block Kit
+limits (3,000 characters a section, 50 blocks a message, 25 buttons an actions block), about
+one message per second per channel, and ``Retry-After`` on 429.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.messages import Button, Incoming, Platform, Reply, Text
+from bot.transports.base import (
+    DeliveryError,
+    Failure,
+    Handle,
+    OnUnreachable,
+    Pacers,
+    RetryPolicy,
+    chunk,
+    coalesce,
+    deliver,
+)
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+EVENTS_PATH = "/slack/events"
+SECTION_LIMIT = 3000
+BLOCKS_PER_MESSAGE = 50
+BUTTONS_PER_BLOCK = 25
+BUTTON_LABEL_LIMIT = 75
+_UNREACHABLE_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "account_inactive",
+        "user_disabled",
+        "user_not_found",
+        "is_archived",
+        "not_in_channel",
+        "cannot_dm_bot",
+    }
+)
+_MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
+
+
+@dataclass(frozen=True)
+class SlackLimits:
+    channel_interval: float = 1.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render(text: Text) -> str:
+    """Slack mrkdwn; markers hug the words, as Slack ignores ``* bold *``."""
+    parts = []
+    for span in text.spans:
+        escaped = escape(span.text)
+        core = escaped.strip()
+        marker = ("*" if span.bold else "") + ("_" if span.italic else "")
+        if marker and core:
+            start = escaped.index(core)
+            escaped = f"{escaped[:start]}{marker}{core}{marker[::-1]}{escaped[start + len(core) :]}"
+        parts.append(escaped)
+    return "".join(parts)
+
+
+def blocks_of(reply: Reply) -> list[list[dict[str, Any]]]:
+    """The reply as Block Kit, one list of at most 50 blocks per message to post."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": piece}}
+        for piece in chunk(reply.text, render, SECTION_LIMIT)
+        if piece
+    ]
+    for start in range(0, len(reply.buttons), BUTTONS_PER_BLOCK):
+        row = reply.buttons[start : start + BUTTONS_PER_BLOCK]
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [button_element(b, start + i) for i, b in enumerate(row)],
+            }
+        )
+    return [
+        blocks[start : start + BLOCKS_PER_MESSAGE]
+        for start in range(0, len(blocks), BLOCKS_PER_MESSAGE)
+    ]
+
+
+def button_element(button: Button, index: int) -> dict[str, Any]:
+    label = button.label
+    if len(label) > BUTTON_LABEL_LIMIT:
+        label = label[: BUTTON_LABEL_LIMIT - 1] + "…"
+    return {
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": True},
+        "value": button.value,
+        "action_id": f"rse-{index}",
+    }
+
+
+def classify(exc: Exception) -> Failure | None:
+    """What a slack_sdk error means for delivery (None: not a delivery error)."""
+    if isinstance(exc, SlackApiError):
+        response = exc.response
+        if response.status_code == 429:
+            return Failure("flood", float(response.headers.get("Retry-After", 1)))
+        if response.status_code >= 500:
+            return Failure("transient")
+        error = response.get("error") if isinstance(response.data, dict) else None
+        return Failure("unreachable" if error in _UNREACHABLE_ERRORS else "refused")
+    if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError):
+        return Failure("transient")
+    return None
+
+
+class SlackTransport:
+    platform = Platform.SLACK
+
+    def __init__(
+        self,
+        *,
+        bot_token: str,
+        signing_secret: str,
+        api_url: str,
+        handle: Handle,
+        on_unreachable: OnUnreachable,
+        command_names: Sequence[str] = (),
+        app_token: str | None = None,
+        limits: SlackLimits | None = None,
+        home_command: str = "accueil",
+    ) -> None:
+        self.bot_token = bot_token
+        self.signing_secret = signing_secret
+        self.api_url = api_url
+        self.handle = handle
+        self.on_unreachable = on_unreachable
+        self.command_names = frozenset(command_names)
+        self.app_token = app_token
+        self.limits = limits or SlackLimits()
+        self.home_command = home_command
+        self.client = AsyncWebClient(token=bot_token, base_url=api_url)
+        self._channels = Pacers(lambda _: self.limits.channel_interval)
+        self._dm_of_user: dict[str, str] = {}
+        self._user_of_dm: dict[str, str] = {}
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._socket: Any = None
+        self.app = self._build_app()
+
+    @property
+    def mode(self) -> str:
+        return "socket" if self.app_token else "http"
+
+    def _build_app(self) -> AsyncApp:
+        # Only client=: a token= beside it would be ignored by Bolt.
+        app = AsyncApp(client=self.client, signing_secret=self.signing_secret)
+        app.event("message")(self._on_message)
+        app.event("app_mention")(self._on_mention)
+        app.event("app_home_opened")(self._on_home_opened)
+        app.command("/rse")(self._on_slash_command)
+        app.action(re.compile(r"^rse-\d+$"))(self._on_button)
+        return app
+
+    async def start(self) -> None:
+        if self.app_token:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            self._socket = AsyncSocketModeHandler(self.app, self.app_token)
+            await self._socket.connect_async()
+        logger.info("Slack: ready (%s)", self.mode)
+
+    async def stop(self) -> None:
+        """Stop taking events, then let the conversations being answered finish."""
+        if self._socket is not None:
+            await self._socket.close_async()
+            self._socket = None
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+
+    async def events(self, request: web.Request) -> web.Response:
+        """Events, interactivity and slash commands, signed by Slack (Bolt checks, 401 if not)."""
+        response = await self.app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    def _track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+
+    async def _on_message(self, event: dict[str, Any]) -> None:
+        # Direct messages only, written by a person: no edits, joins or other bots.
+        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+            return
+        self._track()
+        user, channel = event["user"], event["channel"]
+        self._remember_dm(user, channel)
+        await self._converse(Incoming.typed(self.platform, user, channel, event.get("text", "")))
+
+    async def _on_mention(self, event: dict[str, Any]) -> None:
+        self._track()
+        text = _MENTION.sub("", event.get("text", ""), count=1).strip()
+        incoming = Incoming.typed(
+            self.platform, event["user"], event["channel"], self._as_command(text), is_group=True
+        )
+        await self._converse(incoming, thread_ts=event.get("thread_ts"))
+
+    def _as_command(self, text: str) -> str:
+        """``@bot aide`` means ``/aide``: a slash would open Slack's own command picker."""
+        first = text.split(maxsplit=1)[0].lower() if text else ""
+        return f"/{text}" if first in self.command_names else text
+
+    async def _on_slash_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack()
+        self._track()
+        user = command["user_id"]
+        text = command.get("text", "").strip() or "aide"
+        channel = await self._dm_channel(user)
+        await self._converse(Incoming.typed(self.platform, user, channel, f"/{text}"))
+
+    async def _on_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        self._track()
+        user = body["user"]["id"]
+        action = body["actions"][0]
+        channel = (body.get("channel") or {}).get("id") or await self._dm_channel(user)
+        await self._converse(Incoming.pressed(self.platform, user, channel, action["value"]))
+        message = body.get("message")
+        if message is not None:
+            await self._show_choice(channel, message, action)
+
+    async def _on_home_opened(self, event: dict[str, Any]) -> None:
+        if event.get("tab") != "home":
+            return
+        self._track()
+        user = event["user"]
+        replies = await self.handle(
+            Incoming.typed(self.platform, user, user, f"/{self.home_command}")
+        )
+        blocks = [block for reply in replies for page in blocks_of(reply) for block in page]
+        try:
+            await self.client.views_publish(
+                user_id=user, view={"type": "home", "blocks": blocks[:100]}
+            )
+        except SlackApiError as exc:
+            logger.warning("Slack: home tab of %s not published: %s", user, exc)
+
+    async def _show_choice(
+        self, channel: str, message: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        """Replace the pressed message's buttons by the choice made, so none is pressed twice."""
+        kept = [b for b in message.get("blocks", []) if b.get("type") != "actions"]
+        label = escape(action.get("text", {}).get("text", ""))
+        kept.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"→ _{label}_"}]})
+        try:
+            await self._call(
+                channel,
+                lambda: self.client.chat_update(
+                    channel=channel, ts=message["ts"], blocks=kept, text=message.get("text", "")
+                ),
+            )
+        except DeliveryError as exc:
+            logger.info("Slack: could not mark the choice on a message: %s", exc)
+
+    async def _converse(self, incoming: Incoming, thread_ts: str | None = None) -> None:
+        replies = await self.handle(incoming)
+        for reply in coalesce(replies):
+            try:
+                await self.send(incoming.chat_id, reply, thread_ts=thread_ts)
+            except DeliveryError as exc:
+                logger.warning("Slack: reply in %s not delivered: %s", incoming.chat_id, exc)
+                return
+
+    async def send(self, chat_id: str, reply: Reply, *, thread_ts: str | None = None) -> None:
+        """Post the reply as Block Kit (several messages if over 50 blocks), then its files.
+
+        ``chat_id`` is a channel, or a user id for a direct message.
+        """
+        channel = await self._dm_channel(chat_id) if chat_id[:1] in "UW" else chat_id
+        fallback = str(reply.text)[:SECTION_LIMIT]
+        for blocks in blocks_of(reply):
+            await self._call(
+                channel,
+                lambda blocks=blocks: self.client.chat_postMessage(
+                    channel=channel, text=fallback, blocks=blocks, thread_ts=thread_ts
+                ),
+            )
+        for file in reply.attachments:
+            await self._call(
+                channel,
+                lambda file=file: self.client.files_upload_v2(
+                    channel=channel, file=file.data, filename=file.filename, title=file.filename
+                ),
+            )
+
+    async def _dm_channel(self, user: str) -> str:
+        if user not in self._dm_of_user:
+            opened = await self._call(user, lambda: self.client.conversations_open(users=user))
+            self._remember_dm(user, opened["channel"]["id"])
+        return self._dm_of_user[user]
+
+    def _remember_dm(self, user: str, channel: str) -> None:
+        self._dm_of_user[user] = channel
+        self._user_of_dm[channel] = user
+
+    async def _call(self, channel: str, request: Callable[[], Awaitable[T]]) -> T:
+        async def unreachable(reason: str) -> None:
+            user = self._user_of_dm.get(channel, channel)
+            logger.warning("Slack: %s unreachable: %s", user, reason)
+            await self.on_unreachable(self.platform, user, reason)
+
+        return await deliver(
+            request,
+            chat=self._channels[channel],
+            everyone=None,
+            classify=classify,
+            policy=self.limits.retry,
+            on_unreachable=unreachable,
+        )
