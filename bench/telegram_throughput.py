@@ -3,7 +3,8 @@
 Both bots poll the same fake Telegram server (tests/helpers/fake_telegram.py), run in a
 process of its own as the real server would be, with the same number of updates handled at
 once. Each update through rse-bot passes the router, a database read and write (``/langue fr``
-saves the language) and a reply. Target: rse-bot >= 0.8 x the echo bot's updates per second.
+then ``/langue en``: the language saved changes every time) and a reply.
+Target: rse-bot >= 0.8 x the echo bot's updates per second.
 
     python -m bench.telegram_throughput [--updates 3000] [--users 300] [--concurrency 32]
 """
@@ -34,7 +35,8 @@ async def serve_fake(updates: int, users: int) -> None:
     """Child process: queue the updates, print the URL, then the replies per second."""
     async with FakeTelegram() as fake:
         for n in range(updates):
-            fake.user_says(10_000 + n % users, "/langue fr")
+            # Each person switches language at every message: every update writes.
+            fake.user_says(10_000 + n % users, "/langue " + ("fr", "en")[n // users % 2])
         print(fake.base_url, flush=True)
         await fake.wait_for(lambda: any(m == "getUpdates" for m, _ in fake.calls[:20]), 60)
         started = time.perf_counter()

@@ -30,6 +30,8 @@ class Context:
     person: Person | None = None
     pole: Pole | None = None
     member: Membership | None = None
+    # The state as loaded, so the router writes it back only when a message changed it.
+    saved: tuple[object, ...] = ()
     state_erased: bool = False
 
     @property
@@ -139,6 +141,8 @@ class Command:
     role: str | None = None
     starts_flow: str | None = None
     aliases: tuple[str, ...] = ()
+    # Refused in group chats: what it shows or asks is personal.
+    private_only: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:

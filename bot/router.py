@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from weakref import WeakValueDictionary
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.conversation import Answer, Command, Context, Done, Feature, Flow, Next, Retry, fold
 from bot.messages import Incoming, Reply
 from bot.storage import repositories as repo
 from bot.storage.database import Database
+from bot.storage.models import ConversationState
 from content.loader import Content
 
 logger = logging.getLogger(__name__)
+
+
+def _snapshot(state: ConversationState) -> tuple[object, ...]:
+    """What a state holds, to tell whether a message changed it (and it must be written)."""
+    return (state.locale, state.flow, state.step, json.dumps(state.data, sort_keys=True))
+
 
 CANCEL_COMMANDS = frozenset({"annuler", "cancel"})
 
@@ -68,17 +78,13 @@ class Router:
                 texts = self.content.texts(locale)
                 return [Reply(texts("errors.internal"))]
 
-    async def _context(self, session, incoming: Incoming) -> Context:  # type: ignore[no-untyped-def]
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         platform = incoming.platform.value
         state = await repo.load_state(session, platform=platform, user_id=incoming.user_id)
-        person = await repo.person_for(session, platform=platform, user_id=incoming.user_id)
-        pole = member = None
-        if person is not None:
-            # Only people have identities, so only they can have been marked unreachable.
-            await repo.mark_reachable(session, platform=platform, user_id=incoming.user_id)
-        if person is not None and person.active_pole_id is not None:
-            pole = await repo.pole_by_id(session, person.active_pole_id)
-            member = await repo.membership(session, person_id=person.id, pole_id=pole.id)
+        sender = await repo.account(session, platform=platform, user_id=incoming.user_id)
+        if sender.identity is not None and sender.identity.unreachable_at is not None:
+            # They wrote to us, so they can be reached again.
+            sender.identity.unreachable_at = sender.identity.unreachable_reason = None
         return Context(
             session,
             self.settings,
@@ -86,9 +92,10 @@ class Router:
             incoming,
             state,
             self.visible_commands,
-            person,
-            pole,
-            member,
+            sender.person,
+            sender.pole,
+            sender.member,
+            saved=_snapshot(state),
         )
 
     async def _save_state(self, context: Context) -> None:
@@ -97,7 +104,8 @@ class Router:
             if state.id is not None:
                 await context.session.delete(state)
             return
-        await repo.save_state(context.session, state=state)
+        if state.id is None or _snapshot(state) != context.saved:
+            await repo.save_state(context.session, state=state)
 
     async def _dispatch(self, context: Context) -> list[Reply]:
         incoming = context.incoming
@@ -141,6 +149,8 @@ class Router:
                 context.say("errors.unknown_command", command=name),
                 *await self._reask(context, flow),
             ]
+        if command.private_only and context.incoming.is_group:
+            return [context.say("errors.private_only", command=name)]
         refusal = self._refusal(context, command)
         if refusal is not None:
             return [refusal, *await self._reask(context, flow)]

@@ -18,9 +18,6 @@ _ECHOED = 40
 
 async def link(context: Context) -> list[Reply]:
     """Give a code to a signed-up member, or link this account with ``/lier CODE``."""
-    if context.incoming.is_group:
-        # Whoever reads a code can take over the profile: never show or take one in a group.
-        return [context.say("linking.private_only")]
     typed = " ".join(context.incoming.args)
     if typed:
         return await _use_code(context, typed)
@@ -62,4 +59,6 @@ async def _use_code(context: Context, typed: str) -> list[Reply]:
     ]
 
 
-feature = Feature(commands=[Command("lier", link, "help.lier", aliases=("link",))])
+feature = Feature(
+    commands=[Command("lier", link, "help.lier", aliases=("link",), private_only=True)]
+)

@@ -204,6 +204,15 @@ ONBOARDING = Flow(
 )
 
 feature = Feature(
-    commands=[Command("start", start, "help.start", starts_flow=FLOW, aliases=("inscription",))],
+    commands=[
+        Command(
+            "start",
+            start,
+            "help.start",
+            starts_flow=FLOW,
+            aliases=("inscription",),
+            private_only=True,
+        )
+    ],
     flows=[ONBOARDING],
 )

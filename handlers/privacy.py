@@ -63,8 +63,17 @@ async def answer_confirmation(context: Context, answer: Answer) -> Outcome:
 
 feature = Feature(
     commands=[
-        Command("mesdonnees", export_my_data, "help.mesdonnees", aliases=("mydata",)),
-        Command("oublier", forget_me, "help.oublier", starts_flow=FORGET, aliases=("forget",)),
+        Command(
+            "mesdonnees", export_my_data, "help.mesdonnees", aliases=("mydata",), private_only=True
+        ),
+        Command(
+            "oublier",
+            forget_me,
+            "help.oublier",
+            starts_flow=FORGET,
+            aliases=("forget",),
+            private_only=True,
+        ),
     ],
     flows=[
         Flow(

@@ -77,5 +77,9 @@ async def _usage(context: Context) -> Reply:
 
 
 feature = Feature(
-    commands=[Command("nommer", appoint, "help.nommer", role="admin", aliases=("role",))]
+    commands=[
+        Command(
+            "nommer", appoint, "help.nommer", role="admin", aliases=("role",), private_only=True
+        )
+    ]
 )

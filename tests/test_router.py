@@ -6,7 +6,7 @@ from sqlmodel import select
 from bot.app import App
 from bot.conversation import Command, Context, Feature
 from bot.features import all_features
-from bot.messages import Platform, Reply
+from bot.messages import Incoming, Platform, Reply
 from bot.router import Router
 from bot.storage import repositories as repo
 from bot.storage.models import Pole
@@ -169,3 +169,12 @@ async def test_a_flow_on_one_platform_does_not_leak_to_the_other(app: App) -> No
     assert slack.text.startswith("Je n'ai pas compris.")
     state = await telegram.state()
     assert state is not None and (state.step, state.data) == ("name", {})
+
+
+@pytest.mark.parametrize("command", ["/start", "/mesdonnees", "/oublier", "/nommer"])
+async def test_personal_commands_are_refused_in_group_chats(app: App, command: str) -> None:
+    in_group = Incoming.typed(Platform.TELEGRAM, "1001", "-1002003004005", command, is_group=True)
+
+    [reply] = await app.handle(in_group)
+
+    assert str(reply.text).startswith(f"Pour protéger vos données, {command} ne fonctionne")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import and_, bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -141,18 +142,6 @@ async def mark_unreachable(
     return True
 
 
-async def mark_reachable(session: AsyncSession, *, platform: str, user_id: str) -> None:
-    """The account wrote to us again: it can be reached."""
-    # Read first and write only when marked: this runs for every message of a member, and
-    # nearly all of them are reachable, so most messages then write nothing at all.
-    identity = await _identity(session, platform=platform, user_id=user_id)
-    if identity is None or identity.unreachable_at is None:
-        return
-    identity.unreachable_at = identity.unreachable_reason = None
-    session.add(identity)
-    await session.flush()
-
-
 async def identities_of(session: AsyncSession, *, person_id: int) -> list[Identity]:
     return list(
         await session.scalars(
@@ -285,16 +274,49 @@ async def members_of(session: AsyncSession, *, pole_id: int) -> list[tuple[Perso
     return [(person, member) for person, member in rows]
 
 
-async def load_state(session: AsyncSession, *, platform: str, user_id: str) -> ConversationState:
-    """The account's conversation state, new and unsaved if it has none yet."""
-    state = await session.scalar(
-        select(ConversationState)
-        .where(
-            ConversationState.platform == platform,
-            ConversationState.platform_user_id == user_id,
-        )
-        .with_for_update()
+# Built once: every message runs these, and building a statement costs more than running it.
+_STATE_OF_ACCOUNT = (
+    select(ConversationState)
+    .where(
+        ConversationState.platform == bindparam("platform"),
+        ConversationState.platform_user_id == bindparam("user_id"),
     )
+    .with_for_update()
+)
+_ACCOUNT = (
+    select(Identity, Person, Pole, Membership)
+    .join(Person, Person.id == Identity.person_id)
+    .outerjoin(Pole, Pole.id == Person.active_pole_id)
+    .outerjoin(
+        Membership,
+        and_(Membership.person_id == Person.id, Membership.pole_id == Person.active_pole_id),
+    )
+    .where(
+        Identity.platform == bindparam("platform"),
+        Identity.platform_user_id == bindparam("user_id"),
+    )
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Who wrote: their platform identity, and if they signed up, their pôle and role there."""
+
+    identity: Identity | None = None
+    person: Person | None = None
+    pole: Pole | None = None
+    member: Membership | None = None
+
+
+async def account(session: AsyncSession, *, platform: str, user_id: str) -> Account:
+    """Everything the router needs about the sender, in one query."""
+    row = (await session.execute(_ACCOUNT, {"platform": platform, "user_id": user_id})).first()
+    return Account() if row is None else Account(*row)
+
+
+async def load_state(session: AsyncSession, *, platform: str, user_id: str) -> ConversationState:
+    """The account's conversation state (locked until commit), new and unsaved if none yet."""
+    state = await session.scalar(_STATE_OF_ACCOUNT, {"platform": platform, "user_id": user_id})
     return state or ConversationState(platform=platform, platform_user_id=user_id)
 
 

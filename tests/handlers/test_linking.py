@@ -237,8 +237,8 @@ async def test_no_code_is_given_in_a_group_chat(app: App, claire: Chat) -> None:
     [reply] = await app.handle(group)
 
     assert str(reply.text) == (
-        "Par sécurité, les codes de liaison ne s'échangent qu'en message privé : "
-        "écrivez-moi /lier en privé."
+        "Pour protéger vos données, /lier ne fonctionne qu'en conversation privée avec moi : "
+        "écrivez-moi directement."
     )
     assert await link_codes(app) == []
 

@@ -43,18 +43,6 @@ async def test_mark_unreachable_records_when_and_why(app: App) -> None:
     assert before <= stored.unreachable_at <= datetime.now(UTC)
 
 
-async def test_mark_reachable_clears_both_fields(app: App) -> None:
-    claire = Chat(app, Platform.TELEGRAM, "1001")
-    await claire.sign_up("Claire Martin", "Scop Les Tisserands", "Industrie")
-    await mark(app, "1001")
-
-    async with app.database.transaction() as session:
-        await repo.mark_reachable(session, platform="telegram", user_id="1001")
-
-    stored = await identity(app, "telegram", "1001")
-    assert (stored.unreachable_at, stored.unreachable_reason) == (None, None)
-
-
 async def test_mark_unreachable_of_an_unknown_account_returns_false(app: App) -> None:
     assert await mark(app, "999999") is False
 
