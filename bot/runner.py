@@ -91,11 +91,12 @@ async def serve(app: App, stop: asyncio.Event) -> None:
     transports, http = build_transports(app)
     started: list[Transport] = []
     try:
+        # The server first: Telegram starts posting as soon as the webhook is registered.
+        if http is not None:
+            await http.start()
         for transport in transports:
             await transport.start()
             started.append(transport)
-        if http is not None:
-            await http.start()
         names = ", ".join(f"{t.platform.value}" for t in transports)
         logger.warning("rse-bot running: %s", names)
         await stop.wait()

@@ -10,8 +10,9 @@ import pytest
 from bot.app import App
 from bot.runner import telegram_commands
 from bot.transports.base import RetryPolicy
-from bot.transports.slack import SlackLimits
+from bot.transports.slack import SlackLimits, SlackTransport
 from bot.transports.telegram import TelegramLimits, TelegramTransport
+from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.fake_telegram import FakeTelegram
 
 # Conversation tests need not wait a second between two replies; the limit tests use defaults.
@@ -46,6 +47,26 @@ def telegram_transport(
         limits=limits,
         poll_timeout=1,
         **options,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+
+
+def slack_transport(
+    app: App, fake: FakeSlack, limits: SlackLimits = NO_SLACK_WAIT
+) -> SlackTransport:
+    return SlackTransport(
+        bot_token=fake.bot_token,
+        signing_secret=fake.signing_secret,
+        api_url=fake.api_url,
+        handle=app.handle,
+        on_unreachable=app.mark_unreachable,
+        command_names=[name for command in app.router.visible_commands for name in command.names],
+        limits=limits,
     )
 
 

@@ -1,0 +1,232 @@
+import json
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.app import App
+from bot.messages import Attachment, Button, Reply, Text
+from bot.transports.http import HttpServer
+from bot.transports.slack import EVENTS_PATH, SlackTransport
+from tests.helpers.fake_slack import FakeSlack
+from tests.transports.conftest import NO_SLACK_WAIT, free_port, slack_transport
+
+ALICE = "U0ALICE"
+DM = "D" + ALICE  # the fake's direct-message channel with Alice
+
+
+class Server:
+    """Our Slack transport behind our HTTP server, and what Slack would post to it."""
+
+    def __init__(self, fake: FakeSlack, transport: SlackTransport, url: str) -> None:
+        self.fake = fake
+        self.transport = transport
+        self.url = url
+
+    async def post(self, request: tuple[bytes, dict[str, str]]) -> int:
+        status, _ = await self.fake.post(self.url, request)
+        return status
+
+    def received(self, channel: str = DM) -> list[dict]:
+        return self.fake.messages_in(channel)
+
+    async def dm(self, text: str) -> dict:
+        before = len(self.received())
+        assert await self.post(self.fake.dm(ALICE, text)) == 200
+        await self.fake.wait_for(lambda: len(self.received()) > before)
+        return self.received()[-1]
+
+    async def press(self, label: str) -> dict:
+        message = self.received()[-1]
+        element = button(message, label)
+        before = len(self.received())
+        request = self.fake.press(ALICE, message, element["action_id"], element["value"])
+        assert await self.post(request) == 200
+        await self.fake.wait_for(lambda: len(self.received()) > before)
+        return self.received()[-1]
+
+
+def button(message: dict, label: str) -> dict:
+    elements = [
+        element
+        for block in message.get("blocks") or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["text"]["text"].startswith(label)
+    ]
+    assert len(elements) == 1, f"no button {label!r} in {message.get('blocks')}"
+    return elements[0]
+
+
+def text_of(message: dict) -> str:
+    return "\n".join(
+        block["text"]["text"] for block in message.get("blocks") or [] if block["type"] == "section"
+    )
+
+
+@pytest.fixture
+async def slack(app: App, fake_slack: FakeSlack) -> AsyncIterator[Server]:
+    port = free_port()
+    transport = slack_transport(app, fake_slack)
+    http = HttpServer("127.0.0.1", port)
+    http.add_post(EVENTS_PATH, transport.events)
+    await transport.start()
+    await http.start()
+    try:
+        yield Server(fake_slack, transport, f"http://127.0.0.1:{port}{EVENTS_PATH}")
+    finally:
+        await http.stop()
+        await transport.stop()
+
+
+async def sign_up(slack: Server, name: str = "Alice Martin") -> dict:
+    await slack.dm("/start")
+    await slack.press("J'accepte")
+    await slack.dm(name)
+    await slack.dm("Biocoop Lyon")
+    await slack.press("Industrie")
+    return await slack.press("Rejoindre")
+
+
+async def test_whole_onboarding_in_direct_messages(slack: Server) -> None:
+    welcome = await slack.dm("/start")
+    assert "Bonjour et bienvenue" in text_of(welcome)
+    done = await sign_up(slack)
+    assert "C'est fait, bienvenue Alice Martin !" in text_of(done)
+    assert "• Secteur : Industrie" in text_of(done)
+
+
+async def test_pressed_button_message_shows_the_choice(slack: Server) -> None:
+    await slack.dm("/start")
+    await slack.press("J'accepte")
+    await slack.fake.wait_for(lambda: len(slack.fake.updates) == 1)
+    updated = slack.fake.updates[0]
+    assert all(block["type"] != "actions" for block in updated["blocks"])
+    assert updated["blocks"][-1]["elements"][0]["text"] == "→ _J'accepte_"
+
+
+async def test_slash_command_maps_onto_the_same_commands(slack: Server) -> None:
+    assert await slack.post(slack.fake.slash(ALICE, "C0GENERAL", "aide")) == 200
+    await slack.fake.wait_for(lambda: len(slack.received()) == 1)
+    assert "Voici ce que vous pouvez faire ici" in text_of(slack.received()[0])
+
+
+async def test_slash_command_is_acknowledged_at_once(slack: Server) -> None:
+    started = time.monotonic()
+    assert await slack.post(slack.fake.slash(ALICE, "C0GENERAL", "menu")) == 200
+    assert time.monotonic() - started < 3
+
+
+async def test_mention_in_a_channel_is_answered_there(slack: Server) -> None:
+    assert await slack.post(slack.fake.mention(ALICE, "C0CLUB", "<@UBOT> aide")) == 200
+    await slack.fake.wait_for(lambda: len(slack.received("C0CLUB")) == 1)
+    assert "Voici ce que vous pouvez faire ici" in text_of(slack.received("C0CLUB")[0])
+
+
+async def test_menu_button_runs_its_command(slack: Server) -> None:
+    await sign_up(slack)
+    await slack.dm("/menu")
+    helped = await slack.press("Aide")
+    assert "votre rôle : membre" in text_of(helped)
+
+
+async def test_my_data_is_uploaded_as_a_json_file(slack: Server) -> None:
+    await sign_up(slack)
+    assert await slack.post(slack.fake.dm(ALICE, "/mesdonnees")) == 200
+    await slack.fake.wait_for(lambda: len(slack.fake.files) == 1)
+    upload = slack.fake.files[0]
+    assert upload["filename"] == "mes-donnees-rse-bot.json"
+    assert json.loads(upload["content"])["personne"]["company"] == "Biocoop Lyon"
+
+
+async def test_user_text_is_escaped_in_mrkdwn(slack: Server) -> None:
+    done = await sign_up(slack, name="Zoé <Dupont> & Fils")
+    assert "bienvenue Zoé &lt;Dupont&gt; &amp; Fils !" in text_of(done)
+
+
+async def test_bad_signature_is_refused_and_does_nothing(slack: Server) -> None:
+    body, _ = slack.fake.dm(ALICE, "/aide")
+    forged = slack.fake.signed(body, content_type="application/json", secret="not-the-secret")
+    assert await slack.post(forged) == 401
+    assert slack.received() == []
+
+
+async def test_stale_timestamp_is_refused(slack: Server) -> None:
+    body, _ = slack.fake.dm(ALICE, "/aide")
+    old = slack.fake.signed(body, content_type="application/json", timestamp=int(time.time()) - 301)
+    assert await slack.post(old) == 401
+    assert slack.received() == []
+
+
+async def test_an_old_button_gets_a_polite_answer(slack: Server) -> None:
+    consent = await slack.dm("/start")
+    await slack.press("J'accepte")
+    refuse = button(consent, "Je refuse")
+    before = len(slack.received())
+    request = slack.fake.press(ALICE, consent, refuse["action_id"], refuse["value"])
+    assert await slack.post(request) == 200
+    await slack.fake.wait_for(lambda: len(slack.received()) > before)
+    assert "Ce bouton ne correspond plus" in text_of(slack.received()[-1])
+
+
+async def test_home_tab_shows_the_member_summary(slack: Server) -> None:
+    await sign_up(slack)
+    assert await slack.post(slack.fake.home_opened(ALICE)) == 200
+    await slack.fake.wait_for(lambda: ALICE in slack.fake.views)
+    view = slack.fake.views[ALICE]
+    sections = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+    assert "*Alice Martin* — Biocoop Lyon" in sections[0]
+    assert any(b["type"] == "actions" for b in view["blocks"])
+
+
+async def test_long_text_fits_block_kit_limits(slack: Server) -> None:
+    paragraphs = [f"Point {n} : " + "engagement RSE des PME. " * 100 for n in range(80)]
+    buttons = tuple(Button(f"Choix {n}", f"/aide {n}") for n in range(30))
+    await slack.transport.send(DM, Reply(Text.plain("\n\n".join(paragraphs)), buttons))
+    messages = slack.received()
+    assert len(messages) > 1
+    for message in messages:
+        assert len(message["blocks"]) <= 50
+        for block in message["blocks"]:
+            if block["type"] == "section":
+                assert len(block["text"]["text"]) <= 3000
+            else:
+                assert len(block["elements"]) <= 25
+    pressed = [
+        e["value"]
+        for m in messages
+        for b in m["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert pressed == [f"/aide {n}" for n in range(30)]
+
+
+async def test_files_go_through_files_upload_v2(slack: Server) -> None:
+    invite = Attachment("club.ics", "text/calendar", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n")
+    await slack.transport.send(DM, Reply(Text.plain("Invitation"), attachments=(invite,)))
+    assert slack.fake.files[0]["content"] == invite.data
+    assert slack.fake.files[0]["channel"] == DM
+
+
+async def test_socket_mode_takes_events_without_an_http_server(
+    app: App, fake_slack: FakeSlack
+) -> None:
+    transport = SlackTransport(
+        bot_token=fake_slack.bot_token,
+        signing_secret=fake_slack.signing_secret,
+        app_token=fake_slack.app_token,
+        api_url=fake_slack.api_url,
+        handle=app.handle,
+        on_unreachable=app.mark_unreachable,
+        limits=NO_SLACK_WAIT,
+    )
+    await transport.start()
+    try:
+        await fake_slack.wait_for(lambda: fake_slack.socket_connected)
+        ack = await fake_slack.push(fake_slack.dm(ALICE, "/aide"))
+        (answer,) = await fake_slack.wait_for_messages(DM, 1)
+    finally:
+        await transport.stop()
+    assert "envelope_id" in ack
+    assert "Voici ce que vous pouvez faire ici" in text_of(answer)
