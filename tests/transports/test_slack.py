@@ -230,3 +230,31 @@ async def test_socket_mode_takes_events_without_an_http_server(
         await transport.stop()
     assert "envelope_id" in ack
     assert "Voici ce que vous pouvez faire ici" in text_of(answer)
+
+
+async def test_onboarding_menu_and_my_data_through_slash_command_dm_and_mention(
+    slack: Server,
+) -> None:
+    assert await slack.post(slack.fake.slash(ALICE, "C0GENERAL", "start")) == 200
+    await slack.fake.wait_for(lambda: len(slack.received()) == 1)
+    assert "Bonjour et bienvenue" in text_of(slack.received()[0])
+    await slack.press("J'accepte")
+    await slack.dm("Alice Martin")
+    await slack.dm("Biocoop Lyon")
+    await slack.press("Numérique")
+    done = await slack.press("Rejoindre")
+    assert "C'est fait, bienvenue Alice Martin !" in text_of(done)
+
+    assert await slack.post(slack.fake.slash(ALICE, "C0GENERAL", "menu")) == 200
+    await slack.fake.wait_for(lambda: "Que voulez-vous faire ?" in text_of(slack.received()[-1]))
+    helped = await slack.press("Aide")
+    assert "votre rôle : membre" in text_of(helped)
+
+    assert await slack.post(slack.fake.mention(ALICE, "C0CLUB", "<@UBOT> accueil")) == 200
+    (home,) = await slack.fake.wait_for_messages("C0CLUB", 1)
+    assert "*Alice Martin* — Biocoop Lyon" in text_of(home)
+
+    assert await slack.post(slack.fake.slash(ALICE, "C0GENERAL", "mesdonnees")) == 200
+    await slack.fake.wait_for(lambda: len(slack.fake.files) == 1)
+    assert slack.fake.files[0]["channel"] == DM
+    assert json.loads(slack.fake.files[0]["content"])["personne"]["sector"] == "numerique"

@@ -1,4 +1,5 @@
 import json
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from aiohttp import ClientSession
@@ -25,11 +26,15 @@ def button(message: dict, label: str) -> str:
 
 
 class Conversation:
-    """Alice in a private chat with the bot, through the fake Telegram server."""
+    """Alice in a private chat with the bot, through the fake Telegram server: her updates are
+    fetched by long polling, or posted to the bot's webhook as Telegram would."""
 
-    def __init__(self, fake: FakeTelegram, user_id: int = ALICE) -> None:
+    def __init__(
+        self, fake: FakeTelegram, user_id: int = ALICE, webhook: tuple[str, str] | None = None
+    ) -> None:
         self.fake = fake
         self.user_id = user_id
+        self.webhook = webhook
 
     @property
     def received(self) -> list[dict]:
@@ -48,9 +53,16 @@ class Conversation:
         data = button(message, label)
         return await self._await_reply(lambda: self.fake.user_presses(self.user_id, message, data))
 
-    async def _await_reply(self, act) -> dict:  # type: ignore[no-untyped-def]
+    async def _await_reply(self, act: Callable[[], dict]) -> dict:
         before = len(self.received)
-        act()
+        update = act()
+        if self.webhook is not None:
+            url, secret = self.webhook
+            async with ClientSession() as client:
+                posted = await client.post(
+                    url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+                )
+                assert posted.status == 200
         await self.fake.wait_for(lambda: len(self.received) > before)
         return self.last
 
@@ -62,6 +74,47 @@ async def sign_up(chat: Conversation, name: str = "Alice Martin") -> dict:
     await chat.say("Biocoop Lyon")
     await chat.press("Numérique")
     return await chat.press("Rejoindre")
+
+
+@pytest.fixture(params=["polling", "webhook"])
+async def conversation(
+    request: pytest.FixtureRequest, app: App, fake_telegram: FakeTelegram
+) -> AsyncIterator[Conversation]:
+    """Alice talking to a started transport, in each of Telegram's two modes."""
+    if request.param == "polling":
+        transport = telegram_transport(app, fake_telegram)
+        http = None
+        webhook = None
+    else:
+        port = free_port()
+        webhook = (f"http://127.0.0.1:{port}/telegram", "s3cr3t")
+        transport = telegram_transport(
+            app, fake_telegram, webhook_url=webhook[0], webhook_secret=webhook[1]
+        )
+        http = HttpServer("127.0.0.1", port)
+        http.add_post("/telegram", transport.webhook)
+        await http.start()
+    await transport.start()
+    try:
+        yield Conversation(fake_telegram, webhook=webhook)
+    finally:
+        if http is not None:
+            await http.stop()
+        await transport.stop()
+
+
+async def test_onboarding_menu_and_my_data_in_both_modes(conversation: Conversation) -> None:
+    welcome = await conversation.say("/start")
+    assert "Bonjour et bienvenue" in welcome["text"]
+    done = await sign_up(conversation)
+    assert "C'est fait, bienvenue Alice Martin !" in done["text"]
+    await conversation.say("/menu")
+    helped = await conversation.press("Aide")
+    assert "votre rôle : membre" in helped["text"]
+    await conversation.say("/mesdonnees")
+    await conversation.fake.wait_for(lambda: "document" in conversation.last)
+    exported = json.loads(conversation.last["document"]["content"])
+    assert exported["personne"]["company"] == "Biocoop Lyon"
 
 
 async def test_whole_onboarding_through_polling(
