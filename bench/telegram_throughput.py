@@ -42,6 +42,8 @@ async def serve_fake(updates: int, users: int) -> None:
         started = time.perf_counter()
         await fake.wait_for(lambda: len(fake.sent) >= updates, timeout=600)
         print(updates / (time.perf_counter() - started), flush=True)
+        # Serve until the bot has stopped: it confirms its last updates on the way out.
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
 
 async def measure(
@@ -56,6 +58,7 @@ async def measure(
         str(options.updates),
         "--users",
         str(options.users),
+        stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
     assert child.stdout is not None
@@ -63,6 +66,8 @@ async def measure(
     stop_bot = await start_bot(base_url)
     rate = float((await child.stdout.readline()).decode())
     await stop_bot()
+    assert child.stdin is not None
+    child.stdin.close()
     await child.wait()
     return rate
 

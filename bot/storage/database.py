@@ -47,8 +47,12 @@ def _begin_immediate(connection: Connection) -> None:
 
 
 def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-    if engine.dialect.name == "sqlite":
+    sqlite = url.startswith("sqlite")
+    # Every session ends in a commit or a rollback of its own: no second rollback on checkin.
+    engine = create_async_engine(
+        url, pool_pre_ping=not sqlite, pool_reset_on_return=None if sqlite else "rollback"
+    )
+    if sqlite:
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
