@@ -64,6 +64,16 @@ class Context:
         """A button answering the current flow step with ``value``."""
         return Button(label, f"{self.state.flow}:{self.state.step}:{value}")
 
+    def yes_no(self, question_key: str, yes_key: str, no_key: str) -> Reply:
+        """A question answered by two buttons carrying ``yes`` and ``no``."""
+        return self.say(
+            question_key,
+            buttons=[
+                self.choice(self.texts.label(yes_key), "yes"),
+                self.choice(self.texts.label(no_key), "no"),
+            ],
+        )
+
     def command_button(self, label: str, command: str) -> Button:
         return Button(label, f"/{command}")
 

@@ -54,13 +54,7 @@ def _keep_button(context: Context, field: str) -> list[Button]:
 
 async def ask_consent(context: Context) -> Reply:
     """Show the RGPD notice; asks to accept or refuse."""
-    return context.say(
-        "onboarding.consent",
-        buttons=[
-            context.choice(context.texts.label("onboarding.consent_yes"), "yes"),
-            context.choice(context.texts.label("onboarding.consent_no"), "no"),
-        ],
-    )
+    return context.yes_no("onboarding.consent", "onboarding.consent_yes", "onboarding.consent_no")
 
 
 async def answer_consent(context: Context, answer: Answer) -> Outcome:

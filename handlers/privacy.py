@@ -34,13 +34,7 @@ async def forget_me(context: Context) -> list[Reply]:
 
 async def ask_confirmation(context: Context) -> Reply:
     """Asks to confirm the erasure."""
-    return context.say(
-        "privacy.confirm",
-        buttons=[
-            context.choice(context.texts.label("privacy.confirm_yes"), "yes"),
-            context.choice(context.texts.label("privacy.confirm_no"), "no"),
-        ],
-    )
+    return context.yes_no("privacy.confirm", "privacy.confirm_yes", "privacy.confirm_no")
 
 
 async def answer_confirmation(context: Context, answer: Answer) -> Outcome:
