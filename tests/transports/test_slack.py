@@ -1,3 +1,4 @@
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -5,7 +6,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import App
-from bot.messages import Attachment, Button, Reply, Text
+from bot.messages import Attachment, Button, Incoming, Reply, Text
 from bot.transports.http import HttpServer
 from bot.transports.slack import EVENTS_PATH, SlackTransport
 from tests.helpers.fake_slack import FakeSlack
@@ -258,3 +259,44 @@ async def test_onboarding_menu_and_my_data_through_slash_command_dm_and_mention(
     await slack.fake.wait_for(lambda: len(slack.fake.files) == 1)
     assert slack.fake.files[0]["channel"] == DM
     assert json.loads(slack.fake.files[0]["content"])["personne"]["sector"] == "numerique"
+
+
+async def test_requests_are_acknowledged_before_a_slow_answer(fake_slack: FakeSlack) -> None:
+    finished = asyncio.Event()
+
+    async def slow(incoming: Incoming) -> list[Reply]:
+        await asyncio.sleep(4)
+        finished.set()
+        return [Reply(Text.plain("Voici votre synthèse RSE."))]
+
+    async def ignore(*_: object) -> None:
+        return None
+
+    port = free_port()
+    transport = SlackTransport(
+        bot_token=fake_slack.bot_token,
+        signing_secret=fake_slack.signing_secret,
+        api_url=fake_slack.api_url,
+        handle=slow,
+        on_unreachable=ignore,
+        limits=NO_SLACK_WAIT,
+    )
+    http = HttpServer("127.0.0.1", port)
+    http.add_post(EVENTS_PATH, transport.events)
+    await http.start()
+    try:
+        url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
+        started = time.monotonic()
+        statuses = [
+            (await fake_slack.post(url, fake_slack.slash(ALICE, "C0GENERAL", "diagnostic")))[0],
+            (await fake_slack.post(url, fake_slack.dm(ALICE, "bonjour")))[0],
+        ]
+        acknowledged = time.monotonic() - started
+        assert statuses == [200, 200]
+        assert acknowledged < 3
+        assert not finished.is_set()
+        await asyncio.wait_for(finished.wait(), timeout=10)
+    finally:
+        await http.stop()
+        await transport.stop()
+    assert len(fake_slack.messages_in(DM)) == 2
