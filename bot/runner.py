@@ -43,7 +43,7 @@ def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
         return http
 
     if settings.telegram_token is not None:
-        from bot.transports.telegram import TelegramTransport
+        from bot.transports.telegram import TelegramLimits, TelegramTransport
 
         telegram = TelegramTransport(
             token=settings.telegram_token.get_secret_value(),
@@ -52,6 +52,7 @@ def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
             on_unreachable=app.mark_unreachable,
             commands=telegram_commands(app),
             default_locale=settings.locale,
+            limits=TelegramLimits(per_second=settings.telegram_max_per_second),
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=(
                 settings.telegram_webhook_secret.get_secret_value()

@@ -51,3 +51,16 @@ async def test_telegram_webhook_and_slack_events_share_one_server(
     transports, http = build_transports(app)
     assert [t.platform.value for t in transports] == ["telegram", "slack"]
     assert http is not None
+
+
+async def test_overall_telegram_rate_comes_from_the_settings(settings: Settings) -> None:
+    configured = Settings.model_validate(
+        settings.model_dump()
+        | {"_env_file": None, "telegram_token": "4242:fake-token", "telegram_max_per_second": 12}
+    )
+    app = await App.start(configured)
+    try:
+        (telegram,), _ = build_transports(app)
+    finally:
+        await app.close()
+    assert telegram.limits.per_second == 12
