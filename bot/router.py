@@ -20,13 +20,12 @@ from content.loader import Content
 
 logger = logging.getLogger(__name__)
 
+CANCEL_COMMANDS = frozenset({"annuler", "cancel"})
+
 
 def _snapshot(state: ConversationState) -> tuple[object, ...]:
     """What a state holds, to tell whether a message changed it (and it must be written)."""
     return (state.locale, state.flow, state.step, json.dumps(state.data, sort_keys=True))
-
-
-CANCEL_COMMANDS = frozenset({"annuler", "cancel"})
 
 
 class Router:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import fold
 from bot.messages import Attachment, Button, Incoming, Platform, Reply, Text
+from bot.transports.base import Handle
 
 PROMPT = "> "
-Handle = Callable[[Incoming], Awaitable[list[Reply]]]
 
 
 def render(text: Text, *, ansi: bool = False) -> str:
