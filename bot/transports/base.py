@@ -54,16 +54,19 @@ class Pacer:
     def __init__(self, interval: float) -> None:
         self.interval = interval
         self._next = 0.0
+        self._queue = asyncio.Lock()
         # Held by whoever is sending to the chat: one message in flight per chat keeps the
         # spacing true even when a send is retried after a 429.
         self.lock = asyncio.Lock()
 
     async def wait(self) -> None:
-        now = time.monotonic()
-        slot = max(now, self._next)
-        self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        # The next turn is counted from when this one really starts, not from when it was
+        # due: after the event loop has been held up, late turns must not leave in a burst.
+        # A loop rather than one sleep: defer() may push the turn back while we sleep.
+        async with self._queue:
+            while (delay := self._next - time.monotonic()) > 0:  # noqa: ASYNC110
+                await asyncio.sleep(delay)
+            self._next = time.monotonic() + self.interval
 
     def defer(self, seconds: float) -> None:
         """The platform asked us to hold off: no event before ``seconds`` from now."""
@@ -71,7 +74,7 @@ class Pacer:
 
     @property
     def idle(self) -> bool:
-        return self._next < time.monotonic() and not self.lock.locked()
+        return self._next < time.monotonic() and not (self.lock.locked() or self._queue.locked())
 
 
 class Pacers:
@@ -109,13 +112,15 @@ class Failure:
 async def deliver(
     request: Callable[[], Awaitable[T]],
     *,
+    chat_id: str,
     chat: Pacer,
     everyone: Pacer | None,
     classify: Callable[[Exception], Failure | None],
     policy: RetryPolicy,
-    on_unreachable: Callable[[str], Awaitable[None]],
+    on_unreachable: Callable[[str, str], Awaitable[None]],
 ) -> T:
-    """Make one API call within the chat's and the platform's pace, retrying what can be."""
+    """Make one API call to ``chat_id`` within the chat's and the platform's pace, retrying
+    what can be; ``on_unreachable(chat_id, reason)`` hears of chats that are gone."""
     transient = flood = 0
     async with chat.lock:
         while True:
@@ -143,7 +148,7 @@ async def deliver(
                     raise DeliveryError(f"unavailable: {error}") from error
                 await asyncio.sleep(policy.backoff * 2 ** (transient - 1))
             elif failure.kind == "unreachable":
-                await on_unreachable(str(error))
+                await on_unreachable(chat_id, str(error))
                 raise Unreachable(str(error)) from error
             else:
                 raise Refused(str(error)) from error

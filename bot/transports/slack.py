@@ -319,16 +319,18 @@ class SlackTransport:
         self._user_of_dm[channel] = user
 
     async def _call(self, channel: str, request: Callable[[], Awaitable[T]]) -> T:
-        async def unreachable(reason: str) -> None:
-            user = self._user_of_dm.get(channel, channel)
-            logger.warning("Slack: %s unreachable: %s", user, reason)
-            await self.on_unreachable(self.platform, user, reason)
-
+        """One API call within the channel's pace, retried on 429 and on transient failures."""
         return await deliver(
             request,
+            chat_id=channel,
             chat=self._channels[channel],
             everyone=None,
             classify=classify,
             policy=self.limits.retry,
-            on_unreachable=unreachable,
+            on_unreachable=self._unreachable,
         )
+
+    async def _unreachable(self, channel: str, reason: str) -> None:
+        user = self._user_of_dm.get(channel, channel)
+        logger.warning("Slack: %s unreachable: %s", user, reason)
+        await self.on_unreachable(self.platform, user, reason)

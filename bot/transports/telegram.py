@@ -323,17 +323,14 @@ class TelegramTransport:
 
     async def _call(self, chat_id: str, request: Callable[[], Awaitable[T]]) -> T:
         """One API call within the flood limits, retried on 429 and on transient failures."""
-
-        async def unreachable(reason: str) -> None:
-            await self._unreachable(chat_id, reason)
-
         return await deliver(
             request,
+            chat_id=chat_id,
             chat=self._chats[chat_id],
             everyone=self._everyone,
             classify=classify,
             policy=self.limits.retry,
-            on_unreachable=unreachable,
+            on_unreachable=self._unreachable,
         )
 
     async def _unreachable(self, chat_id: str, reason: str) -> None:
