@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from weakref import WeakValueDictionary
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -64,18 +65,24 @@ class Router:
             lock = self._locks[key] = asyncio.Lock()
         async with lock:
             locale = self.settings.locale
-            try:
-                async with self.database.transaction() as session:
-                    context = await self._context(session, incoming)
-                    locale = context.locale
-                    replies = await self._dispatch(context)
-                    if not context.state_erased:
-                        await self._save_state(context)
-                return replies
-            except Exception:
-                logger.exception("failed to handle a message from %s", incoming.platform)
-                texts = self.content.texts(locale)
-                return [Reply(texts("errors.internal"))]
+            for attempt in (1, 2):
+                try:
+                    async with self.database.transaction() as session:
+                        context = await self._context(session, incoming)
+                        locale = context.locale
+                        replies = await self._dispatch(context)
+                        if not context.state_erased:
+                            await self._save_state(context)
+                    return replies
+                except IntegrityError:
+                    # Another instance stored this account's first state at the same moment:
+                    # the message is handled again on top of it (nothing was sent yet).
+                    if attempt == 2:
+                        logger.exception("conflict handling a message from %s", incoming.platform)
+                except Exception:
+                    logger.exception("failed to handle a message from %s", incoming.platform)
+                    break
+            return [Reply(self.content.texts(locale)("errors.internal"))]
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         platform = incoming.platform.value

@@ -64,6 +64,6 @@ feature = Feature(
     commands=[
         Command("aide", show_help, "help.aide", aliases=("help",)),
         Command("menu", show_menu, "help.menu"),
-        Command("accueil", show_home, "help.accueil", aliases=("home",)),
+        Command("accueil", show_home, "help.accueil", aliases=("home",), private_only=True),
     ]
 )

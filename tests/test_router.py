@@ -1,9 +1,11 @@
+import asyncio
 import logging
 
 import pytest
 from sqlmodel import select
 
 from bot.app import App
+from bot.config import Settings
 from bot.conversation import Command, Context, Feature
 from bot.features import all_features
 from bot.messages import Incoming, Platform, Reply
@@ -178,3 +180,18 @@ async def test_personal_commands_are_refused_in_group_chats(app: App, command: s
     [reply] = await app.handle(in_group)
 
     assert str(reply.text).startswith(f"Pour protéger vos données, {command} ne fonctionne")
+
+
+async def test_two_instances_answer_a_new_account_at_the_same_moment(
+    app: App, settings: Settings
+) -> None:
+    other = await App.start(settings)
+    try:
+        for n in range(5):
+            first = Incoming.typed(Platform.SLACK, f"U0NEW{n}", f"DU0NEW{n}", "/langue en")
+            answers = await asyncio.gather(app.handle(first), other.handle(first))
+            assert [str(a[0].text) for a in answers] == [
+                "Noted, I will speak English from now on."
+            ] * 2
+    finally:
+        await other.close()

@@ -251,9 +251,9 @@ async def test_onboarding_menu_and_my_data_through_slash_command_dm_and_mention(
     helped = await slack.press("Aide")
     assert "votre rôle : membre" in text_of(helped)
 
-    assert await slack.post(slack.fake.mention(ALICE, "C0CLUB", "<@UBOT> accueil")) == 200
-    (home,) = await slack.fake.wait_for_messages("C0CLUB", 1)
-    assert "*Alice Martin* — Biocoop Lyon" in text_of(home)
+    assert await slack.post(slack.fake.mention(ALICE, "C0CLUB", "<@UBOT> menu")) == 200
+    (menu,) = await slack.fake.wait_for_messages("C0CLUB", 1)
+    assert "Que voulez-vous faire ?" in text_of(menu)
 
     assert await slack.post(slack.fake.slash(ALICE, "C0GENERAL", "mesdonnees")) == 200
     await slack.fake.wait_for(lambda: len(slack.fake.files) == 1)
