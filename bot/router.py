@@ -86,8 +86,8 @@ class Router:
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         platform = incoming.platform.value
-        state = await repo.load_state(session, platform=platform, user_id=incoming.user_id)
         sender = await repo.account(session, platform=platform, user_id=incoming.user_id)
+        state = sender.state
         if sender.identity is not None and sender.identity.unreachable_at is not None:
             # They wrote to us, so they can be reached again.
             sender.identity.unreachable_at = sender.identity.unreachable_reason = None

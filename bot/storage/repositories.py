@@ -283,25 +283,37 @@ _STATE_OF_ACCOUNT = (
     )
     .with_for_update()
 )
+# Locking the identity row serialises one member's messages across instances, even when the
+# member has no conversation state row to lock.
 _ACCOUNT = (
-    select(Identity, Person, Pole, Membership)
+    select(Identity, Person, Pole, Membership, ConversationState)
     .join(Person, Person.id == Identity.person_id)
     .outerjoin(Pole, Pole.id == Person.active_pole_id)
     .outerjoin(
         Membership,
         and_(Membership.person_id == Person.id, Membership.pole_id == Person.active_pole_id),
     )
+    .outerjoin(
+        ConversationState,
+        and_(
+            ConversationState.platform == Identity.platform,
+            ConversationState.platform_user_id == Identity.platform_user_id,
+        ),
+    )
     .where(
         Identity.platform == bindparam("platform"),
         Identity.platform_user_id == bindparam("user_id"),
     )
+    .with_for_update(of=Identity)
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Account:
-    """Who wrote: their platform identity, and if they signed up, their pôle and role there."""
+    """Who wrote: their conversation state and, if they signed up, their identity, pôle and
+    role there."""
 
+    state: ConversationState
     identity: Identity | None = None
     person: Person | None = None
     pole: Pole | None = None
@@ -309,9 +321,15 @@ class Account:
 
 
 async def account(session: AsyncSession, *, platform: str, user_id: str) -> Account:
-    """Everything the router needs about the sender, in one query."""
-    row = (await session.execute(_ACCOUNT, {"platform": platform, "user_id": user_id})).first()
-    return Account() if row is None else Account(*row)
+    """Everything the router needs about the sender, locked until commit: one query for a
+    member, two for someone who has not signed up."""
+    params = {"platform": platform, "user_id": user_id}
+    row = (await session.execute(_ACCOUNT, params)).first()
+    if row is None:
+        return Account(await load_state(session, platform=platform, user_id=user_id))
+    identity, person, pole, member, state = row
+    state = state or ConversationState(platform=platform, platform_user_id=user_id)
+    return Account(state, identity, person, pole, member)
 
 
 async def load_state(session: AsyncSession, *, platform: str, user_id: str) -> ConversationState:
