@@ -2,8 +2,9 @@
 
 Both bots poll the same fake Telegram server (tests/helpers/fake_telegram.py), run in a
 process of its own as the real server would be, with the same number of updates handled at
-once. Each update through rse-bot passes the router, a database read and write (``/langue fr``
-then ``/langue en``: the language saved changes every time) and a reply.
+once. The senders are signed-up members (``--newcomers``: people who have not signed up). Each
+update through rse-bot passes the router, a database read and write (``/langue fr`` then
+``/langue en``: the language saved changes every time) and a reply.
 Target: rse-bot >= 0.8 x the echo bot's updates per second.
 
     python -m bench.telegram_throughput [--updates 3000] [--users 300] [--concurrency 32]
@@ -24,10 +25,13 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 
 from bot.app import App
 from bot.config import Settings
+from bot.messages import Platform
 from bot.runner import telegram_commands
 from bot.transports.telegram import TelegramLimits, TelegramTransport
+from tests.helpers.chat import Chat
 from tests.helpers.fake_telegram import FakeTelegram
 
+FIRST_USER = 10_000
 # Flood limits are not what is measured here: the server does not enforce them.
 UNLIMITED = TelegramLimits(per_second=100_000, private_interval=0, group_interval=0)
 
@@ -37,7 +41,7 @@ async def serve_fake(updates: int, users: int) -> None:
     async with FakeTelegram() as fake:
         for n in range(updates):
             # Each person switches language at every message: every update writes.
-            fake.user_says(10_000 + n % users, "/langue " + ("fr", "en")[n // users % 2])
+            fake.user_says(FIRST_USER + n % users, "/langue " + ("fr", "en")[n // users % 2])
         print(fake.base_url, flush=True)
         await fake.wait_for(lambda: any(m == "getUpdates" for m, _ in fake.calls[:20]), 60)
         started = time.perf_counter()
@@ -130,6 +134,7 @@ async def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="alternate runs; medians reported")
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
+    parser.add_argument("--newcomers", action="store_true", help="senders have not signed up")
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve_fake:
@@ -140,6 +145,10 @@ async def main() -> None:
         app = await App.start(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
         echoes, ours = [], []
         try:
+            if not options.newcomers:
+                for n in range(options.users):
+                    member = Chat(app, Platform.TELEGRAM, str(FIRST_USER + n))
+                    await member.sign_up(name=f"Membre {n}", company=f"Entreprise {n}")
             # Alternated, because this machine's speed drifts from one minute to the next.
             for _ in range(options.rounds):
                 echoes.append(await measure(echo_bot(options.concurrency), options))
@@ -147,8 +156,9 @@ async def main() -> None:
         finally:
             await app.close()
     echo, mine = statistics.median(echoes), statistics.median(ours)
+    senders = "newcomers" if options.newcomers else "members"
     print(
-        f"{options.updates} updates from {options.users} users, "
+        f"{options.updates} updates from {options.users} {senders}, "
         f"{options.concurrency} at once, database {url.split(':', 1)[0]}, "
         f"median of {options.rounds} alternated rounds"
     )
