@@ -33,6 +33,8 @@ class Incoming:
     button: str | None = None
     display_name: str | None = None
     is_group: bool = False
+    # A photo, sticker, voice note or file with no text: something we cannot read.
+    unreadable: bool = False
 
     @classmethod
     def typed(

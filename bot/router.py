@@ -125,6 +125,8 @@ class Router:
             return await self._pressed(context, flow, incoming.button)
         if incoming.command is not None:
             return await self._command(context, flow)
+        if incoming.unreadable and not incoming.text.strip():
+            return [context.say("errors.text_only"), *await self._reask(context, flow)]
         if flow is not None:
             return await self._answer(context, flow, Answer(text=incoming.text))
         return [

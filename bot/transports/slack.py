@@ -204,13 +204,21 @@ class SlackTransport:
             task.add_done_callback(self._inflight.discard)
 
     async def _on_message(self, event: dict[str, Any]) -> None:
-        # Direct messages only, written by a person: no edits, joins or other bots.
-        if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        # Direct messages only, written by a person: no edits, joins or other bots; a file
+        # shared with or without a comment is a message too.
+        subtype = event.get("subtype")
+        if event.get("channel_type") != "im" or event.get("bot_id"):
+            return
+        if subtype is not None and subtype != "file_share":
             return
         self._track()
         user, channel = event["user"], event["channel"]
         self._remember_dm(user, channel)
-        await self._converse(Incoming.typed(self.platform, user, channel, event.get("text", "")))
+        text = event.get("text", "")
+        incoming = Incoming.typed(
+            self.platform, user, channel, text, unreadable=subtype == "file_share" and not text
+        )
+        await self._converse(incoming)
 
     async def _on_mention(self, event: dict[str, Any]) -> None:
         self._track()

@@ -229,13 +229,15 @@ class TelegramTransport:
         user, chat = message.from_user, message.chat
         assert user is not None
         is_group = chat.type != ChatType.PRIVATE
+        text = message.text or message.caption or ""
         incoming = Incoming.typed(
             self.platform,
             str(user.id),
             str(chat.id),
-            message.text or message.caption or "",
+            text,
             display_name=user.full_name,
             is_group=is_group,
+            unreadable=not text,
         )
         if is_group and not self._addressed_to_me(message, incoming):
             return

@@ -300,3 +300,14 @@ async def test_requests_are_acknowledged_before_a_slow_answer(fake_slack: FakeSl
         await http.stop()
         await transport.stop()
     assert len(fake_slack.messages_in(DM)) == 2
+
+
+async def test_a_file_shared_without_text_gets_asked_for_text(slack: Server) -> None:
+    body, _ = slack.fake.dm(ALICE, "")
+    envelope = json.loads(body)
+    envelope["event"]["subtype"] = "file_share"
+    envelope["event"]["files"] = [{"id": "F0PHOTO", "name": "photo.jpg"}]
+    shared = slack.fake.signed(json.dumps(envelope).encode(), content_type="application/json")
+    assert await slack.post(shared) == 200
+    (answer,) = await slack.fake.wait_for_messages(DM, 1)
+    assert "Je ne lis que le texte" in text_of(answer)

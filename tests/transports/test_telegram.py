@@ -303,3 +303,23 @@ async def test_webhook_takes_updates_with_the_secret_and_refuses_others(
     finally:
         await http.stop()
         await transport.stop()
+
+
+async def test_a_photo_without_caption_gets_asked_for_text_and_the_question_again(
+    fake_telegram: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    chat = Conversation(fake_telegram)
+    await chat.say("/start")
+    await chat.press("J'accepte")
+
+    def photo() -> dict:
+        update = fake_telegram.user_says(ALICE, "")
+        del update["message"]["text"]
+        update["message"]["photo"] = [
+            {"file_id": "p1", "file_unique_id": "p1", "width": 90, "height": 90}
+        ]
+        return update
+
+    answer = await chat._await_reply(photo)
+    assert "Je ne lis que le texte" in answer["text"]
+    assert "Comment vous appelez-vous ?" in answer["text"]
