@@ -52,6 +52,15 @@ async def reach(chat: Chat, step: str) -> None:
     assert QUESTIONS[step] in str(chat.replies[-1].text)
 
 
+async def change_company(chat: Chat, company: str) -> None:
+    """Run /start again as Alice and change only her company."""
+    await chat.say("/start")
+    await chat.press("Garder « Alice Martin »")
+    await chat.say(company)
+    await chat.press("Agroalimentaire / bio")
+    await chat.press("Garder « Pôle RSE »")
+
+
 async def finish_from(chat: Chat, step: str) -> None:
     for remaining in STEPS[STEPS.index(step) :]:
         await answer(chat, remaining)
@@ -164,11 +173,7 @@ async def test_start_again_offers_to_keep_each_answer(chat: Chat) -> None:
 async def test_changing_only_the_company_keeps_the_rest(app: App, chat: Chat) -> None:
     await chat.sign_up("Alice Martin", "Biocoop Lyon", "Agroalimentaire / bio")
 
-    await chat.say("/start")
-    await chat.press("Garder « Alice Martin »")
-    await chat.say("Biocoop Villeurbanne")
-    await chat.press("Agroalimentaire / bio")
-    await chat.press("Garder « Pôle RSE »")
+    await change_company(chat, "Biocoop Villeurbanne")
 
     assert "• Entreprise : Biocoop Villeurbanne" in chat.text
     person = await chat.person()
@@ -187,11 +192,7 @@ async def test_changing_the_profile_records_when(chat: Chat) -> None:
     before = await chat.person()
     assert before is not None
 
-    await chat.say("/start")
-    await chat.press("Garder « Alice Martin »")
-    await chat.say("Biocoop Villeurbanne")
-    await chat.press("Agroalimentaire / bio")
-    await chat.press("Garder « Pôle RSE »")
+    await change_company(chat, "Biocoop Villeurbanne")
 
     after = await chat.person()
     assert after is not None

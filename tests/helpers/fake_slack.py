@@ -15,6 +15,8 @@ from urllib.parse import urlencode
 
 from aiohttp import ClientSession, web
 
+from tests.helpers.waiting import Changes
+
 Json = dict[str, Any]
 _SENDS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 
@@ -44,7 +46,7 @@ class FakeSlack:
         self._last_send: dict[str, float] = {}
         self._too_many_requests = 0
         self._next_ts = 0
-        self._changed = asyncio.Event()
+        self._changes = Changes()
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._socket: web.WebSocketResponse | None = None
@@ -93,18 +95,9 @@ class FakeSlack:
 
     async def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:  # noqa: ASYNC109
         """Wait until predicate() holds, re-checking after each API call."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                recent = [method for method, _ in self.calls[-8:]]
-                raise AssertionError(f"timed out waiting; last calls: {recent}")
-            self._changed.clear()
-            try:
-                await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                continue
+        await self._changes.until(
+            predicate, timeout, lambda: f"last calls: {[m for m, _ in self.calls[-8:]]}"
+        )
 
     async def wait_for_messages(self, channel: str, count: int, timeout: float = 5.0) -> list[Json]:  # noqa: ASYNC109
         await self.wait_for(lambda: len(self._by_channel.get(channel, ())) >= count, timeout)
@@ -144,7 +137,7 @@ class FakeSlack:
         try:
             return self._answer(method, params, request.headers.get("Authorization", ""))
         finally:
-            self._changed.set()
+            self._changes.notify()
 
     def _answer(self, method: str, params: Json, authorization: str) -> web.Response:
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
@@ -267,7 +260,7 @@ class FakeSlack:
 
     async def _response(self, request: web.Request) -> web.Response:
         self.responses.append({"channel": request.match_info["channel"], **await request.json()})
-        self._changed.set()
+        self._changes.notify()
         return web.Response(text="ok")
 
     # --- Socket Mode ---------------------------------------------------------------------------
@@ -277,7 +270,7 @@ class FakeSlack:
         await socket.prepare(request)
         self._socket = socket
         await socket.send_json({"type": "hello", "num_connections": 1})
-        self._changed.set()
+        self._changes.notify()
         async for frame in socket:
             ack = json.loads(frame.data)
             future = self._acks.pop(ack.get("envelope_id", ""), None)

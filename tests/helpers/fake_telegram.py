@@ -40,6 +40,8 @@ from typing import Any, ClassVar, Self
 
 from aiohttp import web
 
+from tests.helpers.waiting import Changes
+
 Json = dict[str, Any]
 
 # Sends are allowed this much early, so that a bot pacing itself with asyncio.sleep is not
@@ -268,7 +270,7 @@ class FakeTelegram:
         # Replaced after each set, so that a long poll waits only for updates newer than it.
         self._new_update = asyncio.Event()
         # Set after every API call, so that wait_for re-checks its predicate only then.
-        self._changed = asyncio.Event()
+        self._changes = Changes()
         self._closing = False
         # (chat_id, message_id) -> (Message as Telegram returns it, its entry in sent or None):
         # edits, replies and button presses find their message in O(1).
@@ -468,20 +470,14 @@ class FakeTelegram:
     async def _wait(
         self, predicate: Callable[[], bool], seconds: float, describe: Callable[[], str]
     ) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while not predicate():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                recent = [(method, _brief(params)) for method, params in self.calls[-5:]]
-                raise AssertionError(
-                    f"timed out after {seconds} s waiting for {describe()}; "
-                    f"{len(self.calls)} call(s), last: {recent!r}; rejected: {self.rejected[-5:]!r}"
-                )
-            self._changed.clear()
-            # Also wake now and then: the predicate may watch the bot's state, not the calls.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
+        def failure() -> str:
+            recent = [(method, _brief(params)) for method, params in self.calls[-5:]]
+            return (
+                f"waiting for {describe()}; {len(self.calls)} call(s), last: {recent!r}; "
+                f"rejected: {self.rejected[-5:]!r}"
+            )
+
+        await self._changes.until(predicate, seconds, failure)
 
     # --- limits and faults -------------------------------------------------------------------
 
@@ -570,7 +566,7 @@ class FakeTelegram:
                 return self._refuse(method, error)
             return _response(200, {"ok": True, "result": result})
         finally:
-            self._changed.set()
+            self._changes.notify()
 
     def _refuse(self, method: str, error: _ApiError) -> web.Response:
         self.rejected.append((method, error.chat_id, error.status))
