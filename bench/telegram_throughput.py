@@ -53,7 +53,8 @@ async def serve_fake(updates: int, users: int) -> None:
 
 async def measure(
     start_bot: Callable[[str], Awaitable[Callable[[], Awaitable[None]]]], options
-) -> float:  # type: ignore[no-untyped-def]
+) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Updates per second, and milliseconds of this process's CPU per update."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -69,12 +70,14 @@ async def measure(
     assert child.stdout is not None
     base_url = (await child.stdout.readline()).decode().strip()
     stop_bot = await start_bot(base_url)
+    cpu = time.process_time()
     rate = float((await child.stdout.readline()).decode())
+    cpu = (time.process_time() - cpu) * 1000 / options.updates
     await stop_bot()
     assert child.stdin is not None
     child.stdin.close()
     await child.wait()
-    return rate
+    return rate, cpu
 
 
 def echo_bot(concurrency: int) -> Callable[[str], Awaitable[Callable[[], Awaitable[None]]]]:
@@ -155,15 +158,20 @@ async def main() -> None:
                 ours.append(await measure(rse_bot(app, options.concurrency), options))
         finally:
             await app.close()
-    echo, mine = statistics.median(echoes), statistics.median(ours)
+    echo, mine = (statistics.median(rate for rate, _ in runs) for runs in (echoes, ours))
+    echo_cpu, my_cpu = (statistics.median(cpu for _, cpu in runs) for runs in (echoes, ours))
     senders = "newcomers" if options.newcomers else "members"
     print(
         f"{options.updates} updates from {options.users} {senders}, "
         f"{options.concurrency} at once, database {url.split(':', 1)[0]}, "
         f"median of {options.rounds} alternated rounds"
     )
-    print(f"bare PTB echo bot: {echo:8.1f} updates/s  {[round(r) for r in echoes]}")
-    print(f"rse-bot          : {mine:8.1f} updates/s  {[round(r) for r in ours]}")
+    for name, rate, cpu, runs in (
+        ("bare PTB echo bot", echo, echo_cpu, echoes),
+        ("rse-bot          ", mine, my_cpu, ours),
+    ):
+        rounds = [round(r) for r, _ in runs]
+        print(f"{name}: {rate:8.1f} updates/s  {rounds}  {cpu:.2f} ms CPU per update")
     print(f"ratio            : {mine / echo:8.2f}  (target >= 0.80)")
 
 
