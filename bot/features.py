@@ -6,7 +6,7 @@ from bot.conversation import Feature
 
 
 def all_features() -> list[Feature]:
-    from handlers import language, linking, menu, onboarding, privacy, roles
+    from handlers import broadcast, language, linking, menu, onboarding, privacy, roles
 
     return [
         onboarding.feature,
@@ -15,4 +15,5 @@ def all_features() -> list[Feature]:
         privacy.feature,
         linking.feature,
         roles.feature,
+        broadcast.feature,
     ]

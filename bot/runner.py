@@ -8,6 +8,7 @@ import signal
 from typing import TYPE_CHECKING
 
 from bot.app import App
+from bot.outbox import OutboxWorker, Tuning
 from bot.transports.base import Transport
 from bot.transports.http import HttpServer
 
@@ -86,11 +87,13 @@ def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
     return transports, http
 
 
-async def serve(app: App, stop: asyncio.Event) -> None:
-    """Run the configured transports until ``stop`` is set, then shut them down in order:
-    no new requests, in-flight conversations finish, connections close."""
+async def serve(app: App, stop: asyncio.Event, *, outbox: Tuning | None = None) -> None:
+    """Run the configured transports and the outbox worker until ``stop`` is set, then shut
+    them down in order: no new requests, messages being sent and conversations in flight
+    finish, connections close."""
     transports, http = build_transports(app)
     started: list[Transport] = []
+    worker: OutboxWorker | None = None
     try:
         # The server first: Telegram starts posting as soon as the webhook is registered.
         if http is not None:
@@ -98,12 +101,16 @@ async def serve(app: App, stop: asyncio.Event) -> None:
         for transport in transports:
             await transport.start()
             started.append(transport)
+        worker = OutboxWorker(app.database, {t.platform: t for t in started}, outbox or Tuning())
+        await worker.start()
         names = ", ".join(f"{t.platform.value}" for t in transports)
         logger.warning("rse-bot running: %s", names)
         await stop.wait()
     finally:
         if http is not None:
             await http.stop()
+        if worker is not None:
+            await worker.stop()
         for transport in reversed(started):
             await transport.stop()
 

@@ -12,6 +12,7 @@ from bot.conversation import ROLE_RANK, Command
 from bot.features import all_features
 from bot.storage.models import ROLES
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
+from handlers.audiences import AUDIENCES, REACHABLE_FIRST
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
@@ -19,7 +20,12 @@ DOTTED_KEY = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$")
 # Calls whose first argument is a text key: context.say, texts(...), texts.label, ...
 TEXT_CALLS = frozenset({"say", "texts", "label"})
 # Keys built with an f-string, and every value the placeholder can take.
-KEY_FAMILIES: dict[str, tuple[str, ...]] = {"roles.": ROLES}
+KEY_FAMILIES: dict[str, tuple[str, ...]] = {
+    "roles.": ROLES,
+    "broadcast.audiences.": tuple(AUDIENCES),
+    "broadcast.only.": tuple(p.value for p in REACHABLE_FIRST),
+    "broadcast.statuses.": ("failed", "unreachable"),
+}
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.
 SPEC_SECTORS = ("agro_bio", "vegetal", "numerique", "industrie", "eau_environnement", "autre")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 ROLES: tuple[str, ...] = ("member", "animator", "admin")
@@ -110,3 +110,51 @@ class ConversationState(SQLModel, table=True):
     step: str | None = Field(default=None, max_length=40)
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Campaign(SQLModel, table=True):
+    """Something the bot says first to many people at once: a broadcast, a digest, a reminder
+    wave. Its content is stored once; the outbox holds one row per recipient."""
+
+    __tablename__ = "campaigns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    kind: str = Field(max_length=24)
+    author_id: int | None = Field(default=None, foreign_key="people.id", index=True)
+    # How the recipients were chosen, e.g. "all" or "all:telegram", for reports.
+    audience: str = Field(max_length=80)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    attachment_name: str | None = Field(default=None, max_length=200)
+    attachment_type: str | None = Field(default=None, max_length=100)
+    attachment_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+OUTBOX_STATUSES: tuple[str, ...] = ("pending", "sending", "sent", "failed", "unreachable")
+
+
+class OutboxMessage(SQLModel, table=True):
+    """One campaign's message to one account, from queued to delivered (or given up on).
+
+    The unique key makes queuing the same campaign twice for someone impossible.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "platform", "chat_id"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaigns.id", index=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = Field(default=0)
+    last_error: str | None = Field(default=None, max_length=300)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    # Refreshed while a worker holds the row; an old one means the worker died.
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete
+from sqlalchemy import and_, bindparam, delete, false, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -15,10 +15,12 @@ from sqlmodel import select
 
 from bot.storage.models import (
     ROLES,
+    Campaign,
     ConversationState,
     Identity,
     LinkCode,
     Membership,
+    OutboxMessage,
     Person,
     Pole,
     utcnow,
@@ -231,6 +233,9 @@ async def _merge_people(session: AsyncSession, *, source: Person, target: Person
     session.add(target)
     # Rows pointing at the source must be gone before the source itself.
     await session.flush()
+    await session.execute(
+        update(Campaign).where(Campaign.author_id == source.id).values(author_id=target.id)
+    )
     await session.execute(delete(LinkCode).where(LinkCode.person_id == source.id))
     await session.delete(source)
     await session.flush()
@@ -370,6 +375,9 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
         for i in identities
     ]
     link_codes = await session.scalars(select(LinkCode).where(LinkCode.person_id == person.id))
+    received = await session.scalars(
+        select(OutboxMessage).where(_addressed_to(identities)).order_by(OutboxMessage.id)
+    )
     return {
         "personne": person.model_dump(mode="json"),
         "comptes": [i.model_dump(mode="json") for i in identities],
@@ -379,14 +387,33 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
             for member, pole in memberships
         ],
         "conversations": [s.model_dump(mode="json") for s in states if s.id is not None],
+        "messages_recus": [
+            message.model_dump(mode="json", exclude={"id", "claimed_at"}) for message in received
+        ],
     }
 
 
+def _addressed_to(identities: list[Identity]) -> Any:
+    """Outbox rows sent (or to be sent) to any of ``identities``."""
+    return or_(
+        false(),
+        *(
+            and_(OutboxMessage.platform == i.platform, OutboxMessage.chat_id == i.platform_user_id)
+            for i in identities
+        ),
+    )
+
+
 async def erase_person(session: AsyncSession, *, person: Person) -> None:
-    """Delete the person, their accounts, memberships, link codes and conversation states."""
+    """Delete the person, their accounts, memberships, link codes, conversation states and the
+    messages queued or sent to them; broadcasts they wrote stay, without their name."""
     assert person.id is not None
     identities = await identities_of(session, person_id=person.id)
     await delete_states(session, identities=[(i.platform, i.platform_user_id) for i in identities])
+    await session.execute(delete(OutboxMessage).where(_addressed_to(identities)))
+    await session.execute(
+        update(Campaign).where(Campaign.author_id == person.id).values(author_id=None)
+    )
     await session.execute(delete(Membership).where(Membership.person_id == person.id))
     await session.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
     await session.execute(delete(Identity).where(Identity.person_id == person.id))

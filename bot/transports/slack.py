@@ -176,8 +176,10 @@ class SlackTransport:
         app.action(re.compile(r"^rse-\d+$"))(self._on_button)
         return app
 
-    async def start(self) -> None:
-        if self.app_token:
+    async def start(self, *, receive: bool = True) -> None:
+        """Connect Socket Mode if configured (HTTP events come through our server);
+        ``receive=False`` sends only."""
+        if self.app_token and receive:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
             self._socket = AsyncSocketModeHandler(self.app, self.app_token)

@@ -168,10 +168,15 @@ class TelegramTransport:
             self.limits.group_interval if chat_id.startswith("-") else self.limits.private_interval
         )
 
-    async def start(self) -> None:
-        """Identify the bot (getMe), publish the command menu, then poll or register the hook."""
+    async def start(self, *, receive: bool = True) -> None:
+        """Identify the bot (getMe), publish the command menu, then poll or register the hook.
+
+        ``receive=False`` only connects, to send (``rse-bot broadcast`` beside a running bot).
+        """
         await self.application.initialize()
         self._username = (self.application.bot.username or "").lower()
+        if not receive:
+            return
         await self._publish_commands()
         await self.application.start()
         if self.webhook_url:

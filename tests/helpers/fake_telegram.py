@@ -281,7 +281,7 @@ class FakeTelegram:
         self._files: dict[str, Json] = {}
         self._open_callbacks: set[str] = set()
         self._next_callback_id = 1
-        self._faults: dict[int, deque[tuple[int, int | None]]] = {}
+        self._faults: dict[int, deque[tuple[int, int | None, str | None]]] = {}
         self._global_rate: _Rate | None = None
         self._private_rate: _Rate | None = None
         self._group_rate: _Rate | None = None
@@ -498,17 +498,25 @@ class FakeTelegram:
         self._chat_times = {}
 
     def fail(
-        self, chat_id: int, status: int, *, times: int = 1, retry_after: int | None = None
+        self,
+        chat_id: int,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: int | None = None,
+        description: str | None = None,
     ) -> None:
-        """Answer HTTP `status` to the next `times` sends to chat_id (429: with retry_after)."""
+        """Answer HTTP `status` to the next `times` sends to chat_id (429: with retry_after),
+        with Telegram's usual description for that status unless given one."""
         if status == 429 and retry_after is None:
             retry_after = 1
-        self._faults.setdefault(chat_id, deque()).extend([(status, retry_after)] * times)
+        fault = (status, retry_after, description)
+        self._faults.setdefault(chat_id, deque()).extend([fault] * times)
 
     def _admit(self, chat_id: int | None) -> None:
         """Refuse the send with an injected fault or a 429, or count it against the limits."""
         if chat_id is not None and (faults := self._faults.get(chat_id)):
-            status, retry_after = faults.popleft()
+            status, retry_after, description = faults.popleft()
             if not faults:
                 del self._faults[chat_id]
             if status == 429:
@@ -518,7 +526,8 @@ class FakeTelegram:
                     chat_id=chat_id,
                     retry_after=retry_after,
                 )
-            raise _ApiError(status, _FAULTS.get(status, f"Error {status}"), chat_id=chat_id)
+            description = description or _FAULTS.get(status, f"Error {status}")
+            raise _ApiError(status, description, chat_id=chat_id)
         now = time.monotonic()
         wait = self._global_rate.wait(self._global_times, now) if self._global_rate else 0.0
         chat_rate = None

@@ -1,0 +1,370 @@
+"""The outbox: every message the bot says first (broadcasts, digests, reminders) is queued here,
+one row per recipient, then delivered by workers within each platform's limits.
+
+A row is marked ``sending`` before its request and ``sent`` as soon as the platform accepts it,
+each in a transaction of its own, so a crash loses nothing: rows left ``sending`` by a dead
+worker go back to the queue once their lease runs out. The one case no outbox can rule out is a
+crash in the few milliseconds between the platform accepting a message and that commit: neither
+Telegram nor Slack can be asked whether a message arrived, and such a row is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Attachment, Platform, Reply, Text
+from bot.storage.database import Database
+from bot.storage.models import Campaign, OutboxMessage, utcnow
+from bot.transports.base import Refused, Transport, Unreachable
+
+logger = logging.getLogger(__name__)
+
+INTERRUPTED = "envoi interrompu (arrêt du bot pendant l'envoi), repris"
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    platform: Platform
+    chat_id: str
+    # Known to be unreachable when queued (blocked the bot...): recorded, not sent.
+    unreachable: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    concurrency: int = 16
+    batch: int = 200
+    poll_interval: float = 1.0
+    # A worker refreshes its rows' lease every third of it; rows whose lease ran out belonged
+    # to a worker that died and are sent again.
+    lease: float = 60.0
+    max_attempts: int = 5
+    retry_delay: float = 30.0
+
+
+async def enqueue(
+    session: AsyncSession, *, campaign: Campaign, recipients: Iterable[Recipient]
+) -> int:
+    """Store ``campaign`` and one outbox row per distinct recipient; return how many."""
+    session.add(campaign)
+    await session.flush()
+    now = utcnow()
+    rows = {
+        (r.platform.value, r.chat_id): {
+            "campaign_id": campaign.id,
+            "platform": r.platform.value,
+            "chat_id": r.chat_id,
+            "status": "unreachable" if r.unreachable else "pending",
+            "last_error": r.unreachable[:300] if r.unreachable else None,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for r in recipients
+    }
+    if rows:
+        await session.execute(insert(OutboxMessage), list(rows.values()))
+    return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Where a campaign's delivery stands."""
+
+    campaign: Campaign
+    # By status; rows being sent count as pending.
+    counts: Mapping[str, int]
+    # (status, reason, how many) for failed and unreachable rows, most frequent first.
+    reasons: tuple[tuple[str, str, int], ...] = ()
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def done(self) -> int:
+        return self.total - self.counts.get("pending", 0)
+
+
+async def report(session: AsyncSession, *, campaign: Campaign) -> Report:
+    by_status = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.campaign_id == campaign.id)
+        .group_by(OutboxMessage.status)
+    )
+    counts: dict[str, int] = {}
+    for status, count in by_status:
+        key = "pending" if status == "sending" else status
+        counts[key] = counts.get(key, 0) + count
+    reasons = await session.execute(
+        select(OutboxMessage.status, OutboxMessage.last_error, func.count())
+        .where(
+            OutboxMessage.campaign_id == campaign.id,
+            OutboxMessage.status.in_(("failed", "unreachable")),
+        )
+        .group_by(OutboxMessage.status, OutboxMessage.last_error)
+        .order_by(func.count().desc())
+    )
+    return Report(
+        campaign,
+        counts,
+        tuple((status, reason or "?", count) for status, reason, count in reasons),
+    )
+
+
+async def recent_campaigns(
+    session: AsyncSession, *, pole_id: int, kind: str, limit: int = 5
+) -> list[Campaign]:
+    found = await session.scalars(
+        select(Campaign)
+        .where(Campaign.pole_id == pole_id, Campaign.kind == kind)
+        .order_by(Campaign.id.desc())
+        .limit(limit)
+    )
+    return list(found)
+
+
+def reply_of(campaign: Campaign) -> Reply:
+    attachments: tuple[Attachment, ...] = ()
+    if campaign.attachment_data is not None:
+        attachments = (
+            Attachment(
+                campaign.attachment_name or "piece-jointe",
+                campaign.attachment_type or "application/octet-stream",
+                campaign.attachment_data,
+            ),
+        )
+    return Reply(Text.parse(campaign.text), attachments=attachments)
+
+
+@dataclass(frozen=True, slots=True)
+class _Claimed:
+    id: int
+    campaign_id: int
+    platform: Platform
+    chat_id: str
+    attempts: int
+
+
+@dataclass
+class OutboxWorker:
+    """Drains the outbox through ``transports``: several may run at once, on one database or
+    on several instances (PostgreSQL hands each row to one of them with SKIP LOCKED)."""
+
+    database: Database
+    transports: Mapping[Platform, Transport]
+    tuning: Tuning = field(default_factory=Tuning)
+    # Only this campaign (``rse-bot broadcast`` sends its own and leaves the rest to the bot).
+    campaign_id: int | None = None
+
+    def __post_init__(self) -> None:
+        self._queue: asyncio.Queue[_Claimed | None] = asyncio.Queue()
+        # Rows claimed by this worker and not finished: their lease is kept fresh.
+        self._held: set[int] = set()
+        self._replies: dict[int, Reply] = {}
+        self._room = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox")
+
+    async def stop(self) -> None:
+        """Claim nothing more, finish the messages being sent, give the others back."""
+        self._stopping.set()
+        self._room.set()
+        if self._task is not None:
+            await self._task
+
+    async def drain(self) -> None:
+        """Send until nothing is due any more (rows waiting for a retry stay queued)."""
+        await self.start()
+        idle = asyncio.create_task(self._idle.wait())
+        assert self._task is not None
+        await asyncio.wait({idle, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        idle.cancel()
+        await self.stop()
+
+    async def _run(self) -> None:
+        senders = [
+            asyncio.create_task(self._send_queued(), name=f"outbox-sender-{n}")
+            for n in range(self.tuning.concurrency)
+        ]
+        lease = asyncio.create_task(self._keep_lease(), name="outbox-lease")
+        try:
+            await self._claim_while_running()
+        finally:
+            await self._give_back_queued()
+            for _ in senders:
+                self._queue.put_nowait(None)
+            await asyncio.gather(*senders, return_exceptions=True)
+            lease.cancel()
+            await asyncio.gather(lease, return_exceptions=True)
+
+    async def _claim_while_running(self) -> None:
+        low = max(1, self.tuning.batch // 2)
+        while not self._stopping.is_set():
+            if self._queue.qsize() >= low:
+                # Plenty to send: look again when a sender has finished one.
+                self._room.clear()
+                await self._room.wait()
+                continue
+            try:
+                claimed = await self._claim(self.tuning.batch - self._queue.qsize())
+            except Exception:
+                logger.exception("outbox: claiming messages failed")
+                await self._pause()
+                continue
+            for row in claimed:
+                self._held.add(row.id)
+                self._queue.put_nowait(row)
+            if not claimed:
+                if not self._held:
+                    self._idle.set()
+                await self._pause()
+
+    async def _pause(self) -> None:
+        """Wait a poll interval, or less if asked to stop."""
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.tuning.poll_interval):
+                await self._stopping.wait()
+
+    async def _claim(self, limit: int) -> list[_Claimed]:
+        now = utcnow()
+        platforms = [platform.value for platform in self.transports]
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.status == "sending",
+                    OutboxMessage.claimed_at < now - timedelta(seconds=self.tuning.lease),
+                )
+                .values(status="pending", last_error=INTERRUPTED)
+            )
+            due = (
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= now,
+                    OutboxMessage.platform.in_(platforms),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            if self.campaign_id is not None:
+                due = due.where(OutboxMessage.campaign_id == self.campaign_id)
+            ids = list(await session.scalars(due))
+            if not ids:
+                return []
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1)
+            )
+            rows = await session.execute(
+                select(
+                    OutboxMessage.id,
+                    OutboxMessage.campaign_id,
+                    OutboxMessage.platform,
+                    OutboxMessage.chat_id,
+                    OutboxMessage.attempts,
+                )
+                .where(OutboxMessage.id.in_(ids))
+                .order_by(OutboxMessage.id)
+            )
+            return [
+                _Claimed(id, campaign, Platform(platform), chat, attempts)
+                for id, campaign, platform, chat, attempts in rows
+            ]
+
+    async def _send_queued(self) -> None:
+        while (row := await self._queue.get()) is not None:
+            try:
+                await self._deliver(row)
+            except Exception:
+                # The row stays "sending" and is retried when its lease runs out.
+                logger.exception("outbox: message %s could not be recorded", row.id)
+            finally:
+                self._held.discard(row.id)
+                self._room.set()
+
+    async def _deliver(self, row: _Claimed) -> None:
+        reply = await self._reply(row.campaign_id)
+        try:
+            await self.transports[row.platform].send(row.chat_id, reply)
+        except Unreachable as exc:
+            await self._finish(row, status="unreachable", last_error=str(exc))
+        except Refused as exc:
+            await self._finish(row, status="failed", last_error=str(exc))
+        except Exception as exc:
+            logger.warning(
+                "outbox: message %s not delivered (attempt %s): %s", row.id, row.attempts, exc
+            )
+            if row.attempts >= self.tuning.max_attempts:
+                await self._finish(row, status="failed", last_error=str(exc))
+            else:
+                delay = self.tuning.retry_delay * 2 ** (row.attempts - 1)
+                await self._finish(
+                    row,
+                    status="pending",
+                    last_error=str(exc),
+                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                )
+        else:
+            await self._finish(row, status="sent", last_error=None, sent_at=utcnow())
+
+    async def _finish(self, row: _Claimed, **values: object) -> None:
+        if isinstance(values.get("last_error"), str):
+            values["last_error"] = str(values["last_error"])[:300]
+        async with self.database.transaction() as session:
+            await session.execute(
+                update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values)
+            )
+
+    async def _reply(self, campaign_id: int) -> Reply:
+        reply = self._replies.get(campaign_id)
+        if reply is None:
+            async with self.database.transaction() as session:
+                campaign = await session.get(Campaign, campaign_id)
+            assert campaign is not None
+            if len(self._replies) >= 32:
+                self._replies.clear()
+            reply = self._replies[campaign_id] = reply_of(campaign)
+        return reply
+
+    async def _keep_lease(self) -> None:
+        while True:
+            await asyncio.sleep(self.tuning.lease / 3)
+            if self._held:
+                async with self.database.transaction() as session:
+                    await session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id.in_(list(self._held)))
+                        .values(claimed_at=utcnow())
+                    )
+
+    async def _give_back_queued(self) -> None:
+        """Rows claimed but not started go back to the queue at once, not after their lease."""
+        ids = []
+        while not self._queue.empty():
+            row = self._queue.get_nowait()
+            if row is not None:
+                ids.append(row.id)
+                self._held.discard(row.id)
+        if ids:
+            async with self.database.transaction() as session:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(ids))
+                    .values(status="pending", attempts=OutboxMessage.attempts - 1)
+                )

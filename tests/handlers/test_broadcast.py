@@ -1,0 +1,232 @@
+import pytest
+from sqlalchemy import update
+from sqlmodel import select
+
+from bot.app import App
+from bot.messages import Platform
+from bot.storage.models import Campaign, Identity, OutboxMessage, utcnow
+from tests.helpers.chat import Chat
+
+INVITATION = (
+    "Club RSE jeudi 4 décembre à 9 h chez **Scop Les Tisserands** : "
+    "retour d'expérience sur le bilan carbone. Inscrivez-vous avant lundi."
+)
+
+
+@pytest.fixture
+async def claire(app: App) -> Chat:
+    """The pôle's animator, on Telegram."""
+    claire = Chat(app, Platform.TELEGRAM, "5001")
+    await claire.sign_up("Claire Martin", "Pôle Végépolys")
+    await claire.grant("animator")
+    return claire
+
+
+@pytest.fixture
+async def members(app: App) -> list[Chat]:
+    """Two members on Telegram, one on Slack."""
+    people = [
+        (Platform.TELEGRAM, "5002", "Bob Lefèvre", "Scop Les Tisserands"),
+        (Platform.TELEGRAM, "5003", "Chloé Durand", "Biocoop Lyon"),
+        (Platform.SLACK, "U0SAMIA", "Samia Benali", "Hydreos Conseil"),
+    ]
+    chats = []
+    for platform, user_id, name, company in people:
+        member = Chat(app, platform, user_id)
+        await member.sign_up(name, company)
+        chats.append(member)
+    return chats
+
+
+async def outbox(app: App) -> list[tuple[str, str, str]]:
+    async with app.database.transaction() as session:
+        rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        return [(row.platform, row.chat_id, row.status) for row in rows]
+
+
+async def compose(animator: Chat, text: str = INVITATION) -> None:
+    await animator.say("/diffuser")
+    await animator.say(text)
+
+
+async def test_a_member_cannot_broadcast(app: App, members: list[Chat]) -> None:
+    await members[0].say("/diffuser")
+
+    assert "réservée aux personnes ayant le rôle animateur" in members[0].text
+    assert await outbox(app) == []
+
+
+async def test_the_preview_shows_the_message_and_the_recipients_per_platform(
+    claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire)
+    await claire.press("Telegram et Slack")
+
+    assert "Club RSE jeudi 4 décembre" in claire.text
+    assert "Destinataires : 4 (3 sur Telegram, 1 sur Slack)." in claire.text
+    assert [b.label for b in claire.buttons] == [
+        "Envoyer à 4 destinataire(s)",
+        "Modifier le texte",
+        "Changer de plateformes",
+        "Annuler",
+    ]
+
+
+async def test_platform_buttons_count_who_each_reaches(claire: Chat, members: list[Chat]) -> None:
+    await compose(claire)
+
+    assert [b.label for b in claire.buttons] == [
+        "Telegram et Slack (4)",
+        "Telegram seulement (3)",
+        "Slack seulement (1)",
+    ]
+
+
+async def test_sending_queues_one_message_per_member(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire)
+    await claire.press("Telegram et Slack")
+    await claire.press("Envoyer")
+
+    assert "Diffusion n°1 lancée : 4 message(s) partent maintenant" in claire.text
+    assert sorted(await outbox(app)) == [
+        ("slack", "U0SAMIA", "pending"),
+        ("telegram", "5001", "pending"),
+        ("telegram", "5002", "pending"),
+        ("telegram", "5003", "pending"),
+    ]
+    async with app.database.transaction() as session:
+        campaign = await session.scalar(select(Campaign))
+    assert campaign is not None
+    assert (campaign.kind, campaign.text, campaign.audience) == ("broadcast", INVITATION, "all:any")
+
+
+async def test_slack_only_reaches_only_slack_accounts(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire)
+    await claire.press("Slack seulement")
+    await claire.press("Envoyer")
+
+    assert await outbox(app) == [("slack", "U0SAMIA", "pending")]
+
+
+async def test_a_member_with_two_linked_accounts_gets_one_message(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    bob_on_slack = Chat(app, Platform.SLACK, "U0BOB")
+    await members[0].say("/lier")
+    code = members[0].text.split("Votre code de liaison : ")[1].split()[0]
+    await bob_on_slack.say(f"/lier {code}")
+
+    await compose(claire)
+    await claire.press("Telegram et Slack")
+    await claire.press("Envoyer")
+
+    recipients = [chat_id for _, chat_id, _ in await outbox(app)]
+    assert sorted(recipients) == ["5001", "5002", "5003", "U0SAMIA"]
+
+
+async def test_members_who_blocked_the_bot_are_reported_not_sent(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    async with app.database.transaction() as session:
+        await session.execute(
+            update(Identity)
+            .where(Identity.platform_user_id == "5003")
+            .values(unreachable_at=utcnow(), unreachable_reason="Forbidden: bot was blocked")
+        )
+
+    await compose(claire)
+    await claire.press("Telegram et Slack")
+    assert "Destinataires : 3 (2 sur Telegram, 1 sur Slack)." in claire.text
+    assert "1 autre(s) membre(s) ont bloqué le bot" in claire.text
+    await claire.press("Envoyer")
+
+    assert ("telegram", "5003", "unreachable") in await outbox(app)
+
+
+async def test_cancelling_at_the_preview_sends_nothing(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire)
+    await claire.press("Telegram et Slack")
+    await claire.press("Annuler")
+
+    assert claire.text == "Diffusion annulée : rien n'a été envoyé."
+    assert await outbox(app) == []
+
+
+async def test_the_text_can_be_rewritten_from_the_preview(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire, "Club RSE jeudi")
+    await claire.press("Telegram seulement")
+    await claire.press("Modifier le texte")
+    await claire.say("Club RSE vendredi 5 décembre, même heure")
+
+    await claire.press("Telegram seulement")
+    assert "Club RSE vendredi 5 décembre, même heure" in claire.text
+    assert "Club RSE jeudi" not in claire.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("   ", "Votre réponse est vide. Pouvez-vous l'écrire ?"),
+        ("x" * 4001, "Votre réponse est trop longue (4001 caractères ; 4000 au plus)."),
+    ],
+)
+async def test_an_unusable_text_is_asked_again(
+    claire: Chat, members: list[Chat], typed: str, expected: str
+) -> None:
+    await compose(claire, typed)
+
+    assert claire.text.startswith(expected)
+    assert "Écrivez le message à diffuser" in claire.text
+
+
+async def test_a_pressed_platform_that_reaches_nobody_cannot_be_sent(
+    app: App, claire: Chat
+) -> None:
+    await compose(claire)
+    await claire.press("Slack seulement (0)")
+
+    assert "Destinataires : 0" in claire.text
+    assert not any(b.label.startswith("Envoyer") for b in claire.buttons)
+
+
+async def test_status_reports_each_broadcast_with_reasons(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire)
+    await claire.press("Telegram et Slack")
+    await claire.press("Envoyer")
+    async with app.database.transaction() as session:
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id.in_(["5001", "5002"]))
+            .values(status="sent")
+        )
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == "5003")
+            .values(status="unreachable", last_error="Forbidden: bot was blocked by the user")
+        )
+
+    await claire.say("/diffuser statut")
+
+    assert "Dernières diffusions de Pôle RSE" in claire.text
+    assert "n°1 — " in claire.text and "Claire Martin" in claire.text
+    assert "Envoyés 2/4 · en attente 1 · échecs 0 · injoignables 1" in claire.text
+    assert "injoignable (1) : Forbidden: bot was blocked by the user" in claire.text
+
+
+async def test_status_without_any_broadcast_says_how_to_start(claire: Chat) -> None:
+    await claire.say("/diffuser statut")
+
+    assert (
+        claire.text
+        == "Aucune diffusion pour Pôle RSE pour l'instant. Pour en lancer une : /diffuser."
+    )
