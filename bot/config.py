@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///./rse-bot.db"
     locale: Literal["fr", "en"] = "fr"
     timezone: str = "Europe/Paris"
+    # A recurring job missed while the bot was down runs once at restart if this recent.
+    misfire_grace_hours: float = Field(default=6, gt=0)
     default_pole_name: str = Field(default="Pôle RSE", min_length=1, max_length=120)
     files_dir: Path = Path("rse-bot-fichiers")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
@@ -57,6 +59,10 @@ class Settings(BaseSettings):
 
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8080, ge=1, le=65535)
+
+    # How long a message being sent stays reserved to its worker without news from it: after
+    # a crash, what it was sending goes out again this much later.
+    outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
 
     @property
     def telegram_enabled(self) -> bool:

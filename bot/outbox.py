@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,7 +40,9 @@ class Recipient:
 
 @dataclass(frozen=True, slots=True)
 class Tuning:
-    concurrency: int = 16
+    # Enough requests on the wire to keep to the platform's rate over a slow network; also
+    # the most messages a crash can make go out twice (one unrecorded per sender).
+    concurrency: int = 8
     batch: int = 200
     poll_interval: float = 1.0
     # A worker refreshes its rows' lease every third of it; rows whose lease ran out belonged
@@ -171,6 +173,9 @@ class OutboxWorker:
         self._held: set[int] = set()
         self._replies: dict[int, Reply] = {}
         self._room = asyncio.Event()
+        self._outcomes: list[tuple[dict[str, object], asyncio.Future[None]]] = []
+        self._outcome_ready = asyncio.Event()
+        self._senders_done = False
         self._stopping = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -199,6 +204,7 @@ class OutboxWorker:
             asyncio.create_task(self._send_queued(), name=f"outbox-sender-{n}")
             for n in range(self.tuning.concurrency)
         ]
+        recorder = asyncio.create_task(self._record_outcomes(), name="outbox-recorder")
         lease = asyncio.create_task(self._keep_lease(), name="outbox-lease")
         try:
             await self._claim_while_running()
@@ -207,6 +213,9 @@ class OutboxWorker:
             for _ in senders:
                 self._queue.put_nowait(None)
             await asyncio.gather(*senders, return_exceptions=True)
+            self._senders_done = True
+            self._outcome_ready.set()
+            await asyncio.gather(recorder, return_exceptions=True)
             lease.cancel()
             await asyncio.gather(lease, return_exceptions=True)
 
@@ -290,46 +299,70 @@ class OutboxWorker:
     async def _send_queued(self) -> None:
         while (row := await self._queue.get()) is not None:
             try:
-                await self._deliver(row)
+                outcome = await self._deliver(row)
             except Exception:
-                # The row stays "sending" and is retried when its lease runs out.
-                logger.exception("outbox: message %s could not be recorded", row.id)
-            finally:
+                # Not even an answer to record: the row is retried when its lease runs out.
+                logger.exception("outbox: message %s could not be sent", row.id)
                 self._held.discard(row.id)
                 self._room.set()
+                continue
+            recorded = asyncio.get_running_loop().create_future()
+            self._outcomes.append(({"id": row.id, **outcome}, recorded))
+            self._outcome_ready.set()
+            # One unrecorded message per sender at most: a crash sends at most that many twice.
+            await recorded
 
-    async def _deliver(self, row: _Claimed) -> None:
+    async def _deliver(self, row: _Claimed) -> dict[str, object]:
+        """Send one row; what to record about it (every key, so outcomes go in one UPDATE)."""
         reply = await self._reply(row.campaign_id)
+        now = utcnow()
         try:
             await self.transports[row.platform].send(row.chat_id, reply)
         except Unreachable as exc:
-            await self._finish(row, status="unreachable", last_error=str(exc))
+            return _outcome("unreachable", now, error=exc)
         except Refused as exc:
-            await self._finish(row, status="failed", last_error=str(exc))
+            return _outcome("failed", now, error=exc)
         except Exception as exc:
             logger.warning(
                 "outbox: message %s not delivered (attempt %s): %s", row.id, row.attempts, exc
             )
             if row.attempts >= self.tuning.max_attempts:
-                await self._finish(row, status="failed", last_error=str(exc))
-            else:
-                delay = self.tuning.retry_delay * 2 ** (row.attempts - 1)
-                await self._finish(
-                    row,
-                    status="pending",
-                    last_error=str(exc),
-                    next_attempt_at=utcnow() + timedelta(seconds=delay),
-                )
-        else:
-            await self._finish(row, status="sent", last_error=None, sent_at=utcnow())
+                return _outcome("failed", now, error=exc)
+            delay = self.tuning.retry_delay * 2 ** (row.attempts - 1)
+            return _outcome("pending", now + timedelta(seconds=delay), error=exc)
+        return _outcome("sent", now, sent_at=utcnow())
 
-    async def _finish(self, row: _Claimed, **values: object) -> None:
-        if isinstance(values.get("last_error"), str):
-            values["last_error"] = str(values["last_error"])[:300]
-        async with self.database.transaction() as session:
-            await session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values)
-            )
+    async def _record_outcomes(self) -> None:
+        """Write what the senders report, all that has come in at once in one transaction.
+
+        Between a platform accepting a message and this commit, a crash would send it again:
+        grouping keeps that window to about one commit, even when commits are the bottleneck.
+        """
+        while True:
+            await self._outcome_ready.wait()
+            self._outcome_ready.clear()
+            outcomes, self._outcomes = self._outcomes, []
+            if outcomes:
+                try:
+                    async with self.database.transaction() as session:
+                        await session.execute(update(OutboxMessage), [row for row, _ in outcomes])
+                except Exception:
+                    logger.exception("outbox: recording %s outcomes failed", len(outcomes))
+                    if self._stopping.is_set():
+                        # Those rows go out again once their lease runs out.
+                        for _, recorded in outcomes:
+                            recorded.cancel()
+                        return
+                    self._outcomes[:0] = outcomes
+                    await asyncio.sleep(self.tuning.poll_interval)
+                    self._outcome_ready.set()
+                    continue
+                for row, recorded in outcomes:
+                    self._held.discard(row["id"])  # type: ignore[arg-type]
+                    recorded.set_result(None)
+                self._room.set()
+            if self._senders_done and not self._outcomes:
+                return
 
     async def _reply(self, campaign_id: int) -> Reply:
         reply = self._replies.get(campaign_id)
@@ -368,3 +401,18 @@ class OutboxWorker:
                     .where(OutboxMessage.id.in_(ids))
                     .values(status="pending", attempts=OutboxMessage.attempts - 1)
                 )
+
+
+def _outcome(
+    status: str,
+    next_attempt_at: datetime,
+    *,
+    error: Exception | None = None,
+    sent_at: datetime | None = None,
+) -> dict[str, object]:
+    return {
+        "status": status,
+        "last_error": str(error)[:300] if error is not None else None,
+        "next_attempt_at": next_attempt_at,
+        "sent_at": sent_at,
+    }

@@ -11,6 +11,7 @@ from bot.app import App
 from bot.outbox import OutboxWorker, Tuning
 from bot.transports.base import Transport
 from bot.transports.http import HttpServer
+from scheduler.service import Scheduler
 
 if TYPE_CHECKING:
     from bot.transports.telegram import CommandInfo
@@ -94,6 +95,7 @@ async def serve(app: App, stop: asyncio.Event, *, outbox: Tuning | None = None) 
     transports, http = build_transports(app)
     started: list[Transport] = []
     worker: OutboxWorker | None = None
+    scheduler = Scheduler(app)
     try:
         # The server first: Telegram starts posting as soon as the webhook is registered.
         if http is not None:
@@ -101,12 +103,15 @@ async def serve(app: App, stop: asyncio.Event, *, outbox: Tuning | None = None) 
         for transport in transports:
             await transport.start()
             started.append(transport)
-        worker = OutboxWorker(app.database, {t.platform: t for t in started}, outbox or Tuning())
+        tuning = outbox or Tuning(lease=app.settings.outbox_lease_seconds)
+        worker = OutboxWorker(app.database, {t.platform: t for t in started}, tuning)
         await worker.start()
+        await scheduler.start()
         names = ", ".join(f"{t.platform.value}" for t in transports)
         logger.warning("rse-bot running: %s", names)
         await stop.wait()
     finally:
+        await scheduler.stop()
         if http is not None:
             await http.stop()
         if worker is not None:
