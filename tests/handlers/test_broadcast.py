@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
@@ -230,3 +232,51 @@ async def test_status_without_any_broadcast_says_how_to_start(claire: Chat) -> N
         claire.text
         == "Aucune diffusion pour Pôle RSE pour l'instant. Pour en lancer une : /diffuser."
     )
+
+
+async def send_invitation(claire: Chat) -> None:
+    await compose(claire)
+    await claire.press("Telegram et Slack")
+    await claire.press("Envoyer")
+
+
+async def test_my_data_lists_the_broadcasts_sent_to_me(claire: Chat, members: list[Chat]) -> None:
+    await send_invitation(claire)
+
+    await members[0].say("/mesdonnees")
+
+    exported = json.loads(members[0].replies[-1].attachments[0].data)
+    (received,) = exported["messages_recus"]
+    assert (received["platform"], received["chat_id"], received["status"]) == (
+        "telegram",
+        "5002",
+        "pending",
+    )
+
+
+async def test_forgetting_me_erases_the_messages_addressed_to_me(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await send_invitation(claire)
+
+    await members[0].say("/oublier")
+    await members[0].press("Oui")
+
+    assert "5002" not in [chat_id for _, chat_id, _ in await outbox(app)]
+    assert len(await outbox(app)) == 3
+
+
+async def test_an_erased_animator_leaves_their_broadcasts_without_a_name(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await send_invitation(claire)
+    await claire.say("/oublier")
+    await claire.press("Oui")
+    other = Chat(app, Platform.TELEGRAM, "5009")
+    await other.sign_up("Denis Roux", "Pôle Végépolys")
+    await other.grant("animator")
+
+    await other.say("/diffuser statut")
+
+    assert "sans auteur (ligne de commande ou compte effacé)" in other.text
+    assert "Claire Martin" not in other.text
