@@ -7,6 +7,7 @@ import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
@@ -14,6 +15,7 @@ import typer
 if TYPE_CHECKING:
     from bot.app import App
     from bot.config import Settings
+    from bot.storage.models import Campaign
 
 T = TypeVar("T")
 
@@ -26,9 +28,11 @@ cli = typer.Typer(
 db_cli = typer.Typer(help="Base de données.", no_args_is_help=True)
 pole_cli = typer.Typer(help="Pôles (clusters) hébergés par ce déploiement.", no_args_is_help=True)
 admin_cli = typer.Typer(help="Rôles des membres.", no_args_is_help=True)
+jobs_cli = typer.Typer(help="Tâches planifiées.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(pole_cli, name="pole")
 cli.add_typer(admin_cli, name="admin")
+cli.add_typer(jobs_cli, name="jobs")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -119,6 +123,146 @@ def run() -> None:
         _with_app(start)
     except KeyboardInterrupt:
         typer.echo("")
+
+
+# Telegram bots may upload 50 MB; members' inboxes deserve less.
+_ATTACHMENT_MAX = 20_000_000
+
+
+@cli.command()
+def broadcast(
+    text: Annotated[
+        str | None, typer.Option(help="Le message ; mise en forme **gras** et __italique__.")
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(help="Une pièce jointe (image, PDF…).", dir_okay=False, resolve_path=True),
+    ] = None,
+    audience: Annotated[str, typer.Option(help="Destinataires : all (tous les membres).")] = "all",
+    platform: Annotated[
+        str | None, typer.Option(help="telegram ou slack (par défaut : les deux).")
+    ] = None,
+    pole: Annotated[
+        str | None, typer.Option(help="Nom ou code du pôle (par défaut : le pôle par défaut).")
+    ] = None,
+) -> None:
+    """Diffuser un message aux membres d'un pôle, avec la progression puis le rapport d'envoi."""
+    import mimetypes
+
+    from bot.messages import Platform
+    from handlers.audiences import AUDIENCES
+    from handlers.broadcast import TEXT_MAX
+
+    if not (text and text.strip()) and file is None:
+        raise _fail("donnez le message avec --text (et/ou une pièce jointe avec --file).")
+    if text is not None and len(text.strip()) > TEXT_MAX:
+        raise _fail(f"le message fait {len(text.strip())} caractères ; {TEXT_MAX} au plus.")
+    if audience not in AUDIENCES:
+        raise _fail(f"destinataires inconnus « {audience} » : {', '.join(AUDIENCES)}.")
+    reachable = ("telegram", "slack")
+    if platform is not None and platform not in reachable:
+        raise _fail(f"plateforme inconnue « {platform} » : telegram ou slack.")
+    if file is not None and not file.is_file():
+        raise _fail(f"fichier introuvable : {file}")
+    if file is not None and file.stat().st_size > _ATTACHMENT_MAX:
+        raise _fail(f"pièce jointe trop lourde : {_ATTACHMENT_MAX // 1_000_000} Mo au plus.")
+
+    async def send(app: App) -> None:
+        from bot.outbox import enqueue
+        from bot.storage import repositories as repo
+        from bot.storage.models import Campaign
+        from handlers.audiences import resolve
+
+        async with app.database.transaction() as session:
+            target = (
+                await repo.pole_by_name_or_code(session, key=pole)
+                if pole
+                else await repo.default_pole(session)
+            )
+            if target is None or target.id is None:
+                raise _fail(f"pôle « {pole} » introuvable (voir « rse-bot pole list »).")
+            recipients = await resolve(
+                session,
+                audience=audience,
+                pole_id=target.id,
+                platform=Platform(platform) if platform else None,
+            )
+            if not recipients.reachable:
+                raise _fail(f"personne à qui l'envoyer dans « {target.name} » sur ces plateformes.")
+            campaign = Campaign(
+                pole_id=target.id,
+                kind="broadcast",
+                audience=f"{audience}:{platform or 'any'}",
+                text=(text or "").strip(),
+                attachment_name=file.name if file else None,
+                attachment_type=(mimetypes.guess_type(file.name)[0] if file else None),
+                attachment_data=file.read_bytes() if file else None,
+            )
+            await enqueue(session, campaign=campaign, recipients=recipients.recipients)
+        typer.echo(
+            f"Diffusion n°{campaign.id} pour « {target.name} » : "
+            f"{recipients.reachable} destinataire(s)."
+        )
+        await _deliver(app, campaign)
+
+    _with_app(send)
+
+
+async def _deliver(app: App, campaign: Campaign) -> None:
+    """Send ``campaign`` from this process, showing progress, then print its report."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from bot.outbox import OutboxWorker, Tuning, report
+    from bot.runner import build_transports
+
+    transports, _ = build_transports(app)
+    if not transports:
+        typer.echo(
+            "Aucune plateforme configurée ici : les messages restent en file et partiront "
+            "au démarrage du bot (rse-bot run)."
+        )
+        return
+    for transport in transports:
+        await transport.start(receive=False)
+    worker = OutboxWorker(
+        app.database,
+        {t.platform: t for t in transports},
+        Tuning(lease=app.settings.outbox_lease_seconds),
+        campaign_id=campaign.id,
+    )
+    columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+    try:
+        with Progress(*columns, TimeRemainingColumn(), transient=True) as progress:
+            bar = progress.add_task("Envoi", total=None)
+            sending = asyncio.create_task(worker.drain())
+            while not sending.done():
+                async with app.database.transaction() as session:
+                    state = await report(session, campaign=campaign)
+                progress.update(bar, total=state.total, completed=state.done)
+                await asyncio.wait({sending}, timeout=0.3)
+            await sending
+    finally:
+        for transport in transports:
+            await transport.stop()
+    async with app.database.transaction() as session:
+        state = await report(session, campaign=campaign)
+    texts = app.content.texts(app.settings.locale)
+    counts = state.counts
+    typer.echo(
+        str(
+            texts(
+                "broadcast.status_counts",
+                sent=counts.get("sent", 0),
+                total=state.total,
+                pending=counts.get("pending", 0),
+                failed=counts.get("failed", 0),
+                unreachable=counts.get("unreachable", 0),
+            )
+        )
+    )
+    for status, reason, count in state.reasons:
+        label = texts.label(f"broadcast.statuses.{status}")
+        typer.echo(str(texts("broadcast.status_reason", status=label, reason=reason, count=count)))
 
 
 @db_cli.command("upgrade")
@@ -213,6 +357,63 @@ def admin_grant(
         )
 
     _with_app(grant)
+
+
+_JOB_KINDS = {"recurring": "récurrente", "moment": "ponctuelle", None: "inconnue"}
+_WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+
+
+@jobs_cli.command(
+    "list",
+    help=(
+        "Lister les tâches planifiées : identifiant, type et prochaine exécution (heure locale)."
+        "\n\nFonctionne que le bot tourne ou non : lit les tâches que le bot a enregistrées en "
+        "base, sans les modifier (seule l'instance qui exécute les tâches le fait). Une tâche "
+        "que le bot n'a pas encore enregistrée (il n'a pas tourné depuis qu'elle existe) est "
+        "affichée avec sa prochaine exécution calculée maintenant et la mention « pas encore "
+        "enregistrée »."
+    ),
+)
+def jobs_list() -> None:
+    from scheduler.service import list_jobs
+
+    async def show(app: App) -> None:
+        rows = await list_jobs(app)
+        if not rows:
+            typer.echo("Aucune tâche planifiée.")
+        width = max((len(row.id) for row in rows), default=0)
+        for row in rows:
+            kind = _JOB_KINDS[row.kind]
+            if row.next_run is None:
+                when = "en pause"
+            else:
+                local = row.next_run.astimezone(app.settings.tz)
+                when = f"prochaine exécution : {_WEEKDAYS[local.weekday()]} {local:%d/%m/%Y %H:%M}"
+            pending = "" if row.stored else " (pas encore enregistrée)"
+            typer.echo(f"{row.id:<{width}}  {kind:<10}  {when}{pending}")
+
+    _with_app(show)
+
+
+@jobs_cli.command("run")
+def jobs_run(
+    job_id: Annotated[
+        str, typer.Argument(metavar="ID", help="Identifiant, voir « rse-bot jobs list ».")
+    ],
+) -> None:
+    """Exécuter maintenant une tâche récurrente, dans ce processus (son planning ne change pas)."""
+    from scheduler.jobs import JOBS
+
+    spec = next((spec for spec in JOBS if spec.id == job_id), None)
+    if spec is None:
+        known = ", ".join(spec.id for spec in JOBS)
+        raise _fail(f"tâche inconnue « {job_id} ». Tâches connues : {known}.")
+
+    async def run_now(app: App) -> None:
+        await spec.func(app)
+        typer.echo(f"Tâche « {spec.id} » exécutée.")
+
+    _with_app(run_now)
 
 
 def main() -> None:

@@ -87,8 +87,9 @@ class Database:
         self.engine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time: queue our own transactions here rather than in
-        # SQLite's busy loop, which sleeps in steps and wastes most of the time it waits.
-        self._turn = asyncio.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        # SQLite's busy loop, which sleeps in steps and wastes most of the time it waits. The
+        # scheduler's synchronous job store takes its turn here too.
+        self.turn = asyncio.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -98,7 +99,7 @@ class Database:
             raise RuntimeError("a transaction is already open in this task")
         token = _in_transaction.set(True)
         try:
-            async with self._turn, self._sessions() as session, session.begin():
+            async with self.turn, self._sessions() as session, session.begin():
                 yield session
         finally:
             _in_transaction.reset(token)

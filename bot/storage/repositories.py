@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, delete, false, or_, update
@@ -419,3 +419,9 @@ async def erase_person(session: AsyncSession, *, person: Person) -> None:
     await session.execute(delete(Identity).where(Identity.person_id == person.id))
     await session.execute(delete(Person).where(Person.id == person.id))
     await session.flush()
+
+
+async def purge_expired_link_codes(session: AsyncSession, *, now: datetime) -> int:
+    """Delete every link code expired at ``now``; how many there were."""
+    deleted = await session.execute(delete(LinkCode).where(LinkCode.expires_at <= now))
+    return deleted.rowcount

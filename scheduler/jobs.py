@@ -1,0 +1,87 @@
+"""The scheduled jobs: their bodies, and the one registry of their ids, triggers and misfire
+policy.
+
+A job is a plain async function taking the running App. Recurring jobs are listed in ``JOBS``.
+One-off "moments" (a meeting reminder) are scheduled by features with
+``Scheduler.schedule_moment``, naming a function listed in ``MOMENTS``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any, Literal
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.storage import repositories as repo
+from bot.storage.models import utcnow
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from bot.config import Settings
+
+logger = logging.getLogger(__name__)
+
+Kind = Literal["recurring", "moment"]
+JobFunc = Callable[["App"], Awaitable[None]]
+MomentFunc = Callable[..., Awaitable[None]]
+TriggerFactory = Callable[[tzinfo], BaseTrigger]
+
+# A moment later than this when the scheduler gets to it is dropped: the bot was down at its
+# time, and a reminder after the meeting is worse than none. Longer than the scheduler's
+# longest sleep (store.MAX_SLEEP), so that a moment written by another instance still runs.
+MOMENT_GRACE_SECONDS = 60
+
+
+def cron(**fields: int | str) -> TriggerFactory:
+    """A cron trigger in the bot's time zone, e.g. ``cron(day_of_week="mon", hour=8)``."""
+
+    def in_zone(zone: tzinfo) -> BaseTrigger:
+        return CronTrigger(timezone=zone, **fields)
+
+    return in_zone
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A recurring job. The id is the job store's key: renaming it loses the stored schedule."""
+
+    id: str
+    trigger: TriggerFactory
+    func: JobFunc
+
+
+def misfire_policy(kind: Kind, settings: Settings) -> dict[str, Any]:
+    """What becomes of runs missed while no instance ran the scheduler.
+
+    Recurring: the missed runs collapse into one, which runs at restart if it was due less than
+    RSEBOT_MISFIRE_GRACE_HOURS ago and is skipped otherwise. Moment: dropped once its time has
+    passed.
+    """
+    if kind == "recurring":
+        grace = max(1, round(settings.misfire_grace_hours * 3600))
+    else:
+        grace = MOMENT_GRACE_SECONDS
+    return {"coalesce": True, "misfire_grace_time": grace, "max_instances": 1}
+
+
+async def purge_link_codes(app: App) -> None:
+    """Delete the link codes past their expiry, which nobody can use any more (RGPD: keep no
+    more than needed)."""
+    async with app.database.transaction() as session:
+        deleted = await repo.purge_expired_link_codes(session, now=utcnow())
+    logger.info("Deleted %d expired link code(s)", deleted)
+
+
+JOBS: tuple[JobSpec, ...] = (
+    # At night, local time, when nobody links accounts; and 03:30 occurs exactly once every day
+    # in Europe/Paris, whose clock changes happen between 02:00 and 03:00.
+    JobSpec("purge-link-codes", cron(hour=3, minute=30), purge_link_codes),
+)
+
+# One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.
+MOMENTS: Mapping[str, MomentFunc] = {}
