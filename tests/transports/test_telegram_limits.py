@@ -54,8 +54,10 @@ async def test_retry_after_is_honoured_and_the_message_arrives_once(
 
 async def test_overall_rate_is_kept_across_chats(app: App, fake_telegram: FakeTelegram) -> None:
     fake_telegram.limit(per_second=40)
+    # A little under the server's limit: server and bot share one event loop here, and under
+    # load its delays shift the moment the server sees each request by more than its tolerance.
     transport = telegram_transport(
-        app, fake_telegram, limits=TelegramLimits(per_second=40, private_interval=0)
+        app, fake_telegram, limits=TelegramLimits(per_second=38, private_interval=0)
     )
     await transport.start()
     try:
