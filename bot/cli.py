@@ -125,10 +125,6 @@ def run() -> None:
         typer.echo("")
 
 
-# Telegram bots may upload 50 MB; members' inboxes deserve less.
-_ATTACHMENT_MAX = 20_000_000
-
-
 @cli.command()
 def broadcast(
     text: Annotated[
@@ -151,7 +147,7 @@ def broadcast(
 
     from bot.messages import Platform
     from handlers.audiences import AUDIENCES
-    from handlers.broadcast import TEXT_MAX
+    from handlers.broadcast import ATTACHMENT_MAX, TEXT_MAX
 
     if not (text and text.strip()) and file is None:
         raise _fail("donnez le message avec --text (et/ou une pièce jointe avec --file).")
@@ -164,8 +160,8 @@ def broadcast(
         raise _fail(f"plateforme inconnue « {platform} » : telegram ou slack.")
     if file is not None and not file.is_file():
         raise _fail(f"fichier introuvable : {file}")
-    if file is not None and file.stat().st_size > _ATTACHMENT_MAX:
-        raise _fail(f"pièce jointe trop lourde : {_ATTACHMENT_MAX // 1_000_000} Mo au plus.")
+    if file is not None and file.stat().st_size > ATTACHMENT_MAX:
+        raise _fail(f"pièce jointe trop lourde : {ATTACHMENT_MAX // 1_000_000} Mo au plus.")
 
     async def send(app: App) -> None:
         from bot.outbox import enqueue

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Attachment, Button, Incoming, Reply
+from bot.messages import Attachment, Button, Incoming, IncomingFile, Reply
 from bot.storage.models import ConversationState, Membership, Person, Pole
 from content.loader import Content, Texts
 
@@ -93,10 +93,12 @@ class Context:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A reply to a flow step: a pressed (or typed) choice, or free text."""
+    """A reply to a flow step: a pressed (or typed) choice, free text, or files (with their
+    caption as text) for a step that takes files."""
 
     text: str = ""
     choice: str | None = None
+    files: tuple[IncomingFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,8 @@ Handler = Callable[[Context], Awaitable[Sequence[Reply]]]
 class Step:
     ask: Callable[[Context], Awaitable[Reply]]
     answer: Callable[[Context, Answer], Awaitable[Outcome]]
+    # Other steps answer a file sent without text with errors.text_only.
+    takes_files: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ Handlers only ever see these; each transport translates them to and from its pla
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -21,8 +21,18 @@ _COMMAND = re.compile(r"^/(?P<name>[A-Za-zÀ-ÿ0-9_]+)(?:@\S+)?(?:\s+(?P<rest>.*
 
 
 @dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """A file someone sent; fetched from the platform only when a step wants it."""
+
+    filename: str
+    mime_type: str
+    size: int | None
+    fetch: Callable[[], Awaitable[bytes]] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
-    """One thing a person did: typed a text or a command, or pressed a button."""
+    """One thing a person did: typed a text or a command, sent files, or pressed a button."""
 
     platform: Platform
     user_id: str
@@ -33,8 +43,10 @@ class Incoming:
     button: str | None = None
     display_name: str | None = None
     is_group: bool = False
-    # A photo, sticker, voice note or file with no text: something we cannot read.
+    # A sticker, voice note or other media with no text: something we cannot read.
     unreadable: bool = False
+    # Documents and photos, with their caption as text.
+    files: tuple[IncomingFile, ...] = ()
 
     @classmethod
     def typed(

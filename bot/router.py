@@ -125,7 +125,10 @@ class Router:
             return await self._pressed(context, flow, incoming.button)
         if incoming.command is not None:
             return await self._command(context, flow)
-        if incoming.unreadable and not incoming.text.strip():
+        step = flow.steps[context.state.step or flow.first] if flow is not None else None
+        if incoming.files and flow is not None and step is not None and step.takes_files:
+            return await self._answer(context, flow, Answer(incoming.text, files=incoming.files))
+        if (incoming.unreadable or incoming.files) and not incoming.text.strip():
             return [context.say("errors.text_only"), *await self._reask(context, flow)]
         if flow is not None:
             return await self._answer(context, flow, Answer(text=incoming.text))

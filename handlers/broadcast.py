@@ -3,6 +3,10 @@ preview and a confirmation; /diffuser statut reports how the last broadcasts wer
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy import delete
+
 from bot.conversation import (
     Answer,
     Command,
@@ -16,16 +20,21 @@ from bot.conversation import (
     Step,
     fold,
 )
-from bot.messages import Platform, Reply, Text
+from bot.messages import IncomingFile, Platform, Reply, Text
 from bot.outbox import enqueue, recent_campaigns, report
-from bot.storage.models import Campaign, Person
+from bot.storage.models import Campaign, Person, Upload
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST, Audience, resolve
+
+logger = logging.getLogger(__name__)
 
 FLOW = "broadcast"
 KIND = "broadcast"
 # Telegram cuts at 4,096 characters: a broadcast stays one message there.
 TEXT_MAX = 4000
 EVERY_PLATFORM = "any"
+KEEP = "keep"
+# Telegram bots may upload 50 MB; members' inboxes deserve less.
+ATTACHMENT_MAX = 20_000_000
 STATUS_WORDS = frozenset({"statut", "status", "etat", "rapport", "report"})
 
 
@@ -52,10 +61,69 @@ async def answer_text(context: Context, answer: Answer) -> Outcome:
     if len(text) > TEXT_MAX:
         return Retry(context.say("errors.too_long", length=len(text), maximum=TEXT_MAX))
     context.data["text"] = text
+    return Next("attachment")
+
+
+async def ask_attachment(context: Context) -> Reply:
+    """Asks for an optional file, offering to keep the one already given."""
+    texts = context.texts
+    buttons = [context.choice(texts.label("broadcast.no_attachment"), "none")]
+    if name := context.data.get("attachment_name"):
+        buttons.insert(0, context.choice(texts.label("broadcast.keep_attachment", name=name), KEEP))
+    return context.say(
+        "broadcast.ask_attachment", maximum=ATTACHMENT_MAX // 1_000_000, buttons=buttons
+    )
+
+
+async def answer_attachment(context: Context, answer: Answer) -> Outcome:
+    if answer.files:
+        refusal = await _keep_upload(context, answer.files[0])
+        if refusal is not None:
+            return Retry(refusal)
+    elif answer.choice == "none":
+        await _drop_upload(context)
+    elif not (answer.choice == KEEP and context.data.get("attachment_id")):
+        return Retry(context.say("broadcast.attachment_expected"))
     if len(AUDIENCES) == 1:
         context.data["audience"] = next(iter(AUDIENCES))
         return Next("platform")
     return Next("audience")
+
+
+async def _keep_upload(context: Context, file: IncomingFile) -> Reply | None:
+    """Store the file until the broadcast is sent; the reason it cannot be, if so."""
+    maximum = ATTACHMENT_MAX // 1_000_000
+    if file.size is not None and file.size > ATTACHMENT_MAX:
+        return context.say("broadcast.attachment_too_big", maximum=maximum)
+    try:
+        data = await file.fetch()
+    except Exception:
+        logger.warning("broadcast: could not fetch %s", file.filename, exc_info=True)
+        return context.say("broadcast.attachment_failed")
+    if len(data) > ATTACHMENT_MAX:
+        return context.say("broadcast.attachment_too_big", maximum=maximum)
+    assert context.person is not None and context.person.id is not None
+    await _drop_upload(context)
+    upload = Upload(
+        person_id=context.person.id,
+        filename=file.filename[:200],
+        mime_type=file.mime_type[:100],
+        data=data,
+    )
+    context.session.add(upload)
+    await context.session.flush()
+    context.data.update(
+        attachment_id=upload.id, attachment_name=upload.filename, attachment_size=len(data)
+    )
+    return None
+
+
+async def _drop_upload(context: Context) -> None:
+    upload_id = context.data.pop("attachment_id", None)
+    context.data.pop("attachment_name", None)
+    context.data.pop("attachment_size", None)
+    if upload_id is not None:
+        await context.session.execute(delete(Upload).where(Upload.id == upload_id))
 
 
 async def ask_audience(context: Context) -> Reply:
@@ -123,6 +191,9 @@ async def ask_confirm(context: Context) -> Reply:
     )
     if audience.unreachable:
         summary = summary + "\n" + texts("broadcast.unreachable", count=audience.unreachable)
+    if name := context.data.get("attachment_name"):
+        size = max(1, round(context.data.get("attachment_size", 0) / 1000))
+        summary = texts("broadcast.attachment", name=name, size=size) + "\n" + summary
     buttons = []
     if audience.reachable:
         buttons.append(
@@ -146,6 +217,7 @@ async def answer_confirm(context: Context, answer: Answer) -> Outcome:
         case "platform":
             return Next("platform")
         case "cancel":
+            await _drop_upload(context)
             return Done([context.say("broadcast.cancelled")])
         case "send":
             return await _send(context)
@@ -164,6 +236,13 @@ async def _send(context: Context) -> Outcome:
         audience=f"{context.data['audience']}:{context.data.get('platform', EVERY_PLATFORM)}",
         text=context.data["text"],
     )
+    upload_id = context.data.get("attachment_id")
+    upload = await context.session.get(Upload, upload_id) if upload_id else None
+    if upload is not None:
+        campaign.attachment_name = upload.filename
+        campaign.attachment_type = upload.mime_type
+        campaign.attachment_data = upload.data
+        await _drop_upload(context)
     await enqueue(context.session, campaign=campaign, recipients=audience.recipients)
     return Done([context.say("broadcast.queued", number=campaign.id, count=audience.reachable)])
 
@@ -231,6 +310,7 @@ feature = Feature(
             "text",
             {
                 "text": Step(ask_text, answer_text),
+                "attachment": Step(ask_attachment, answer_attachment, takes_files=True),
                 "audience": Step(ask_audience, answer_audience),
                 "platform": Step(ask_platform, answer_platform),
                 "confirm": Step(ask_confirm, answer_confirm),

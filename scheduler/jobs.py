@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal
 
 from apscheduler.triggers.base import BaseTrigger
@@ -77,10 +77,21 @@ async def purge_link_codes(app: App) -> None:
     logger.info("Deleted %d expired link code(s)", deleted)
 
 
+async def purge_uploads(app: App) -> None:
+    """Delete the files sent for a broadcast that was never sent (cancelled, abandoned): the
+    flow that asked for them keeps them a day at most."""
+    async with app.database.transaction() as session:
+        deleted = await repo.purge_old_uploads(session, before=utcnow() - UPLOADS_KEPT)
+    logger.info("Deleted %d unused upload(s)", deleted)
+
+
+UPLOADS_KEPT = timedelta(days=1)
+
 JOBS: tuple[JobSpec, ...] = (
     # At night, local time, when nobody links accounts; and 03:30 occurs exactly once every day
     # in Europe/Paris, whose clock changes happen between 02:00 and 03:00.
     JobSpec("purge-link-codes", cron(hour=3, minute=30), purge_link_codes),
+    JobSpec("purge-uploads", cron(hour=3, minute=45), purge_uploads),
 )
 
 # One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.

@@ -3,9 +3,13 @@ import json
 import subprocess
 from pathlib import Path
 
+from sqlmodel import select
+
 from bot.app import App
 from bot.messages import Platform, Reply, Text
+from bot.storage.models import Upload
 from bot.transports.console import ConsoleTransport
+from tests.helpers.chat import Chat
 from tests.helpers.console_process import ConsoleProcess, chat_command, chat_env
 
 ONBOARDING = ["/start", "1", "Alice Martin", "Biocoop Lyon", "1", "1"]
@@ -116,3 +120,26 @@ async def test_killed_in_the_middle_of_onboarding_resumes_at_the_same_step(
     assert "Entreprise : Biocoop Lyon" in summary
     assert "Secteur : Numérique" in summary
     assert await second.close() == 0
+
+
+async def test_a_line_starting_with_at_sends_that_file(app: App, tmp_path: Path) -> None:
+    programme = tmp_path / "programme-club.pdf"
+    programme.write_bytes(b"%PDF-1.4 programme du club")
+    await Chat(app, Platform.CONSOLE, "alice").sign_up("Alice Martin", "Biocoop Lyon")
+    await Chat(app, Platform.CONSOLE, "alice").grant("animator")
+    await Chat(app, Platform.TELEGRAM, "5002").sign_up("Bob Lefèvre", "Scop Les Tisserands")
+
+    output = await _converse(
+        app, ["/diffuser", "Club RSE jeudi", f"@{programme}", "1"], tmp_path / "fichiers"
+    )
+
+    assert "Pièce jointe : programme-club.pdf (1 Ko)" in output
+    async with app.database.transaction() as session:
+        (upload,) = await session.scalars(select(Upload))
+    assert (upload.filename, upload.data) == ("programme-club.pdf", b"%PDF-1.4 programme du club")
+
+
+async def test_a_line_with_at_and_no_such_file_is_ordinary_text(app: App, tmp_path: Path) -> None:
+    output = await _converse(app, ["@equipe merci !"], tmp_path)
+
+    assert "Je n'ai pas compris." in output

@@ -158,3 +158,17 @@ class OutboxMessage(SQLModel, table=True):
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Upload(SQLModel, table=True):
+    """A file someone sent in a conversation, kept until the step that asked for it is used
+    (a broadcast's attachment); the nightly purge deletes what was left behind."""
+
+    __tablename__ = "uploads"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    filename: str = Field(max_length=200)
+    mime_type: str = Field(max_length=100)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -23,6 +23,7 @@ from bot.storage.models import (
     OutboxMessage,
     Person,
     Pole,
+    Upload,
     utcnow,
 )
 
@@ -233,9 +234,10 @@ async def _merge_people(session: AsyncSession, *, source: Person, target: Person
     session.add(target)
     # Rows pointing at the source must be gone before the source itself.
     await session.flush()
-    await session.execute(
-        update(Campaign).where(Campaign.author_id == source.id).values(author_id=target.id)
-    )
+    for table in (Campaign.author_id, Upload.person_id):
+        await session.execute(
+            update(table.class_).where(table == source.id).values({table.key: target.id})
+        )
     await session.execute(delete(LinkCode).where(LinkCode.person_id == source.id))
     await session.delete(source)
     await session.flush()
@@ -375,6 +377,11 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
         for i in identities
     ]
     link_codes = await session.scalars(select(LinkCode).where(LinkCode.person_id == person.id))
+    uploads = await session.execute(
+        select(Upload.filename, Upload.mime_type, Upload.created_at).where(
+            Upload.person_id == person.id
+        )
+    )
     received = await session.scalars(
         select(OutboxMessage).where(_addressed_to(identities)).order_by(OutboxMessage.id)
     )
@@ -387,6 +394,10 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
             for member, pole in memberships
         ],
         "conversations": [s.model_dump(mode="json") for s in states if s.id is not None],
+        "fichiers_envoyes": [
+            {"nom": name, "type": mime_type, "le": created_at.isoformat()}
+            for name, mime_type, created_at in uploads
+        ],
         "messages_recus": [
             message.model_dump(mode="json", exclude={"id", "claimed_at"}) for message in received
         ],
@@ -414,6 +425,7 @@ async def erase_person(session: AsyncSession, *, person: Person) -> None:
     await session.execute(
         update(Campaign).where(Campaign.author_id == person.id).values(author_id=None)
     )
+    await session.execute(delete(Upload).where(Upload.person_id == person.id))
     await session.execute(delete(Membership).where(Membership.person_id == person.id))
     await session.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
     await session.execute(delete(Identity).where(Identity.person_id == person.id))
@@ -424,4 +436,10 @@ async def erase_person(session: AsyncSession, *, person: Person) -> None:
 async def purge_expired_link_codes(session: AsyncSession, *, now: datetime) -> int:
     """Delete every link code expired at ``now``; how many there were."""
     deleted = await session.execute(delete(LinkCode).where(LinkCode.expires_at <= now))
+    return deleted.rowcount
+
+
+async def purge_old_uploads(session: AsyncSession, *, before: datetime) -> int:
+    """Delete the files sent before ``before`` that no step used; how many there were."""
+    deleted = await session.execute(delete(Upload).where(Upload.created_at < before))
     return deleted.rowcount

@@ -8,15 +8,19 @@ another program can converse through pipes by waiting for it.
 from __future__ import annotations
 
 import asyncio
+import mimetypes
 import threading
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from bot.conversation import fold
-from bot.messages import Attachment, Button, Incoming, Platform, Reply, Text
+from bot.messages import Attachment, Button, Incoming, IncomingFile, Platform, Reply, Text
 from bot.transports.base import Handle
 
 PROMPT = "> "
+# A line starting with this sends the file whose path follows, as attaching it would elsewhere.
+FILE_PREFIX = "@"
 
 
 def render(text: Text, *, ansi: bool = False) -> str:
@@ -86,6 +90,9 @@ class ConsoleTransport:
         pressed = self._button_for(line)
         if pressed is not None:
             return Incoming.pressed(self.platform, self.user, self.user, pressed.value)
+        sent = _file_at(line)
+        if sent is not None:
+            return Incoming(self.platform, self.user, self.user, files=(sent,))
         return Incoming.typed(self.platform, self.user, self.user, line)
 
     def _button_for(self, line: str) -> Button | None:
@@ -116,3 +123,18 @@ class ConsoleTransport:
     def _write(self, text: str, *, newline: bool = True) -> None:
         self.stdout.write(text + ("\n" if newline else ""))
         self.stdout.flush()
+
+
+def _file_at(line: str) -> IncomingFile | None:
+    """``@chemin/du/fichier.pdf`` sends that file, as attaching it would on a chat platform."""
+    if not line.startswith(FILE_PREFIX):
+        return None
+    path = Path(line.removeprefix(FILE_PREFIX).strip()).expanduser()
+    if not path.is_file():
+        return None
+    return IncomingFile(
+        path.name,
+        mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+        path.stat().st_size,
+        partial(asyncio.to_thread, path.read_bytes),
+    )

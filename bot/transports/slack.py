@@ -13,7 +13,9 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
@@ -22,7 +24,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.messages import Button, Incoming, Platform, Reply, Text
+from bot.messages import Button, Incoming, IncomingFile, Platform, Reply, Text
 from bot.transports.base import (
     DeliveryError,
     Failure,
@@ -217,10 +219,34 @@ class SlackTransport:
         user, channel = event["user"], event["channel"]
         self._remember_dm(user, channel)
         text = event.get("text", "")
+        files = tuple(
+            IncomingFile(
+                shared.get("name") or "fichier",
+                shared.get("mimetype") or "application/octet-stream",
+                shared.get("size"),
+                partial(self._download, shared["url_private_download"]),
+            )
+            for shared in event.get("files", ())
+            if shared.get("url_private_download")
+        )
         incoming = Incoming.typed(
-            self.platform, user, channel, text, unreadable=subtype == "file_share" and not text
+            self.platform,
+            user,
+            channel,
+            text,
+            unreadable=subtype == "file_share" and not text and not files,
+            files=files,
         )
         await self._converse(incoming)
+
+    async def _download(self, url: str) -> bytes:
+        """A shared file, fetched with the bot token, which only ever goes to Slack itself."""
+        if urlsplit(url).hostname not in {"files.slack.com", urlsplit(self.api_url).hostname}:
+            raise DeliveryError(f"refusing to send the bot token to {urlsplit(url).hostname}")
+        headers = {"Authorization": f"Bearer {self.bot_token}"}
+        async with aiohttp.ClientSession() as http, http.get(url, headers=headers) as response:
+            response.raise_for_status()
+            return await response.read()
 
     async def _on_mention(self, event: dict[str, Any]) -> None:
         self._track()

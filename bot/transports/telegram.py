@@ -14,6 +14,7 @@ import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -32,7 +33,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.messages import Button, Incoming, Platform, Reply, Text
+from bot.messages import Button, Incoming, IncomingFile, Platform, Reply, Text
 from bot.transports.base import (
     DeliveryError,
     Failure,
@@ -235,6 +236,7 @@ class TelegramTransport:
         assert user is not None
         is_group = chat.type != ChatType.PRIVATE
         text = message.text or message.caption or ""
+        files = self._files_of(message)
         incoming = Incoming.typed(
             self.platform,
             str(user.id),
@@ -242,11 +244,40 @@ class TelegramTransport:
             text,
             display_name=user.full_name,
             is_group=is_group,
-            unreadable=not text,
+            unreadable=not text and not files,
+            files=files,
         )
         if is_group and not self._addressed_to_me(message, incoming):
             return
         await self._answer(incoming)
+
+    def _files_of(self, message: Message) -> tuple[IncomingFile, ...]:
+        """A document, or a photo in its largest size; downloaded only if a step wants it."""
+        if message.document is not None:
+            document = message.document
+            return (
+                IncomingFile(
+                    document.file_name or "document",
+                    document.mime_type or "application/octet-stream",
+                    document.file_size,
+                    partial(self._download, document.file_id),
+                ),
+            )
+        if message.photo:
+            photo = message.photo[-1]
+            return (
+                IncomingFile(
+                    "photo.jpg",
+                    "image/jpeg",
+                    photo.file_size,
+                    partial(self._download, photo.file_id),
+                ),
+            )
+        return ()
+
+    async def _download(self, file_id: str) -> bytes:
+        file = await self.application.bot.get_file(file_id)
+        return bytes(await file.download_as_bytearray())
 
     def _addressed_to_me(self, message: Message, incoming: Incoming) -> bool:
         """In a group: our commands (``/cmd`` or ``/cmd@us``) and replies to our messages."""

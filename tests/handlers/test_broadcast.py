@@ -5,8 +5,8 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from bot.app import App
-from bot.messages import Platform
-from bot.storage.models import Campaign, Identity, OutboxMessage, utcnow
+from bot.messages import Incoming, IncomingFile, Platform
+from bot.storage.models import Campaign, Identity, OutboxMessage, Upload, utcnow
 from tests.helpers.chat import Chat
 
 INVITATION = (
@@ -46,9 +46,12 @@ async def outbox(app: App) -> list[tuple[str, str, str]]:
         return [(row.platform, row.chat_id, row.status) for row in rows]
 
 
-async def compose(animator: Chat, text: str = INVITATION) -> None:
+async def compose(animator: Chat, text: str = INVITATION, *, attach: bool = False) -> None:
+    """Start a broadcast and write ``text``; unless ``attach``, go on without attachment."""
     await animator.say("/diffuser")
     await animator.say(text)
+    if not attach:
+        await animator.press("Sans pièce jointe")
 
 
 async def test_a_member_cannot_broadcast(app: App, members: list[Chat]) -> None:
@@ -167,6 +170,7 @@ async def test_the_text_can_be_rewritten_from_the_preview(
     await claire.press("Telegram seulement")
     await claire.press("Modifier le texte")
     await claire.say("Club RSE vendredi 5 décembre, même heure")
+    await claire.press("Sans pièce jointe")
 
     await claire.press("Telegram seulement")
     assert "Club RSE vendredi 5 décembre, même heure" in claire.text
@@ -183,7 +187,7 @@ async def test_the_text_can_be_rewritten_from_the_preview(
 async def test_an_unusable_text_is_asked_again(
     claire: Chat, members: list[Chat], typed: str, expected: str
 ) -> None:
-    await compose(claire, typed)
+    await compose(claire, typed, attach=True)
 
     assert claire.text.startswith(expected)
     assert "Écrivez le message à diffuser" in claire.text
@@ -280,3 +284,108 @@ async def test_an_erased_animator_leaves_their_broadcasts_without_a_name(
 
     assert "sans auteur (ligne de commande ou compte effacé)" in other.text
     assert "Claire Martin" not in other.text
+
+
+PROGRAMME = b"%PDF-1.4 " + b"programme du club " * 100
+
+
+async def uploads(app: App) -> list[str]:
+    async with app.database.transaction() as session:
+        return list(await session.scalars(select(Upload.filename)))
+
+
+async def test_a_file_sent_at_the_attachment_step_goes_out_with_the_broadcast(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire, attach=True)
+    await claire.send_file("programme-club.pdf", PROGRAMME)
+    await claire.press("Telegram et Slack")
+
+    assert "Pièce jointe : programme-club.pdf (2 Ko)" in claire.text
+    await claire.press("Envoyer")
+
+    async with app.database.transaction() as session:
+        campaign = await session.scalar(select(Campaign))
+    assert campaign is not None
+    assert (campaign.attachment_name, campaign.attachment_type, campaign.attachment_data) == (
+        "programme-club.pdf",
+        "application/pdf",
+        PROGRAMME,
+    )
+    assert await uploads(app) == []
+
+
+async def test_text_at_the_attachment_step_asks_for_a_file(
+    claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire, attach=True)
+
+    await claire.say("oui")
+
+    assert claire.text.startswith("J'attends un fichier (envoyez-le comme pièce jointe)")
+
+
+async def test_a_file_over_20_mb_is_refused_without_downloading_it(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire, attach=True)
+
+    async def never() -> bytes:
+        raise AssertionError("a file announced too big must not be downloaded")
+
+    huge = IncomingFile("video-salon.mp4", "video/mp4", 25_000_000, never)
+    await claire._send(Incoming(Platform.TELEGRAM, "5001", "5001", files=(huge,)))
+
+    assert claire.text.startswith("Ce fichier est trop lourd : 20 Mo au plus.")
+    assert await uploads(app) == []
+
+
+async def test_a_file_that_cannot_be_fetched_is_asked_again(
+    claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire, attach=True)
+
+    async def broken() -> bytes:
+        raise ConnectionError("file server unreachable")
+
+    lost = IncomingFile("programme.pdf", "application/pdf", 1000, broken)
+    await claire._send(Incoming(Platform.TELEGRAM, "5001", "5001", files=(lost,)))
+
+    assert claire.text.startswith("Je n'ai pas pu récupérer ce fichier.")
+
+
+async def test_the_file_can_be_kept_when_the_text_is_rewritten(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await compose(claire, attach=True)
+    await claire.send_file("programme-club.pdf", PROGRAMME)
+    await claire.press("Telegram seulement")
+    await claire.press("Modifier le texte")
+    await claire.say("Club RSE reporté au vendredi")
+
+    await claire.press("Garder programme-club.pdf")
+    await claire.press("Telegram seulement")
+
+    assert "Pièce jointe : programme-club.pdf" in claire.text
+    assert await uploads(app) == ["programme-club.pdf"]
+
+
+async def test_cancelling_deletes_the_file(app: App, claire: Chat, members: list[Chat]) -> None:
+    await compose(claire, attach=True)
+    await claire.send_file("programme-club.pdf", PROGRAMME)
+    await claire.press("Telegram seulement")
+
+    await claire.press("Annuler")
+
+    assert await uploads(app) == []
+
+
+async def test_a_file_sent_when_text_is_expected_is_answered_politely(
+    claire: Chat, members: list[Chat]
+) -> None:
+    await claire.say("/diffuser")
+
+    await claire.send_file("programme-club.pdf", PROGRAMME)
+
+    assert claire.text.startswith("Je ne lis que le texte")
+    assert "Écrivez le message à diffuser" in claire.text

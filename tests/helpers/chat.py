@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from bot.app import App
-from bot.messages import Button, Incoming, Platform, Reply
+from bot.messages import Button, Incoming, IncomingFile, Platform, Reply
 from bot.storage import repositories as repo
 from bot.storage.models import ConversationState, Membership, Person, Pole
 
@@ -21,6 +21,18 @@ class Chat:
 
     async def say(self, text: str) -> list[Reply]:
         incoming = Incoming.typed(self.platform, self.user_id, self.user_id, text)
+        return await self._send(incoming)
+
+    async def send_file(
+        self, filename: str, data: bytes, mime_type: str = "application/pdf", caption: str = ""
+    ) -> list[Reply]:
+        """Send a file as a platform would: named, sized, fetched only if a step wants it."""
+
+        async def fetch() -> bytes:
+            return data
+
+        sent = IncomingFile(filename, mime_type, len(data), fetch)
+        incoming = Incoming.typed(self.platform, self.user_id, self.user_id, caption, files=(sent,))
         return await self._send(incoming)
 
     async def press(self, label: str) -> list[Reply]:

@@ -41,6 +41,8 @@ class FakeSlack:
         self.rejected: list[tuple[str, str, str]] = []
         self._by_channel: dict[str, list[Json]] = defaultdict(list)
         self._uploads: dict[str, Json] = {}
+        # Files members shared with the bot, by file id.
+        self._shared: dict[str, bytes] = {}
         self._faults: dict[str, deque[tuple[str | None, int | None, int | None]]] = {}
         self._interval: float | None = None
         self._last_send: dict[str, float] = {}
@@ -59,6 +61,7 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_post("/response/{channel}", self._response)
         app.router.add_get("/socket", self._socket_session)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._shared_file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -346,6 +349,47 @@ class FakeSlack:
                 "ts": self._ts(),
             }
         )
+
+    def dm_file(
+        self,
+        user: str,
+        name: str,
+        content: bytes,
+        mimetype: str = "application/pdf",
+        text: str = "",
+    ) -> tuple[bytes, dict[str, str]]:
+        """A file shared in a direct message; its private URL answers only with the bot token."""
+        file_id = f"F{len(self._shared) + 1:06d}"
+        self._shared[file_id] = content
+        url = f"http://127.0.0.1:{self._port}/files-pri/{file_id}/{name}"
+        return self._event(
+            {
+                "type": "message",
+                "subtype": "file_share",
+                "channel_type": "im",
+                "channel": "D" + user,
+                "user": user,
+                "text": text,
+                "files": [
+                    {
+                        "id": file_id,
+                        "name": name,
+                        "mimetype": mimetype,
+                        "size": len(content),
+                        "url_private_download": url,
+                    }
+                ],
+                "ts": self._ts(),
+            }
+        )
+
+    async def _shared_file(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.bot_token}":
+            return web.Response(status=403, text="not_authed")
+        content = self._shared.get(request.match_info["file_id"])
+        if content is None:
+            return web.Response(status=404, text="file_not_found")
+        return web.Response(body=content)
 
     def mention(self, user: str, channel: str, text: str) -> tuple[bytes, dict[str, str]]:
         return self._event(

@@ -395,6 +395,40 @@ class FakeTelegram:
         self.add_update(update)
         return update
 
+    def user_sends_file(
+        self,
+        user_id: int,
+        filename: str,
+        content: bytes,
+        mime_type: str = "application/pdf",
+        *,
+        caption: str | None = None,
+        first_name: str = "Alice",
+    ) -> Json:
+        """Queue a document sent by a user in their private chat; getFile then serves it."""
+        self._chats[user_id] = {"id": user_id, "type": "private", "first_name": first_name}
+        file_id = f"fake-user-document-{len(self._files) + 1}"
+        self._files[file_id] = {
+            "file_id": file_id,
+            "filename": filename,
+            "content": content,
+            "mime_type": mime_type,
+        }
+        message = self._new_message(user_id, {"from": self._user(user_id, first_name)})
+        message["document"] = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "file_name": filename,
+            "mime_type": mime_type,
+            "file_size": len(content),
+        }
+        if caption is not None:
+            message["caption"] = caption
+        self._messages[(user_id, message["message_id"])] = (message, None)
+        update = {"message": message}
+        self.add_update(update)
+        return update
+
     def user_presses(
         self, user_id: int, message: Json, data: str, *, first_name: str = "Alice"
     ) -> Json:

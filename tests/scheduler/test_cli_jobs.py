@@ -22,13 +22,18 @@ T = TypeVar("T")
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 
 
-def next_half_past_three() -> str:
-    """The next 03:30 in Paris, as ``jobs list`` shows it."""
+def nightly_jobs(suffix: str = "") -> str:
+    """What ``jobs list`` shows for the nightly jobs, soonest first, each line ending with
+    ``suffix``."""
     now = datetime.now(PARIS)
-    when = now.replace(hour=3, minute=30, second=0, microsecond=0)
-    if when <= now:
-        when += timedelta(days=1)
-    return f"{WEEKDAYS[when.weekday()]} {when:%d/%m/%Y %H:%M}"
+    lines = []
+    for job, hour, minute in (("purge-link-codes", 3, 30), ("purge-uploads", 3, 45)):
+        when = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+        if when <= now:
+            when += timedelta(days=1)
+        shown = f"{WEEKDAYS[when.weekday()]} {when:%d/%m/%Y %H:%M}"
+        lines.append((when, f"{job:<16}  récurrente  prochaine exécution : {shown}{suffix}\n"))
+    return "".join(line for _, line in sorted(lines))
 
 
 def on_file(workdir: Path, work: Callable[[App], Awaitable[T]]) -> T:
@@ -53,10 +58,7 @@ def test_jobs_list_before_the_bot_ever_ran_computes_the_next_run(tmp_path: Path)
     done = rse_bot(tmp_path, "jobs", "list")
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == (
-        "purge-link-codes  récurrente  prochaine exécution : "
-        f"{next_half_past_three()} (pas encore enregistrée)\n"
-    )
+    assert done.stdout == nightly_jobs(" (pas encore enregistrée)")
 
 
 def test_jobs_list_shows_what_the_bot_stored(tmp_path: Path) -> None:
@@ -69,9 +71,7 @@ def test_jobs_list_shows_what_the_bot_stored(tmp_path: Path) -> None:
     done = rse_bot(tmp_path, "jobs", "list")
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == (
-        f"purge-link-codes  récurrente  prochaine exécution : {next_half_past_three()}\n"
-    )
+    assert done.stdout == nightly_jobs()
 
 
 def test_jobs_run_purges_the_expired_link_codes_now(tmp_path: Path) -> None:
@@ -107,4 +107,6 @@ def test_jobs_run_purges_the_expired_link_codes_now(tmp_path: Path) -> None:
 def test_jobs_run_refuses_an_unknown_job_and_names_the_known_ones(tmp_path: Path) -> None:
     done = rse_bot(tmp_path, "jobs", "run", "purge")
 
-    assert_fails_clearly(done, "tâche inconnue « purge »", "Tâches connues : purge-link-codes.")
+    assert_fails_clearly(
+        done, "tâche inconnue « purge »", "Tâches connues : purge-link-codes, purge-uploads."
+    )

@@ -9,8 +9,8 @@ from time_machine import TimeMachineFixture
 
 from bot.app import App
 from bot.storage import repositories as repo
-from bot.storage.models import LinkCode, utcnow
-from scheduler.jobs import JOBS, purge_link_codes
+from bot.storage.models import LinkCode, Upload, utcnow
+from scheduler.jobs import JOBS, purge_link_codes, purge_uploads
 from scheduler.service import list_jobs
 from tests.scheduler.conftest import StartScheduler
 from tests.scheduler.test_runs import at
@@ -58,5 +58,33 @@ async def test_the_purge_runs_every_night_at_half_past_three_local_time(
 
     assert await _remaining_codes(app) == {"PM3VC6YE"}
     assert [(row.id, row.next_run) for row in await list_jobs(app)] == [
-        ("purge-link-codes", at(1, 3, 30))
+        ("purge-uploads", at(0, 3, 45)),
+        ("purge-link-codes", at(1, 3, 30)),
     ]
+
+
+async def _uploads(app: App, **sent_ago: timedelta) -> None:
+    """One file per keyword (its name), sent that long ago by a member."""
+    async with app.database.transaction() as session:
+        person = await repo.create_person(
+            session, platform="telegram", user_id="1001", display_name=MEMBERS[0]
+        )
+        for name, ago in sent_ago.items():
+            session.add(
+                Upload(
+                    person_id=person.id,
+                    filename=f"{name}.pdf",
+                    mime_type="application/pdf",
+                    data=b"%PDF-1.4",
+                    created_at=utcnow() - ago,
+                )
+            )
+
+
+async def test_the_upload_purge_deletes_files_left_more_than_a_day(app: App) -> None:
+    await _uploads(app, abandonne=timedelta(days=3), en_cours=timedelta(hours=2))
+
+    await purge_uploads(app)
+
+    async with app.database.transaction() as session:
+        assert list(await session.scalars(select(Upload.filename))) == ["en_cours.pdf"]

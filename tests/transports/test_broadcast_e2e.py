@@ -1,5 +1,5 @@
-"""/diffuser end to end: an animator on Telegram writes, members on Telegram and Slack receive,
-through the running bot's transports and outbox worker."""
+"""/diffuser end to end: an animator on Telegram writes and attaches a file, members on Telegram
+and Slack receive both, through the running bot's transports and outbox worker."""
 
 import asyncio
 
@@ -15,6 +15,7 @@ from tests.transports.conftest import free_port
 
 CLAIRE, BOB = 5001, 5002
 QUICK = Tuning(poll_interval=0.05)
+PROGRAMME = b"%PDF-1.4 programme du club RSE"
 
 
 def button(fake: FakeTelegram, chat_id: int, label: str) -> tuple[dict, str]:
@@ -56,19 +57,25 @@ async def test_an_animator_broadcasts_from_telegram_to_telegram_and_slack(
         await fake_telegram.wait_for_messages(CLAIRE, 1)
         fake_telegram.user_says(CLAIRE, "Club RSE jeudi 9 h chez **Biocoop Lyon**.")
         await fake_telegram.wait_for_messages(CLAIRE, 2)
+        fake_telegram.user_sends_file(CLAIRE, "programme-club.pdf", PROGRAMME)
+        await fake_telegram.wait_for_messages(CLAIRE, 3)
         fake_telegram.user_presses(CLAIRE, *button(fake_telegram, CLAIRE, "Telegram et Slack"))
         await fake_telegram.wait_for(lambda: "Destinataires : " in str(fake_telegram.sent[-1]))
         fake_telegram.user_presses(CLAIRE, *button(fake_telegram, CLAIRE, "Envoyer"))
 
         (to_samia,) = await fake_slack.wait_for_messages("DU0SAMIA", 1)
-        await fake_telegram.wait_for(lambda: len(fake_telegram.messages_to(BOB)) == 1)
+        await fake_slack.wait_for(lambda: len(fake_slack.files) == 1)
+        await fake_telegram.wait_for(lambda: len(fake_telegram.messages_to(BOB)) == 2)
     finally:
         stop.set()
         await asyncio.wait_for(serving, timeout=20)
         await app.close()
     assert to_samia["text"] == "Club RSE jeudi 9 h chez Biocoop Lyon."
-    (to_bob,) = fake_telegram.messages_to(BOB)
+    to_bob, programme_to_bob = fake_telegram.messages_to(BOB)
     assert to_bob["text"] == "Club RSE jeudi 9 h chez <b>Biocoop Lyon</b>."
+    assert programme_to_bob["document"]["filename"] == "programme-club.pdf"
+    assert programme_to_bob["document"]["content"] == PROGRAMME
+    assert fake_slack.files[0]["channel"] == "DU0SAMIA"
     assert any(
         "Diffusion n°1 lancée" in m.get("text", "") for m in fake_telegram.messages_to(CLAIRE)
     )

@@ -4,11 +4,14 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlmodel import select
 
 from bot.app import App
-from bot.messages import Attachment, Button, Incoming, Reply, Text
+from bot.messages import Attachment, Button, Incoming, Platform, Reply, Text
+from bot.storage.models import Upload
 from bot.transports.http import HttpServer
 from bot.transports.slack import EVENTS_PATH, SlackTransport
+from tests.helpers.chat import Chat
 from tests.helpers.fake_slack import FakeSlack
 from tests.transports.conftest import NO_SLACK_WAIT, free_port, slack_transport
 
@@ -311,3 +314,43 @@ async def test_a_file_shared_without_text_gets_asked_for_text(slack: Server) -> 
     assert await slack.post(shared) == 200
     (answer,) = await slack.fake.wait_for_messages(DM, 1)
     assert "Je ne lis que le texte" in text_of(answer)
+
+
+async def broadcast_up_to_the_attachment(app: App, slack: Server) -> None:
+    """Alice, animator on Slack, has written a broadcast and is asked for a file."""
+    alice = Chat(app, Platform.SLACK, ALICE)
+    await alice.sign_up("Alice Martin", "Biocoop Lyon")
+    await alice.grant("animator")
+    await slack.dm("/diffuser")
+    await slack.dm("Club RSE jeudi 9 h")
+
+
+async def test_a_shared_file_is_downloaded_with_the_bot_token(app: App, slack: Server) -> None:
+    await broadcast_up_to_the_attachment(app, slack)
+
+    before = len(slack.received())
+    assert await slack.post(slack.fake.dm_file(ALICE, "programme.pdf", b"%PDF-1.4 club")) == 200
+    await slack.fake.wait_for(lambda: len(slack.received()) > before)
+
+    assert "Sur quelles plateformes ?" in text_of(slack.received()[-1])
+    async with app.database.transaction() as session:
+        (upload,) = await session.scalars(select(Upload))
+    assert (upload.filename, upload.mime_type, upload.data) == (
+        "programme.pdf",
+        "application/pdf",
+        b"%PDF-1.4 club",
+    )
+
+
+async def test_the_bot_token_never_goes_to_another_host(app: App, slack: Server) -> None:
+    await broadcast_up_to_the_attachment(app, slack)
+    body, _ = slack.fake.dm_file(ALICE, "programme.pdf", b"%PDF-1.4 club")
+    envelope = json.loads(body)
+    envelope["event"]["files"][0]["url_private_download"] = "https://collect.example/f.pdf"
+
+    before = len(slack.received())
+    shared = slack.fake.signed(json.dumps(envelope).encode(), content_type="application/json")
+    assert await slack.post(shared) == 200
+    await slack.fake.wait_for(lambda: len(slack.received()) > before)
+
+    assert "Je n'ai pas pu récupérer ce fichier" in text_of(slack.received()[-1])
