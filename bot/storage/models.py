@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
@@ -172,3 +172,50 @@ class Upload(SQLModel, table=True):
     mime_type: str = Field(max_length=100)
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Diagnostic(SQLModel, table=True):
+    """A completed self-diagnostic of a member's company: answers, scores and level, kept for
+    the member's history and, without names, for their pôle's synthesis."""
+
+    __tablename__ = "diagnostics"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    # As it was when answered: people change company or sector.
+    company: str | None = Field(default=None, max_length=150)
+    sector: str | None = Field(default=None, max_length=40)
+    questionnaire: str = Field(max_length=40)
+    version: str = Field(max_length=8)
+    # Question id -> the scale choice, or "?" for "je ne sais pas".
+    answers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    comments: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Percentages of the points possible on the questions answered (not "je ne sais pas").
+    score: float
+    level: str = Field(max_length=24)
+    section_scores: dict[str, float] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    completed_at: datetime = Field(default_factory=utcnow)
+
+
+ACTION_STATUSES: tuple[str, ...] = ("not_started", "in_progress", "done")
+
+
+class PlannedAction(SQLModel, table=True):
+    """A recommended action a member chose after a diagnostic, with a target date; followed up
+    every month until done."""
+
+    __tablename__ = "planned_actions"
+    __table_args__ = (UniqueConstraint("diagnostic_id", "action_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    diagnostic_id: int = Field(foreign_key="diagnostics.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    section: str = Field(max_length=40)
+    action_id: str = Field(max_length=60)
+    due_on: date
+    status: str = Field(default="not_started", max_length=12)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

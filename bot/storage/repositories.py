@@ -17,11 +17,13 @@ from bot.storage.models import (
     ROLES,
     Campaign,
     ConversationState,
+    Diagnostic,
     Identity,
     LinkCode,
     Membership,
     OutboxMessage,
     Person,
+    PlannedAction,
     Pole,
     Upload,
     utcnow,
@@ -234,7 +236,12 @@ async def _merge_people(session: AsyncSession, *, source: Person, target: Person
     session.add(target)
     # Rows pointing at the source must be gone before the source itself.
     await session.flush()
-    for table in (Campaign.author_id, Upload.person_id):
+    for table in (
+        Campaign.author_id,
+        Upload.person_id,
+        Diagnostic.person_id,
+        PlannedAction.person_id,
+    ):
         await session.execute(
             update(table.class_).where(table == source.id).values({table.key: target.id})
         )
@@ -382,6 +389,12 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
             Upload.person_id == person.id
         )
     )
+    diagnostics = await session.scalars(
+        select(Diagnostic).where(Diagnostic.person_id == person.id).order_by(Diagnostic.id)
+    )
+    plan = await session.scalars(
+        select(PlannedAction).where(PlannedAction.person_id == person.id).order_by(PlannedAction.id)
+    )
     received = await session.scalars(
         select(OutboxMessage).where(_addressed_to(identities)).order_by(OutboxMessage.id)
     )
@@ -394,6 +407,8 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
             for member, pole in memberships
         ],
         "conversations": [s.model_dump(mode="json") for s in states if s.id is not None],
+        "diagnostics": [d.model_dump(mode="json") for d in diagnostics],
+        "plan_d_actions": [action.model_dump(mode="json") for action in plan],
         "fichiers_envoyes": [
             {"nom": name, "type": mime_type, "le": created_at.isoformat()}
             for name, mime_type, created_at in uploads
@@ -416,8 +431,9 @@ def _addressed_to(identities: list[Identity]) -> Any:
 
 
 async def erase_person(session: AsyncSession, *, person: Person) -> None:
-    """Delete the person, their accounts, memberships, link codes, conversation states and the
-    messages queued or sent to them; broadcasts they wrote stay, without their name."""
+    """Delete the person, their accounts, memberships, link codes, conversation states, files,
+    diagnostics and action plan, and the messages queued or sent to them; broadcasts they wrote
+    stay, without their name."""
     assert person.id is not None
     identities = await identities_of(session, person_id=person.id)
     await delete_states(session, identities=[(i.platform, i.platform_user_id) for i in identities])
@@ -426,6 +442,8 @@ async def erase_person(session: AsyncSession, *, person: Person) -> None:
         update(Campaign).where(Campaign.author_id == person.id).values(author_id=None)
     )
     await session.execute(delete(Upload).where(Upload.person_id == person.id))
+    await session.execute(delete(PlannedAction).where(PlannedAction.person_id == person.id))
+    await session.execute(delete(Diagnostic).where(Diagnostic.person_id == person.id))
     await session.execute(delete(Membership).where(Membership.person_id == person.id))
     await session.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
     await session.execute(delete(Identity).where(Identity.person_id == person.id))
