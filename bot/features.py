@@ -6,11 +6,23 @@ from bot.conversation import Feature
 
 
 def all_features() -> list[Feature]:
-    from handlers import broadcast, language, linking, menu, onboarding, privacy, roles
+    from handlers import (
+        broadcast,
+        diagnostic,
+        language,
+        linking,
+        menu,
+        onboarding,
+        plan,
+        privacy,
+        roles,
+    )
 
     return [
         onboarding.feature,
         menu.feature,
+        diagnostic.feature,
+        plan.feature,
         language.feature,
         privacy.feature,
         linking.feature,

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Attachment, Platform, Reply, Text
+from bot.messages import Attachment, Button, Platform, Reply, Text
 from bot.storage.database import Database
 from bot.storage.models import Campaign, OutboxMessage, utcnow
 from bot.transports.base import Refused, Transport, Unreachable
@@ -144,7 +144,8 @@ def reply_of(campaign: Campaign) -> Reply:
                 campaign.attachment_data,
             ),
         )
-    return Reply(Text.parse(campaign.text), attachments=attachments)
+    buttons = tuple(Button(label, value) for label, value in campaign.buttons)
+    return Reply(Text.parse(campaign.text), buttons, attachments)
 
 
 @dataclass(frozen=True, slots=True)

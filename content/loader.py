@@ -7,12 +7,15 @@ import string
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.messages import Text
+
+if TYPE_CHECKING:
+    from content.questionnaires.models import Questionnaire
 
 CONTENT_DIR = Path(__file__).resolve().parent
 LOCALES: tuple[str, ...] = ("fr", "en")
@@ -105,6 +108,7 @@ class Content:
     texts_by_locale: dict[str, Texts]
     sectors: tuple[Sector, ...]
     menu: tuple[MenuItem, ...]
+    diagnostic: Questionnaire
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
@@ -113,7 +117,7 @@ class Content:
         return next((s for s in self.sectors if s.id == sector_id), None)
 
 
-def _read_yaml(path: Path) -> dict:
+def read_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
@@ -124,7 +128,7 @@ def _read_yaml(path: Path) -> dict:
 
 
 def _load_texts(directory: Path) -> dict[str, Texts]:
-    raw = {locale: _flatten(_read_yaml(directory / f"{locale}.yaml")) for locale in LOCALES}
+    raw = {locale: _flatten(read_yaml(directory / f"{locale}.yaml")) for locale in LOCALES}
     reference = raw["fr"]
     for locale, templates in raw.items():
         missing = sorted(set(reference) - set(templates))
@@ -148,11 +152,18 @@ def _load_texts(directory: Path) -> dict[str, Texts]:
 def load_content(directory: Path = CONTENT_DIR) -> Content:
     """Load and validate every content file; raise ContentError naming the faulty file."""
     try:
-        sectors = _Sectors.model_validate(_read_yaml(directory / "sectors.yaml")).sectors
-        menu = _Menu.model_validate(_read_yaml(directory / "menu.yaml")).menu
+        sectors = _Sectors.model_validate(read_yaml(directory / "sectors.yaml")).sectors
+        menu = _Menu.model_validate(read_yaml(directory / "menu.yaml")).menu
     except ValidationError as exc:
         raise ContentError(f"contenu invalide : {exc}") from None
-    return Content(_load_texts(directory / "texts"), tuple(sectors), tuple(menu))
+    # Imported here: the questionnaire models build on this module.
+    from content.questionnaires.models import load_questionnaire
+
+    diagnostic = load_questionnaire("diagnostic", directory / "questionnaires")
+    unknown = sorted(set(diagnostic.sectors_with_packs) - {sector.id for sector in sectors})
+    if unknown:
+        raise ContentError(f"packs de secteurs inconnus de sectors.yaml : {unknown}")
+    return Content(_load_texts(directory / "texts"), tuple(sectors), tuple(menu), diagnostic)
 
 
 @cache

@@ -65,19 +65,31 @@ async def resolve(
 ) -> Audience:
     """One recipient per person: their first reachable account (on ``platform`` if given)."""
     people = await AUDIENCES[audience](session, pole_id=pole_id)
-    recipients = []
-    for accounts in people:
-        candidates = [a for a in accounts if platform is None or a.platform == platform.value]
-        if not candidates:
-            continue
-        chosen = next((a for a in candidates if a.unreachable_at is None), candidates[0])
-        recipients.append(
-            Recipient(
-                Platform(chosen.platform),
-                chosen.platform_user_id,
-                unreachable=(chosen.unreachable_reason or "injoignable")
-                if chosen.unreachable_at is not None
-                else None,
-            )
+    chosen = (_chosen(accounts, platform) for accounts in people)
+    return Audience(tuple(recipient for recipient in chosen if recipient is not None))
+
+
+async def recipient_of(session: AsyncSession, *, person_id: int) -> Recipient | None:
+    """Where to write to one person first: their first reachable account, if any."""
+    accounts = await session.scalars(
+        select(Identity)
+        .where(
+            Identity.person_id == person_id,
+            Identity.platform.in_([p.value for p in REACHABLE_FIRST]),
         )
-    return Audience(tuple(recipients))
+        .order_by(Identity.id)
+    )
+    return _chosen(list(accounts))
+
+
+def _chosen(accounts: list[Identity], platform: Platform | None = None) -> Recipient | None:
+    """The first reachable of a person's accounts (on ``platform`` if given), else the first,
+    recorded as unreachable so that reports name it."""
+    candidates = [a for a in accounts if platform is None or a.platform == platform.value]
+    if not candidates:
+        return None
+    account = next((a for a in candidates if a.unreachable_at is None), candidates[0])
+    unreachable = None
+    if account.unreachable_at is not None:
+        unreachable = account.unreachable_reason or "injoignable"
+    return Recipient(Platform(account.platform), account.platform_user_id, unreachable)

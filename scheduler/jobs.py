@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.storage import repositories as repo
 from bot.storage.models import utcnow
+from handlers.plan import follow_up
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -87,11 +88,20 @@ async def purge_uploads(app: App) -> None:
 
 UPLOADS_KEPT = timedelta(days=1)
 
+
+async def follow_up_actions(app: App) -> None:
+    """Ask each member how the actions of their plan are going (see handlers.plan)."""
+    queued = await follow_up(app)
+    logger.info("Queued %d action follow-up message(s)", queued)
+
+
 JOBS: tuple[JobSpec, ...] = (
     # At night, local time, when nobody links accounts; and 03:30 occurs exactly once every day
     # in Europe/Paris, whose clock changes happen between 02:00 and 03:00.
     JobSpec("purge-link-codes", cron(hour=3, minute=30), purge_link_codes),
     JobSpec("purge-uploads", cron(hour=3, minute=45), purge_uploads),
+    # The first Monday of the month, mid-morning: asked at work, answered at work.
+    JobSpec("action-follow-up", cron(day="1-7", day_of_week="mon", hour=10), follow_up_actions),
 )
 
 # One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.

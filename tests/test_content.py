@@ -10,7 +10,7 @@ import yaml
 
 from bot.conversation import ROLE_RANK, Command
 from bot.features import all_features
-from bot.storage.models import ROLES
+from bot.storage.models import ACTION_STATUSES, ROLES
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
 
@@ -25,6 +25,7 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "broadcast.audiences.": tuple(AUDIENCES),
     "broadcast.only.": tuple(p.value for p in REACHABLE_FIRST),
     "broadcast.statuses.": ("failed", "unreachable"),
+    "plan.statuses.": ACTION_STATUSES,
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.

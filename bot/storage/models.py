@@ -128,6 +128,8 @@ class Campaign(SQLModel, table=True):
     attachment_name: str | None = Field(default=None, max_length=200)
     attachment_type: str | None = Field(default=None, max_length=100)
     attachment_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    # [label, value] pairs shown under the message, e.g. the answers to a follow-up question.
+    buttons: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
 
 

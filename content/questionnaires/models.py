@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 # Same reading and error messages as the other content files.
-from content.loader import CONTENT_DIR, ContentError, Localized, _read_yaml
+from content.loader import CONTENT_DIR, ContentError, Localized, read_yaml
 
 QUESTIONNAIRES_DIR = CONTENT_DIR / "questionnaires"
 # The answer id of "je ne sais pas": stored like a choice, left out of every score.
@@ -194,6 +194,10 @@ class Questionnaire(_Item):
         return [level for level in self.levels if level.min <= percent][-1]
 
     @property
+    def sectors_with_packs(self) -> tuple[str, ...]:
+        return tuple(self._by_sector)
+
+    @property
     def sector(self) -> str | None:
         """The sector whose pack was applied, if any."""
         return self._sector
@@ -334,7 +338,7 @@ _Model = TypeVar("_Model", bound=BaseModel)
 
 def _validated(model: type[_Model], path: Path, name: str) -> _Model:
     try:
-        return model.model_validate(_read_yaml(path))
+        return model.model_validate(read_yaml(path))
     except ValidationError as error:
         raise ContentError(f"{name} : {_explain(error)}") from None
 

@@ -35,7 +35,7 @@ async def test_english_applies_to_every_later_answer_of_a_member(chat: Chat) -> 
     await chat.say("Bonjour")
     assert chat.text.startswith("I did not understand.")
     await chat.say("/menu")
-    assert [b.label for b in chat.buttons][:2] == ["My profile", "Help"]
+    assert [b.label for b in chat.buttons][:2] == ["My profile", "CSR self-assessment"]
 
 
 async def test_english_applies_to_someone_not_signed_up(chat: Chat) -> None:

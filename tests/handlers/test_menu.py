@@ -23,6 +23,8 @@ async def test_menu_for_a_member_offers_the_profile(chat: Chat) -> None:
     assert chat.text == "Que voulez-vous faire ?"
     assert labels(chat) == [
         "Mon profil",
+        "Autodiagnostic RSE",
+        "Mon plan d'actions",
         "Aide",
         "Langue / language",
         "Mes données",

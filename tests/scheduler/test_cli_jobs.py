@@ -22,18 +22,29 @@ T = TypeVar("T")
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 
 
-def nightly_jobs(suffix: str = "") -> str:
-    """What ``jobs list`` shows for the nightly jobs, soonest first, each line ending with
+def first_monday_at_ten(now: datetime) -> datetime:
+    """The next first Monday of a month, at 10:00."""
+    month = now.replace(day=1, hour=10, minute=0, second=0, microsecond=0)
+    while True:
+        monday = month + timedelta(days=(0 - month.weekday()) % 7)
+        if monday > now:
+            return monday
+        month = (month + timedelta(days=32)).replace(day=1)
+
+
+def registered_jobs(suffix: str = "") -> str:
+    """What ``jobs list`` shows for the registered jobs, soonest first, each line ending with
     ``suffix``."""
     now = datetime.now(PARIS)
-    lines = []
+    runs = [("action-follow-up", first_monday_at_ten(now))]
     for job, hour, minute in (("purge-link-codes", 3, 30), ("purge-uploads", 3, 45)):
         when = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        if when <= now:
-            when += timedelta(days=1)
+        runs.append((job, when if when > now else when + timedelta(days=1)))
+    lines = []
+    for job, when in sorted(runs, key=lambda run: run[1]):
         shown = f"{WEEKDAYS[when.weekday()]} {when:%d/%m/%Y %H:%M}"
-        lines.append((when, f"{job:<16}  récurrente  prochaine exécution : {shown}{suffix}\n"))
-    return "".join(line for _, line in sorted(lines))
+        lines.append(f"{job:<16}  récurrente  prochaine exécution : {shown}{suffix}\n")
+    return "".join(lines)
 
 
 def on_file(workdir: Path, work: Callable[[App], Awaitable[T]]) -> T:
@@ -58,7 +69,7 @@ def test_jobs_list_before_the_bot_ever_ran_computes_the_next_run(tmp_path: Path)
     done = rse_bot(tmp_path, "jobs", "list")
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == nightly_jobs(" (pas encore enregistrée)")
+    assert done.stdout == registered_jobs(" (pas encore enregistrée)")
 
 
 def test_jobs_list_shows_what_the_bot_stored(tmp_path: Path) -> None:
@@ -71,7 +82,7 @@ def test_jobs_list_shows_what_the_bot_stored(tmp_path: Path) -> None:
     done = rse_bot(tmp_path, "jobs", "list")
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == nightly_jobs()
+    assert done.stdout == registered_jobs()
 
 
 def test_jobs_run_purges_the_expired_link_codes_now(tmp_path: Path) -> None:
@@ -108,5 +119,7 @@ def test_jobs_run_refuses_an_unknown_job_and_names_the_known_ones(tmp_path: Path
     done = rse_bot(tmp_path, "jobs", "run", "purge")
 
     assert_fails_clearly(
-        done, "tâche inconnue « purge »", "Tâches connues : purge-link-codes, purge-uploads."
+        done,
+        "tâche inconnue « purge »",
+        "Tâches connues : purge-link-codes, purge-uploads, action-follow-up.",
     )

@@ -60,6 +60,8 @@ async def test_the_purge_runs_every_night_at_half_past_three_local_time(
     assert [(row.id, row.next_run) for row in await list_jobs(app)] == [
         ("purge-uploads", at(0, 3, 45)),
         ("purge-link-codes", at(1, 3, 30)),
+        # The first Monday of December 2026.
+        ("action-follow-up", at(14, 10)),
     ]
 
 
