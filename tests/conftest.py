@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -72,8 +73,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated once: copying it saves every test the migrations (70 ms)."""
+    path = tmp_path_factory.mktemp("template") / "rse-bot.db"
+
+    async def migrate() -> None:
+        url = f"sqlite+aiosqlite:///{path}"
+        app = await App.start(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+        await app.close()
+
+    asyncio.run(migrate())
+    return path
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, migrated_sqlite: Path) -> Settings:
+    """Settings on the test's database; an SQLite one starts as a copy of the migrated file."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        shutil.copyfile(migrated_sqlite, url.database)
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=database_url,
