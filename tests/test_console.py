@@ -143,3 +143,40 @@ async def test_a_line_with_at_and_no_such_file_is_ordinary_text(app: App, tmp_pa
     output = await _converse(app, ["@equipe merci !"], tmp_path)
 
     assert "Je n'ai pas compris." in output
+
+
+async def test_a_full_diagnostic_in_the_console_saves_the_chart(tmp_path: Path) -> None:
+    console = await ConsoleProcess.start(tmp_path)
+    for line in ONBOARDING:
+        await console.say(line)
+    await console.say("/diagnostic")
+    question = await console.say("2")
+    total = int(question.split("question 1/")[1].split("\n")[0])
+    for _ in range(total - 1):
+        question = await console.say("b")
+    result = await console.say("b")
+    assert await console.close() == 0
+
+    assert f"question {total}/{total}" in question
+    assert "Votre niveau : Confirmé — 67 %" in result
+    (chart,) = (tmp_path / "rse-bot-fichiers").glob("diagnostic-rse*.png")
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"📎 {chart.relative_to(tmp_path)}" in result
+
+
+async def test_a_diagnostic_killed_midway_resumes_at_the_same_question(tmp_path: Path) -> None:
+    first = await ConsoleProcess.start(tmp_path)
+    for line in [*ONBOARDING, "/diagnostic", "1", "a", "b"]:
+        await first.say(line)
+    first.kill()
+    await first.process.wait()
+
+    second = await ConsoleProcess.start(tmp_path)
+    resumed = await second.say("/diagnostic")
+    assert "Reprenons là où nous en étions." in resumed
+    assert "question 3/7" in resumed
+    for letter in "bcdac":
+        result = await second.say(letter)
+    assert await second.close() == 0
+    # A B B C D A C: 12 points of 21.
+    assert "Votre niveau : Intermédiaire — 57 %" in result

@@ -354,3 +354,21 @@ async def test_the_bot_token_never_goes_to_another_host(app: App, slack: Server)
     await slack.fake.wait_for(lambda: len(slack.received()) > before)
 
     assert "Je n'ai pas pu récupérer ce fichier" in text_of(slack.received()[-1])
+
+
+async def test_a_quick_diagnostic_ends_with_the_radar_chart_uploaded(slack: Server) -> None:
+    await sign_up(slack)
+    await slack.dm("/diagnostic")
+    await slack.press("Version rapide")
+    for letter in ("A", "B", "B", "C", "D", "A"):
+        await slack.press(letter)
+    message = slack.received()[-1]
+    element = button(message, "C")
+    request = slack.fake.press(ALICE, message, element["action_id"], element["value"])
+    assert await slack.post(request) == 200
+
+    await slack.fake.wait_for(lambda: len(slack.fake.files) == 1)
+    (chart,) = slack.fake.files
+    assert (chart["channel"], chart["filename"]) == (DM, "diagnostic-rse.png")
+    await slack.fake.wait_for(lambda: "Vos axes de progrès" in text_of(slack.received()[-1]))
+    assert any("Votre niveau : Intermédiaire* — 57 %" in text_of(m) for m in slack.received())

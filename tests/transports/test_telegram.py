@@ -323,3 +323,21 @@ async def test_a_photo_without_caption_gets_asked_for_text_and_the_question_agai
     answer = await chat._await_reply(photo)
     assert "Je ne lis que le texte" in answer["text"]
     assert "Comment vous appelez-vous ?" in answer["text"]
+
+
+async def test_a_quick_diagnostic_ends_with_the_radar_chart_as_a_photo(
+    fake_telegram: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    chat = Conversation(fake_telegram)
+    await sign_up(chat)
+    await chat.say("/diagnostic")
+    await chat.press("Version rapide")
+    for letter in ("A", "B", "B", "C", "D", "A", "C"):
+        await chat.press(letter)
+
+    await fake_telegram.wait_for(lambda: any("photo" in m for m in chat.received))
+    (chart,) = [m for m in chat.received if "photo" in m]
+    assert chart["photo"]["content"][:8] == b"\x89PNG\r\n\x1a\n"
+    texts = [m.get("text", "") for m in chat.received]
+    assert any(t.startswith("<b>Votre niveau : Intermédiaire</b> — 57 %") for t in texts)
+    await fake_telegram.wait_for(lambda: "Vos axes de progrès" in chat.last.get("text", ""))
