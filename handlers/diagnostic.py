@@ -10,7 +10,6 @@ from bot.conversation import (
     Answer,
     Command,
     Context,
-    Done,
     Feature,
     Flow,
     Next,
@@ -21,13 +20,12 @@ from bot.conversation import (
 )
 from bot.messages import Attachment, Reply, Text
 from bot.storage.models import Diagnostic
-from content.questionnaires.models import DONT_KNOW, Action, Questionnaire, Section
+from content.questionnaires.models import Action, Questionnaire, Section
 from handlers import charts, diagnostic_reports
+from handlers.questionnaire import Runner
 from handlers.scoring import Scores, grade, score
 
 FLOW = "diagnostic"
-COMMENT = "comment"
-COMMENT_MAX = 500
 SHOWN = 3
 ACTIONS_PER_AXIS = 2
 HISTORY_WORDS = frozenset({"historique", "history", "progres", "progress"})
@@ -48,7 +46,7 @@ async def start(context: Context) -> list[Reply]:
     if word in SYNTHESIS_WORDS:
         return await diagnostic_reports.synthesis(context)
     assert context.person is not None
-    context.start_flow(FLOW, {"sector": context.person.sector, "answers": {}, "comments": {}})
+    context.start_flow(FLOW, {"sector": context.person.sector})
     return []
 
 
@@ -72,74 +70,9 @@ async def ask_version(context: Context) -> Reply:
 async def answer_version(context: Context, answer: Answer) -> Outcome:
     if answer.choice not in ("quick", "full"):
         return Retry(context.say("errors.pick_a_button"))
-    context.data.update(version=answer.choice, index=0)
+    context.data["version"] = answer.choice
+    Runner.begin(context.data)
     return Next("question")
-
-
-async def ask_question(context: Context) -> Reply:
-    """Asks the current question, its four answers described, with A-D buttons."""
-    questionnaire = questionnaire_of(context)
-    asked = questionnaire.questions()
-    index = min(context.data.get("index", 0), len(asked) - 1)
-    section, question = asked[index]
-    locale, texts = context.locale, context.texts
-    lines = [
-        texts(
-            "diagnostic.progress",
-            section=section.title(locale),
-            number=index + 1,
-            total=len(asked),
-        ),
-        Text.plain(question.text(locale)),
-    ]
-    answers = question.answers or {}
-    lines += [
-        texts("diagnostic.answer_line", letter=choice.id, text=answers[choice.id](locale))
-        for choice in questionnaire.scale
-        if choice.id in answers
-    ]
-    buttons = [context.choice(choice.id, choice.id) for choice in questionnaire.scale]
-    if questionnaire.dont_know is not None:
-        buttons.append(context.choice(questionnaire.dont_know(locale), DONT_KNOW))
-    commented = question.id in context.data.get("comments", {})
-    key = "diagnostic.edit_comment" if commented else "diagnostic.add_comment"
-    buttons.append(context.choice(texts.label(key), COMMENT))
-    return Reply(Text.join(lines), tuple(buttons))
-
-
-async def answer_question(context: Context, answer: Answer) -> Outcome:
-    questionnaire = questionnaire_of(context)
-    asked = questionnaire.questions()
-    index = min(context.data.get("index", 0), len(asked) - 1)
-    if answer.choice == COMMENT:
-        return Next("comment")
-    allowed = {choice.id for choice in questionnaire.scale} | {DONT_KNOW}
-    if answer.choice not in allowed:
-        return Retry(context.say("diagnostic.pick_answer"))
-    context.data["answers"][asked[index][1].id] = answer.choice
-    context.data["index"] = index + 1
-    if index + 1 < len(asked):
-        return Next("question")
-    return Done(await finish(context, questionnaire))
-
-
-async def ask_comment(context: Context) -> Reply:
-    """Asks for a free comment on the current question."""
-    return context.say("diagnostic.ask_comment", maximum=COMMENT_MAX)
-
-
-async def answer_comment(context: Context, answer: Answer) -> Outcome:
-    if answer.choice is not None:
-        return Retry(context.say("errors.type_an_answer"))
-    comment = " ".join(answer.text.split())
-    if not comment:
-        return Retry(context.say("errors.empty_answer"))
-    if len(comment) > COMMENT_MAX:
-        return Retry(context.say("errors.too_long", length=len(comment), maximum=COMMENT_MAX))
-    asked = questionnaire_of(context).questions()
-    question = asked[min(context.data.get("index", 0), len(asked) - 1)][1]
-    context.data["comments"][question.id] = comment
-    return Next("question", [context.say("diagnostic.comment_saved")])
 
 
 async def finish(context: Context, questionnaire: Questionnaire) -> list[Reply]:
@@ -297,6 +230,9 @@ def _percent(value: float) -> str:
     return f"{value:.0f}"
 
 
+RUNNER = Runner(questionnaire_of, finish)
+
+
 feature = Feature(
     commands=[
         Command(
@@ -316,8 +252,7 @@ feature = Feature(
             "version",
             {
                 "version": Step(ask_version, answer_version),
-                "question": Step(ask_question, answer_question),
-                "comment": Step(ask_comment, answer_comment),
+                **RUNNER.steps,
             },
         )
     ],

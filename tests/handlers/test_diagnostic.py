@@ -124,7 +124,7 @@ async def test_free_text_instead_of_a_letter_is_asked_again(member: Chat) -> Non
 
     await member.say("plutôt oui")
 
-    assert member.text.startswith("Choisissez la lettre la plus proche de votre pratique")
+    assert member.text.startswith("Choisissez l'une des réponses proposées ci-dessous")
     assert "question 1/7" in member.text
 
 
