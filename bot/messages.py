@@ -80,9 +80,18 @@ class Span:
     text: str
     bold: bool = False
     italic: bool = False
+    # The address the text links to (a watch item's article), shown as each platform shows links.
+    link: str | None = None
+
+    def with_text(self, text: str) -> Span:
+        return Span(text, self.bold, self.italic, self.link)
 
 
-_MARKUP = re.compile(r"\*\*(?P<bold>.+?)\*\*|__(?P<italic>.+?)__", re.DOTALL)
+_MARKUP = re.compile(
+    r"\*\*(?P<bold>.+?)\*\*|__(?P<italic>.+?)__"
+    r"|\[(?P<label>[^\[\]\n]+)\]\((?P<url>https?://[^\s()<>]+)\)",
+    re.DOTALL,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +109,12 @@ class Text:
         return cls((Span(text),)) if text else cls()
 
     @classmethod
+    def link(cls, label: str, url: str) -> Text:
+        return cls((Span(label, link=url),))
+
+    @classmethod
     def parse(cls, template: str) -> Text:
-        """Parse ``**gras**`` and ``__italique__`` markers into spans."""
+        """Parse ``**gras**``, ``__italique__`` and ``[texte](https://lien)`` into spans."""
         spans: list[Span] = []
         position = 0
         for match in _MARKUP.finditer(template):
@@ -109,8 +122,10 @@ class Text:
                 spans.append(Span(template[position : match.start()]))
             if match["bold"] is not None:
                 spans.append(Span(match["bold"], bold=True))
-            else:
+            elif match["italic"] is not None:
                 spans.append(Span(match["italic"], italic=True))
+            else:
+                spans.append(Span(match["label"], link=match["url"]))
             position = match.end()
         if position < len(template):
             spans.append(Span(template[position:]))
@@ -118,7 +133,7 @@ class Text:
 
     def format(self, values: Mapping[str, object]) -> Text:
         """Fill ``{placeholders}`` span by span, leaving the inserted values unparsed."""
-        return Text(tuple(Span(s.text.format_map(values), s.bold, s.italic) for s in self.spans))
+        return Text(tuple(s.with_text(s.text.format_map(values)) for s in self.spans))
 
     def __add__(self, other: Text | str) -> Text:
         other_text = Text.plain(other) if isinstance(other, str) else other
@@ -136,7 +151,7 @@ class Text:
                 if index:
                     parts.append([])
                 if piece:
-                    parts[-1].append(Span(piece, span.bold, span.italic))
+                    parts[-1].append(span.with_text(piece))
         return [Text(tuple(part)) for part in parts]
 
     def cut(self, size: int) -> list[Text]:
@@ -148,7 +163,7 @@ class Text:
             text = span.text
             while text:
                 taken, text = text[:room], text[room:]
-                current.append(Span(taken, span.bold, span.italic))
+                current.append(span.with_text(taken))
                 room -= len(taken)
                 if room == 0:
                     pieces.append(Text(tuple(current)))

@@ -221,3 +221,75 @@ class PlannedAction(SQLModel, table=True):
     status: str = Field(default="not_started", max_length=12)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Feed(SQLModel, table=True):
+    """An RSS or Atom feed a pôle watches, with what its last fetches said."""
+
+    __tablename__ = "feeds"
+    __table_args__ = (UniqueConstraint("pole_id", "url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    url: str = Field(max_length=500)
+    title: str | None = Field(default=None, max_length=200)
+    # Given by the animator: every item of the feed carries it, besides the keyword themes.
+    theme: str | None = Field(default=None, max_length=40)
+    etag: str | None = Field(default=None, max_length=200)
+    last_modified: str | None = Field(default=None, max_length=100)
+    last_ok_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    failures: int = Field(default=0)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class FeedItem(SQLModel, table=True):
+    """An article seen in a pôle's feeds, once: by its canonical address and by its title."""
+
+    __tablename__ = "feed_items"
+    __table_args__ = (
+        UniqueConstraint("pole_id", "canonical_url"),
+        Index("ix_feed_items_title_key", "pole_id", "title_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    canonical_url: str = Field(max_length=1000)
+    url: str = Field(max_length=1000)
+    title: str = Field(max_length=500)
+    title_key: str = Field(max_length=500)
+    summary: str = Field(default="", sa_column=Column(Text, nullable=False))
+    source: str = Field(max_length=200)
+    themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    published_at: datetime | None = None
+    first_seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Edition(SQLModel, table=True):
+    """A digest of a pôle (weekly note or newsletter) and the items it carried: an item goes
+    into one edition of each kind at most."""
+
+    __tablename__ = "editions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    kind: str = Field(max_length=16)
+    item_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DigestSubscription(SQLModel, table=True):
+    """Who receives a pôle's digests: a member (``person_id``) with the themes they chose, or a
+    group or channel an animator subscribed (every theme)."""
+
+    __tablename__ = "digest_subscriptions"
+    __table_args__ = (UniqueConstraint("pole_id", "platform", "chat_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="people.id", index=True)
+    platform: str = Field(max_length=16)
+    chat_id: str = Field(max_length=128)
+    # Empty: every theme.
+    themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -18,6 +18,7 @@ from bot.storage.models import (
     Campaign,
     ConversationState,
     Diagnostic,
+    DigestSubscription,
     Identity,
     LinkCode,
     Membership,
@@ -241,6 +242,7 @@ async def _merge_people(session: AsyncSession, *, source: Person, target: Person
         Upload.person_id,
         Diagnostic.person_id,
         PlannedAction.person_id,
+        DigestSubscription.person_id,
     ):
         await session.execute(
             update(table.class_).where(table == source.id).values({table.key: target.id})
@@ -395,6 +397,9 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
     plan = await session.scalars(
         select(PlannedAction).where(PlannedAction.person_id == person.id).order_by(PlannedAction.id)
     )
+    subscriptions = await session.scalars(
+        select(DigestSubscription).where(DigestSubscription.person_id == person.id)
+    )
     received = await session.scalars(
         select(OutboxMessage).where(_addressed_to(identities)).order_by(OutboxMessage.id)
     )
@@ -409,6 +414,7 @@ async def export_person(session: AsyncSession, *, person: Person) -> dict[str, A
         "conversations": [s.model_dump(mode="json") for s in states if s.id is not None],
         "diagnostics": [d.model_dump(mode="json") for d in diagnostics],
         "plan_d_actions": [action.model_dump(mode="json") for action in plan],
+        "abonnements_veille": [s.model_dump(mode="json") for s in subscriptions],
         "fichiers_envoyes": [
             {"nom": name, "type": mime_type, "le": created_at.isoformat()}
             for name, mime_type, created_at in uploads
@@ -432,8 +438,8 @@ def _addressed_to(identities: list[Identity]) -> Any:
 
 async def erase_person(session: AsyncSession, *, person: Person) -> None:
     """Delete the person, their accounts, memberships, link codes, conversation states, files,
-    diagnostics and action plan, and the messages queued or sent to them; broadcasts they wrote
-    stay, without their name."""
+    diagnostics, action plan and watch subscriptions, and the messages queued or sent to them;
+    broadcasts they wrote stay, without their name."""
     assert person.id is not None
     identities = await identities_of(session, person_id=person.id)
     await delete_states(session, identities=[(i.platform, i.platform_user_id) for i in identities])
@@ -444,6 +450,9 @@ async def erase_person(session: AsyncSession, *, person: Person) -> None:
     await session.execute(delete(Upload).where(Upload.person_id == person.id))
     await session.execute(delete(PlannedAction).where(PlannedAction.person_id == person.id))
     await session.execute(delete(Diagnostic).where(Diagnostic.person_id == person.id))
+    await session.execute(
+        delete(DigestSubscription).where(DigestSubscription.person_id == person.id)
+    )
     await session.execute(delete(Membership).where(Membership.person_id == person.id))
     await session.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
     await session.execute(delete(Identity).where(Identity.person_id == person.id))

@@ -24,12 +24,12 @@ FILE_PREFIX = "@"
 
 
 def render(text: Text, *, ansi: bool = False) -> str:
-    if not ansi:
-        return str(text)
+    """Plain text (links as ``text (address)``), bold and italic too in a terminal."""
     parts = []
     for span in text.spans:
-        style = ("1;" if span.bold else "") + ("3;" if span.italic else "")
-        parts.append(f"\033[{style.rstrip(';')}m{span.text}\033[0m" if style else span.text)
+        style = ("1;" if span.bold else "") + ("3;" if span.italic else "") if ansi else ""
+        shown = f"\033[{style.rstrip(';')}m{span.text}\033[0m" if style else span.text
+        parts.append(f"{shown} ({span.link})" if span.link else shown)
     return "".join(parts)
 
 

@@ -79,6 +79,8 @@ def render(text: Text) -> str:
         if marker and core:
             start = escaped.index(core)
             escaped = f"{escaped[:start]}{marker}{core}{marker[::-1]}{escaped[start + len(core) :]}"
+        if span.link:
+            escaped = f"<{escape(span.link).replace('|', '%7C')}|{escaped.replace('|', '¦')}>"
         parts.append(escaped)
     return "".join(parts)
 

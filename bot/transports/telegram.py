@@ -83,6 +83,8 @@ def render(text: Text) -> str:
             escaped = f"<b>{escaped}</b>"
         if span.italic:
             escaped = f"<i>{escaped}</i>"
+        if span.link:
+            escaped = f'<a href="{html.escape(span.link)}">{escaped}</a>'
         parts.append(escaped)
     return "".join(parts)
 
