@@ -15,7 +15,7 @@ import typer
 if TYPE_CHECKING:
     from bot.app import App
     from bot.config import Settings
-    from bot.storage.models import Campaign
+    from bot.storage.models import Campaign, Pole
 
 T = TypeVar("T")
 
@@ -33,6 +33,10 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(pole_cli, name="pole")
 cli.add_typer(admin_cli, name="admin")
 cli.add_typer(jobs_cli, name="jobs")
+feeds_cli = typer.Typer(help="Flux RSS/Atom de la veille.", no_args_is_help=True)
+digest_cli = typer.Typer(help="Éditions de la veille.", no_args_is_help=True)
+cli.add_typer(feeds_cli, name="feeds")
+cli.add_typer(digest_cli, name="digest")
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -410,6 +414,154 @@ def jobs_run(
         typer.echo(f"Tâche « {spec.id} » exécutée.")
 
     _with_app(run_now)
+
+
+async def _pole_or_fail(app: App, key: str | None) -> Pole:
+    """The pôle named or coded ``key``, or the default pôle."""
+    from bot.storage import repositories as repo
+
+    async with app.database.transaction() as session:
+        found = (
+            await repo.pole_by_name_or_code(session, key=key)
+            if key
+            else await repo.default_pole(session)
+        )
+    if found is None or found.id is None:
+        raise _fail(f"pôle « {key} » introuvable (voir « rse-bot pole list »).")
+    return found
+
+
+_POLE_OPTION = typer.Option(help="Nom ou code du pôle (par défaut : le pôle par défaut).")
+
+
+@feeds_cli.command("import")
+def feeds_import(
+    file: Annotated[Path, typer.Argument(help="Fichier OPML (export d'un lecteur de flux).")],
+    pole: Annotated[str | None, _POLE_OPTION] = None,
+) -> None:
+    """Ajouter au pôle les flux d'un fichier OPML (ceux déjà suivis sont ignorés)."""
+    from bot.opml import OpmlError, read_opml
+
+    try:
+        outlines = read_opml(file.read_bytes())
+    except OSError as exc:
+        raise _fail(f"fichier illisible : {exc}") from None
+    except OpmlError as exc:
+        raise _fail(str(exc)) from None
+
+    async def add(app: App) -> None:
+        from sqlmodel import select
+
+        from bot.storage.models import Feed
+
+        target = await _pole_or_fail(app, pole)
+        themes = set(app.content.themes.ids)
+        async with app.database.transaction() as session:
+            known = set(await session.scalars(select(Feed.url).where(Feed.pole_id == target.id)))
+            added = 0
+            for outline in outlines:
+                if outline.url in known:
+                    continue
+                theme = outline.category if outline.category in themes else None
+                session.add(
+                    Feed(pole_id=target.id, url=outline.url, title=outline.title, theme=theme)
+                )
+                added += 1
+        skipped = len(outlines) - added
+        typer.echo(f"{added} flux ajouté(s) à « {target.name} », {skipped} déjà suivi(s).")
+
+    _with_app(add)
+
+
+@feeds_cli.command("export")
+def feeds_export(pole: Annotated[str | None, _POLE_OPTION] = None) -> None:
+    """Écrire les flux du pôle en OPML sur la sortie standard."""
+    from bot.opml import Outline, write_opml
+
+    async def export(app: App) -> None:
+        from sqlmodel import select
+
+        from bot.storage.models import Feed
+
+        target = await _pole_or_fail(app, pole)
+        async with app.database.transaction() as session:
+            feeds = await session.scalars(
+                select(Feed).where(Feed.pole_id == target.id).order_by(Feed.id)
+            )
+            outlines = [Outline(f.url, f.title, f.theme) for f in feeds]
+        sys.stdout.buffer.write(write_opml(f"Veille RSE — {target.name}", outlines))
+
+    _with_app(export)
+
+
+@feeds_cli.command("check")
+def feeds_check(pole: Annotated[str | None, _POLE_OPTION] = None) -> None:
+    """Relever chaque flux une fois, avec une barre de progression, puis afficher leur état."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from handlers import digest
+
+    async def check(app: App) -> None:
+        target = await _pole_or_fail(app, pole)
+        with Progress(transient=True) as progress:
+            bar = progress.add_task("Relevé des flux", total=None)
+            outcomes = await digest.refresh(
+                app, pole_id=target.id, on_done=lambda _: progress.advance(bar)
+            )
+        table = Table("Flux", "État", "Articles")
+        for outcome in outcomes:
+            state = {"ok": "en forme", "not_modified": "inchangé (304)"}.get(
+                outcome.status, f"échec : {outcome.error}"
+            )
+            table.add_row(outcome.title or outcome.url, state, str(len(outcome.entries)))
+        Console().print(table)
+
+    _with_app(check)
+
+
+@digest_cli.command("build")
+def digest_build(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Afficher sans rien envoyer.")] = False,
+    kind: Annotated[str, typer.Option(help="note (hebdomadaire) ou newsletter.")] = "note",
+    pole: Annotated[str | None, _POLE_OPTION] = None,
+) -> None:
+    """Construire la prochaine édition de la veille (et l'envoyer, sauf avec --dry-run)."""
+    _digest(kind, pole, dry_run=dry_run)
+
+
+@digest_cli.command("send")
+def digest_send(
+    kind: Annotated[str, typer.Option(help="note (hebdomadaire) ou newsletter.")] = "note",
+    pole: Annotated[str | None, _POLE_OPTION] = None,
+) -> None:
+    """Relever les flux, construire la prochaine édition et la mettre en file d'envoi."""
+    _digest(kind, pole, dry_run=False)
+
+
+def _digest(kind: str, pole: str | None, *, dry_run: bool) -> None:
+    from handlers import digest
+
+    if kind not in digest.KINDS:
+        raise _fail(f"édition inconnue « {kind} » : {' ou '.join(digest.KINDS)}.")
+
+    async def build(app: App) -> None:
+        target = await _pole_or_fail(app, pole)
+        assert target.id is not None
+        await digest.refresh(app, pole_id=target.id)
+        text = await digest.publish(app, pole_id=target.id, kind=kind, dry_run=dry_run)
+        if text is None:
+            typer.echo("Rien de nouveau depuis la dernière édition : pas d'envoi.")
+            return
+        from bot.messages import Text
+        from bot.transports.console import render
+
+        typer.echo(render(Text.parse(text)))
+        if not dry_run:
+            typer.echo("\nÉdition mise en file : le bot l'envoie aux abonnés.")
+
+    _with_app(build)
 
 
 def main() -> None:

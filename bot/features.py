@@ -16,6 +16,7 @@ def all_features() -> list[Feature]:
         plan,
         privacy,
         roles,
+        veille,
     )
 
     return [
@@ -23,6 +24,7 @@ def all_features() -> list[Feature]:
         menu.feature,
         diagnostic.feature,
         plan.feature,
+        veille.feature,
         language.feature,
         privacy.feature,
         linking.feature,

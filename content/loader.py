@@ -16,6 +16,7 @@ from bot.messages import Text
 
 if TYPE_CHECKING:
     from content.questionnaires.models import Questionnaire
+    from content.veille.models import Themes
 
 CONTENT_DIR = Path(__file__).resolve().parent
 LOCALES: tuple[str, ...] = ("fr", "en")
@@ -109,6 +110,7 @@ class Content:
     sectors: tuple[Sector, ...]
     menu: tuple[MenuItem, ...]
     diagnostic: Questionnaire
+    themes: Themes
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
@@ -158,12 +160,16 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         raise ContentError(f"contenu invalide : {exc}") from None
     # Imported here: the questionnaire models build on this module.
     from content.questionnaires.models import load_questionnaire
+    from content.veille.models import load_themes
 
     diagnostic = load_questionnaire("diagnostic", directory / "questionnaires")
     unknown = sorted(set(diagnostic.sectors_with_packs) - {sector.id for sector in sectors})
     if unknown:
         raise ContentError(f"packs de secteurs inconnus de sectors.yaml : {unknown}")
-    return Content(_load_texts(directory / "texts"), tuple(sectors), tuple(menu), diagnostic)
+    themes = load_themes(directory / "veille" / "themes.yaml")
+    return Content(
+        _load_texts(directory / "texts"), tuple(sectors), tuple(menu), diagnostic, themes
+    )
 
 
 @cache

@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.storage import repositories as repo
 from bot.storage.models import utcnow
+from handlers import digest
 from handlers.plan import follow_up
 
 if TYPE_CHECKING:
@@ -89,6 +90,25 @@ async def purge_uploads(app: App) -> None:
 UPLOADS_KEPT = timedelta(days=1)
 
 
+async def _editions(app: App, kind: str) -> None:
+    """Fetch every feed, then build and queue each pôle's edition of ``kind``."""
+    await digest.refresh(app)
+    async with app.database.transaction() as session:
+        poles = [pole.id for pole in await repo.list_poles(session)]
+    for pole_id in poles:
+        assert pole_id is not None
+        if await digest.publish(app, pole_id=pole_id, kind=kind) is None:
+            logger.info("No new item for pôle %d: no %s this time", pole_id, kind)
+
+
+async def weekly_note(app: App) -> None:
+    await _editions(app, "note")
+
+
+async def newsletter(app: App) -> None:
+    await _editions(app, "newsletter")
+
+
 async def follow_up_actions(app: App) -> None:
     """Ask each member how the actions of their plan are going (see handlers.plan)."""
     queued = await follow_up(app)
@@ -102,6 +122,9 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("purge-uploads", cron(hour=3, minute=45), purge_uploads),
     # The first Monday of the month, mid-morning: asked at work, answered at work.
     JobSpec("action-follow-up", cron(day="1-7", day_of_week="mon", hour=10), follow_up_actions),
+    # AGROE's rhythm: a note every Monday morning, a newsletter on the 1st and the 15th.
+    JobSpec("veille-note", cron(day_of_week="mon", hour=8, minute=30), weekly_note),
+    JobSpec("veille-lettre", cron(day="1,15", hour=9), newsletter),
 )
 
 # One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.

@@ -13,6 +13,7 @@ from bot.features import all_features
 from bot.storage.models import ACTION_STATUSES, ROLES
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
+from handlers.digest import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
@@ -26,6 +27,7 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "broadcast.only.": tuple(p.value for p in REACHABLE_FIRST),
     "broadcast.statuses.": ("failed", "unreachable"),
     "plan.statuses.": ACTION_STATUSES,
+    "digest.titles.": KINDS,
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.

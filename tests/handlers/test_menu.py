@@ -25,6 +25,7 @@ async def test_menu_for_a_member_offers_the_profile(chat: Chat) -> None:
         "Mon profil",
         "Autodiagnostic RSE",
         "Mon plan d'actions",
+        "Veille RSE",
         "Aide",
         "Langue / language",
         "Mes données",

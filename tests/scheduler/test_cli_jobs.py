@@ -14,6 +14,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.storage import repositories as repo
 from bot.storage.models import LinkCode, utcnow
+from scheduler.jobs import JOBS
 from scheduler.service import Scheduler
 from tests.scheduler.conftest import PARIS
 from tests.test_cli import assert_fails_clearly, rse_bot
@@ -22,29 +23,18 @@ T = TypeVar("T")
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 
 
-def first_monday_at_ten(now: datetime) -> datetime:
-    """The next first Monday of a month, at 10:00."""
-    month = now.replace(day=1, hour=10, minute=0, second=0, microsecond=0)
-    while True:
-        monday = month + timedelta(days=(0 - month.weekday()) % 7)
-        if monday > now:
-            return monday
-        month = (month + timedelta(days=32)).replace(day=1)
-
-
-def registered_jobs(suffix: str = "") -> str:
-    """What ``jobs list`` shows for the registered jobs, soonest first, each line ending with
-    ``suffix``."""
+def next_half_past_three() -> str:
+    """The next 03:30 in Paris, as ``jobs list`` shows it."""
     now = datetime.now(PARIS)
-    runs = [("action-follow-up", first_monday_at_ten(now))]
-    for job, hour, minute in (("purge-link-codes", 3, 30), ("purge-uploads", 3, 45)):
-        when = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-        runs.append((job, when if when > now else when + timedelta(days=1)))
-    lines = []
-    for job, when in sorted(runs, key=lambda run: run[1]):
-        shown = f"{WEEKDAYS[when.weekday()]} {when:%d/%m/%Y %H:%M}"
-        lines.append(f"{job:<16}  récurrente  prochaine exécution : {shown}{suffix}\n")
-    return "".join(lines)
+    when = now.replace(hour=3, minute=30, second=0, microsecond=0)
+    if when <= now:
+        when += timedelta(days=1)
+    return f"{WEEKDAYS[when.weekday()]} {when:%d/%m/%Y %H:%M}"
+
+
+def listed(output: str) -> dict[str, str]:
+    """``jobs list`` lines by job id."""
+    return {line.split()[0]: line for line in output.splitlines()}
 
 
 def on_file(workdir: Path, work: Callable[[App], Awaitable[T]]) -> T:
@@ -69,7 +59,13 @@ def test_jobs_list_before_the_bot_ever_ran_computes_the_next_run(tmp_path: Path)
     done = rse_bot(tmp_path, "jobs", "list")
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == registered_jobs(" (pas encore enregistrée)")
+    lines = listed(done.stdout)
+    assert set(lines) == {spec.id for spec in JOBS}
+    assert all(line.endswith(" (pas encore enregistrée)") for line in lines.values())
+    assert lines["purge-link-codes"] == (
+        "purge-link-codes  récurrente  prochaine exécution : "
+        f"{next_half_past_three()} (pas encore enregistrée)"
+    )
 
 
 def test_jobs_list_shows_what_the_bot_stored(tmp_path: Path) -> None:
@@ -82,7 +78,11 @@ def test_jobs_list_shows_what_the_bot_stored(tmp_path: Path) -> None:
     done = rse_bot(tmp_path, "jobs", "list")
 
     assert done.returncode == 0, done.stderr
-    assert done.stdout == registered_jobs()
+    lines = listed(done.stdout)
+    assert set(lines) == {spec.id for spec in JOBS}
+    assert lines["purge-link-codes"] == (
+        f"purge-link-codes  récurrente  prochaine exécution : {next_half_past_three()}"
+    )
 
 
 def test_jobs_run_purges_the_expired_link_codes_now(tmp_path: Path) -> None:
@@ -121,5 +121,5 @@ def test_jobs_run_refuses_an_unknown_job_and_names_the_known_ones(tmp_path: Path
     assert_fails_clearly(
         done,
         "tâche inconnue « purge »",
-        "Tâches connues : purge-link-codes, purge-uploads, action-follow-up.",
+        f"Tâches connues : {', '.join(spec.id for spec in JOBS)}.",
     )

@@ -57,12 +57,11 @@ async def test_the_purge_runs_every_night_at_half_past_three_local_time(
     await scheduler.run_due_jobs()
 
     assert await _remaining_codes(app) == {"PM3VC6YE"}
-    assert [(row.id, row.next_run) for row in await list_jobs(app)] == [
-        ("purge-uploads", at(0, 3, 45)),
-        ("purge-link-codes", at(1, 3, 30)),
-        # The first Monday of December 2026.
-        ("action-follow-up", at(14, 10)),
-    ]
+    next_runs = {row.id: row.next_run for row in await list_jobs(app)}
+    assert (next_runs["purge-uploads"], next_runs["purge-link-codes"]) == (
+        at(0, 3, 45),
+        at(1, 3, 30),
+    )
 
 
 async def _uploads(app: App, **sent_ago: timedelta) -> None:

@@ -1,0 +1,250 @@
+"""The watch digest ("veille"): a pôle's feeds fetched and their new items stored once, then
+editions (the weekly note, the newsletter) built from what no edition of that kind carried yet,
+grouped by theme, and queued in the outbox for the subscribers whose themes they touch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot.feeds import Entry, FeedState, Fetcher, FetchOutcome, title_key
+from bot.messages import Platform
+from bot.outbox import Recipient, enqueue
+from bot.storage.models import (
+    Campaign,
+    DigestSubscription,
+    Edition,
+    Feed,
+    FeedItem,
+    Pole,
+    utcnow,
+)
+from content.loader import Content
+
+if TYPE_CHECKING:
+    from bot.app import App
+
+KINDS = ("note", "newsletter")
+# How far back the first edition of a kind looks, when no earlier one bounds it.
+FIRST_EDITION_SPAN = {"note": timedelta(days=7), "newsletter": timedelta(days=16)}
+PER_THEME = 5
+# A feed failing this long is flagged to the animators.
+FAILING_FOR = timedelta(days=7)
+
+
+async def store_items(
+    session: AsyncSession, content: Content, feed: Feed, entries: Sequence[Entry]
+) -> int:
+    """Keep the entries this pôle has not seen, by canonical address or by title; how many."""
+    if not entries:
+        return 0
+    urls = {entry.canonical_url for entry in entries}
+    keys = {title_key(entry.title) for entry in entries}
+    seen = await session.execute(
+        select(FeedItem.canonical_url, FeedItem.title_key).where(
+            FeedItem.pole_id == feed.pole_id,
+            or_(FeedItem.canonical_url.in_(urls), FeedItem.title_key.in_(keys)),
+        )
+    )
+    seen_urls, seen_keys = set(), set()
+    for url, key in seen:
+        seen_urls.add(url)
+        seen_keys.add(key)
+    stored = 0
+    for entry in entries:
+        key = title_key(entry.title)
+        if entry.canonical_url in seen_urls or key in seen_keys or not key:
+            continue
+        seen_urls.add(entry.canonical_url)
+        seen_keys.add(key)
+        themes = list(content.themes.tag(entry.title, entry.summary))
+        if feed.theme and feed.theme not in themes:
+            themes = [t for t in [feed.theme, *themes] if t != "autres"] or [feed.theme]
+        session.add(
+            FeedItem(
+                pole_id=feed.pole_id,
+                canonical_url=entry.canonical_url[:1000],
+                url=entry.url[:1000],
+                title=entry.title[:500],
+                title_key=key[:500],
+                summary=entry.summary,
+                source=(entry.source or feed.title or feed.url)[:200],
+                themes=themes,
+                published_at=entry.published,
+            )
+        )
+        stored += 1
+    return stored
+
+
+def record_health(feed: Feed, outcome: FetchOutcome, now: datetime) -> None:
+    if outcome.status == "error":
+        feed.failures += 1
+        feed.last_error = (outcome.error or "erreur inconnue")[:300]
+        return
+    feed.failures, feed.last_error, feed.last_ok_at = 0, None, now
+    feed.etag, feed.last_modified = outcome.etag, outcome.last_modified
+    if outcome.title:
+        feed.title = outcome.title[:200]
+
+
+def failing(feed: Feed, now: datetime) -> bool:
+    """Failing for a week: every fetch since its last success, or since it was added."""
+    since = feed.last_ok_at or feed.created_at
+    return feed.failures > 0 and now - since >= FAILING_FOR
+
+
+async def refresh(
+    app: App,
+    *,
+    pole_id: int | None = None,
+    on_done: Callable[[FetchOutcome], None] | None = None,
+) -> list[FetchOutcome]:
+    """Fetch every feed (of one pôle, or all) and store the new items."""
+    async with app.database.transaction() as session:
+        query = select(Feed).order_by(Feed.id)
+        if pole_id is not None:
+            query = query.where(Feed.pole_id == pole_id)
+        feeds = list(await session.scalars(query))
+    states = [FeedState(feed.url, feed.etag, feed.last_modified) for feed in feeds]
+    async with Fetcher() as fetcher:
+        outcomes = await fetcher.fetch_all(states, on_done=on_done)
+    now = utcnow()
+    # One transaction per feed: a feed whose items cannot be stored loses only its own.
+    for feed, outcome in zip(feeds, outcomes, strict=True):
+        async with app.database.transaction() as session:
+            stored = await session.get(Feed, feed.id)
+            if stored is None:  # removed meanwhile
+                continue
+            record_health(stored, outcome, now)
+            session.add(stored)
+            await store_items(session, app.content, stored, outcome.entries)
+    return outcomes
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An edition before it is sent: its items grouped by theme, in the themes' order."""
+
+    pole: Pole
+    kind: str
+    sections: tuple[tuple[str, tuple[FeedItem, ...]], ...]
+
+    @property
+    def items(self) -> list[FeedItem]:
+        return [item for _, items in self.sections for item in items]
+
+
+async def draft(
+    session: AsyncSession,
+    content: Content,
+    *,
+    pole: Pole,
+    kind: str,
+    per_theme: int = PER_THEME,
+    now: datetime | None = None,
+) -> Draft | None:
+    """The next edition of ``kind``: items first seen since the previous one and in none of
+    that kind yet, newest first, ``per_theme`` at most per theme; None if nothing is new."""
+    now = now or utcnow()
+    editions = list(
+        await session.scalars(
+            select(Edition).where(Edition.pole_id == pole.id, Edition.kind == kind)
+        )
+    )
+    carried = {item_id for edition in editions for item_id in edition.item_ids}
+    since = max(
+        (edition.created_at for edition in editions), default=now - FIRST_EDITION_SPAN[kind]
+    )
+    candidates = await session.scalars(
+        select(FeedItem).where(FeedItem.pole_id == pole.id, FeedItem.first_seen_at > since)
+    )
+    fresh = [item for item in candidates if item.id not in carried]
+    sections = group(content, fresh, per_theme)
+    return Draft(pole, kind, sections) if sections else None
+
+
+def group(
+    content: Content, items: Sequence[FeedItem], per_theme: int | None = None
+) -> tuple[tuple[str, tuple[FeedItem, ...]], ...]:
+    """Items by theme in the themes' order, newest first, each under its first theme only."""
+    ordered = sorted(items, key=lambda item: item.published_at or item.first_seen_at, reverse=True)
+    sections = []
+    placed: set[int | None] = set()
+    for theme in content.themes.ids:
+        chosen = [i for i in ordered if theme in i.themes and i.id not in placed][:per_theme]
+        placed.update(item.id for item in chosen)
+        if chosen:
+            sections.append((theme, tuple(chosen)))
+    return tuple(sections)
+
+
+def render(content: Content, draft: Draft, *, locale: str, themes: Sequence[str] = ()) -> str:
+    """The edition as our text markup, restricted to ``themes`` if any; '' if none matches."""
+    texts = content.texts(locale)
+    blocks = []
+    for theme, items in draft.sections:
+        if themes and theme not in themes:
+            continue
+        lines = [f"**{content.themes.label(theme, locale)}**"]
+        for item in items:
+            when = (item.published_at or item.first_seen_at).strftime("%d/%m")
+            lines.append(item_line(item, when))
+        blocks.append("\n".join(lines))
+    if not blocks:
+        return ""
+    title = texts.label(f"digest.titles.{draft.kind}", pole=draft.pole.name)
+    return "\n\n".join([f"**{title}**", *blocks])
+
+
+def item_line(item: FeedItem, when: str) -> str:
+    """``• [title](address) — source, date`` in our markup, feed text made harmless in it."""
+    return f"• [{_inert(item.title)}]({_address(item.url)}) — {_inert(item.source)}, {when}"
+
+
+def _inert(text: str) -> str:
+    # No bracket to end the link early, no marker to start bold or italic.
+    return text.replace("[", "(").replace("]", ")").replace("**", "*").replace("__", "_")
+
+
+def _address(url: str) -> str:
+    # Our link syntax ends at a parenthesis or a space; percent-encoding keeps the address.
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
+async def publish(app: App, *, pole_id: int, kind: str, dry_run: bool = False) -> str | None:
+    """Build the next edition of ``kind`` and queue it for the pôle's subscribers (one
+    campaign per set of themes); return its text in the default language, None if empty."""
+    async with app.database.transaction() as session:
+        pole = await session.get(Pole, pole_id)
+        assert pole is not None
+        edition = await draft(session, app.content, pole=pole, kind=kind)
+        if edition is None:
+            return None
+        preview = render(app.content, edition, locale=app.settings.locale)
+        if dry_run:
+            return preview
+        session.add(Edition(pole_id=pole_id, kind=kind, item_ids=[i.id for i in edition.items]))
+        subscriptions = await session.scalars(
+            select(DigestSubscription).where(DigestSubscription.pole_id == pole_id)
+        )
+        by_themes: dict[tuple[str, ...], list[Recipient]] = {}
+        for subscription in subscriptions:
+            key = tuple(sorted(subscription.themes))
+            by_themes.setdefault(key, []).append(
+                Recipient(Platform(subscription.platform), subscription.chat_id)
+            )
+        for themes, recipients in by_themes.items():
+            text = render(app.content, edition, locale=app.settings.locale, themes=themes)
+            if text:
+                campaign = Campaign(
+                    pole_id=pole_id, kind=f"digest_{kind}", audience=f"veille:{kind}", text=text
+                )
+                await enqueue(session, campaign=campaign, recipients=recipients)
+    return preview

@@ -1,0 +1,268 @@
+"""/veille: the latest watch digest, subscribing (a member with the themes they choose, or a
+group or channel by its animator), searching the archive, and the pôle's feeds (animators)."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete
+from sqlmodel import select
+
+from bot.conversation import (
+    Answer,
+    Command,
+    Context,
+    Done,
+    Feature,
+    Flow,
+    Next,
+    Outcome,
+    Retry,
+    Step,
+    fold,
+)
+from bot.messages import Reply, Text
+from bot.storage.models import DigestSubscription, Edition, Feed, FeedItem, utcnow
+from handlers import digest
+
+FLOW = "veille"
+ALL = "all"
+FOUND_MAX = 10
+SEARCHED = 2000
+
+
+async def veille(context: Context) -> list[Reply]:
+    """``/veille``: the latest edition; ``abonner``, ``desabonner``, ``cherche MOT``; for
+    animators ``sources``, ``ajouter URL [thème]``, ``retirer N``."""
+    args = context.incoming.args
+    word = fold(args[0]) if args else ""
+    match word:
+        case "abonner" | "subscribe":
+            return await _subscribe(context)
+        case "desabonner" | "unsubscribe":
+            return [await _unsubscribe(context)]
+        case "cherche" | "chercher" | "search":
+            return [await _search(context, " ".join(args[1:]))]
+        case "sources" | "ajouter" | "retirer":
+            if not context.has_role("animator"):
+                role = context.texts.label("roles.animator")
+                return [context.say("errors.role_required", role=role)]
+            if word == "sources":
+                return [await _sources(context)]
+            if word == "ajouter":
+                return [await _add_feed(context, args[1:])]
+            return [await _remove_feed(context, args[1:])]
+    return [await _latest(context)]
+
+
+async def _latest(context: Context) -> Reply:
+    assert context.pole is not None and context.pole.id is not None
+    edition = await context.session.scalar(
+        select(Edition)
+        .where(Edition.pole_id == context.pole.id)
+        .order_by(Edition.created_at.desc(), Edition.id.desc())
+        .limit(1)
+    )
+    subscribe = context.command_button(
+        context.texts.label("veille.subscribe_button"), "veille abonner"
+    )
+    if edition is None:
+        return context.say("veille.no_edition", pole=context.pole.name, buttons=[subscribe])
+    items = list(
+        await context.session.scalars(select(FeedItem).where(FeedItem.id.in_(edition.item_ids)))
+    )
+    shown = digest.Draft(context.pole, edition.kind, digest.group(context.content, items))
+    text = digest.render(context.content, shown, locale=context.locale)
+    return Reply(Text.parse(text), (subscribe,))
+
+
+async def _subscription(context: Context) -> DigestSubscription | None:
+    assert context.pole is not None
+    return await context.session.scalar(
+        select(DigestSubscription).where(
+            DigestSubscription.pole_id == context.pole.id,
+            DigestSubscription.platform == context.incoming.platform.value,
+            DigestSubscription.chat_id == context.incoming.chat_id,
+        )
+    )
+
+
+async def _subscribe(context: Context) -> list[Reply]:
+    assert context.pole is not None and context.pole.id is not None
+    if context.incoming.is_group:
+        if not context.has_role("animator"):
+            return [context.say("veille.group_animators_only")]
+        if await _subscription(context) is None:
+            context.session.add(
+                DigestSubscription(
+                    pole_id=context.pole.id,
+                    platform=context.incoming.platform.value,
+                    chat_id=context.incoming.chat_id,
+                )
+            )
+        return [context.say("veille.group_subscribed", pole=context.pole.name)]
+    existing = await _subscription(context)
+    context.start_flow(FLOW, {"themes": list(existing.themes) if existing else []})
+    return []
+
+
+async def ask_themes(context: Context) -> Reply:
+    """Lists the themes, numbered, those chosen ticked; none chosen means all of them."""
+    themes, texts, chosen = context.content.themes, context.texts, set(context.data["themes"])
+    lines = [texts("veille.ask_themes")]
+    for number, theme in enumerate(themes.ids, start=1):
+        mark = "☑" if theme in chosen else "☐"
+        lines.append(
+            texts(
+                "veille.theme_line",
+                mark=mark,
+                number=number,
+                theme=themes.label(theme, context.locale),
+            )
+        )
+    buttons = [context.choice(str(n), str(n)) for n in range(1, len(themes.ids) + 1)]
+    buttons.append(context.choice(texts.label("veille.all_themes"), ALL))
+    if chosen:
+        buttons.append(context.choice(texts.label("veille.validate", count=len(chosen)), "ok"))
+    return Reply(Text.join(lines), tuple(buttons))
+
+
+async def answer_themes(context: Context, answer: Answer) -> Outcome:
+    ids = context.content.themes.ids
+    chosen: list[str] = context.data["themes"]
+    if answer.choice == ALL:
+        chosen.clear()
+    elif answer.choice == "ok" and chosen:
+        pass
+    elif (
+        answer.choice is not None
+        and answer.choice.isdigit()
+        and 1 <= int(answer.choice) <= len(ids)
+    ):
+        theme = ids[int(answer.choice) - 1]
+        if theme in chosen:
+            chosen.remove(theme)
+        else:
+            chosen.append(theme)
+        return Next("themes")
+    else:
+        return Retry(context.say("veille.pick_themes"))
+    assert context.person is not None and context.pole is not None and context.pole.id is not None
+    subscription = await _subscription(context) or DigestSubscription(
+        pole_id=context.pole.id,
+        person_id=context.person.id,
+        platform=context.incoming.platform.value,
+        chat_id=context.incoming.chat_id,
+    )
+    subscription.themes = [theme for theme in ids if theme in chosen]
+    context.session.add(subscription)
+    labels = ", ".join(context.content.themes.label(t, context.locale) for t in subscription.themes)
+    return Done(
+        [
+            context.say(
+                "veille.subscribed", themes=labels or context.texts.label("veille.every_theme")
+            )
+        ]
+    )
+
+
+async def _unsubscribe(context: Context) -> Reply:
+    if context.incoming.is_group and not context.has_role("animator"):
+        return context.say("veille.group_animators_only")
+    subscription = await _subscription(context)
+    if subscription is None:
+        return context.say("veille.not_subscribed")
+    await context.session.delete(subscription)
+    return context.say("veille.unsubscribed")
+
+
+async def _search(context: Context, words: str) -> Reply:
+    assert context.pole is not None
+    wanted = fold(words).split()
+    if not wanted:
+        return context.say("veille.search_usage")
+    recent = await context.session.scalars(
+        select(FeedItem)
+        .where(FeedItem.pole_id == context.pole.id)
+        .order_by(FeedItem.first_seen_at.desc())
+        .limit(SEARCHED)
+    )
+    found = [i for i in recent if all(w in fold(f"{i.title} {i.summary}") for w in wanted)]
+    if not found:
+        return context.say("veille.search_none", words=words)
+    lines = [str(context.texts("veille.search_found", count=len(found), words=words))]
+    for item in found[:FOUND_MAX]:
+        when = (item.published_at or item.first_seen_at).strftime("%d/%m/%Y")
+        lines.append(digest.item_line(item, when))
+    return Reply(Text.parse("\n".join(lines)))
+
+
+async def _feeds(context: Context) -> list[Feed]:
+    assert context.pole is not None
+    return list(
+        await context.session.scalars(
+            select(Feed).where(Feed.pole_id == context.pole.id).order_by(Feed.id)
+        )
+    )
+
+
+async def _sources(context: Context) -> Reply:
+    assert context.pole is not None
+    feeds, texts, now = await _feeds(context), context.texts, utcnow()
+    if not feeds:
+        return context.say("veille.no_sources", pole=context.pole.name)
+    lines = [texts("veille.sources_title", pole=context.pole.name, count=len(feeds))]
+    for number, feed in enumerate(feeds, start=1):
+        if feed.failures == 0:
+            health = (
+                texts.label("veille.health_ok")
+                if feed.last_ok_at
+                else texts.label("veille.health_new")
+            )
+        elif digest.failing(feed, now):
+            health = texts.label("veille.health_failing", error=feed.last_error or "?")
+        else:
+            health = texts.label(
+                "veille.health_error", count=feed.failures, error=feed.last_error or "?"
+            )
+        lines.append(
+            texts(
+                "veille.source_line",
+                number=number,
+                name=feed.title or feed.url,
+                url=feed.url,
+                health=health,
+            )
+        )
+    lines.append(texts("veille.sources_help"))
+    return Reply(Text.join(lines))
+
+
+async def _add_feed(context: Context, args: tuple[str, ...] | list[str]) -> Reply:
+    assert context.pole is not None and context.pole.id is not None
+    url = args[0] if args else ""
+    theme = fold(args[1]) if len(args) > 1 else None
+    if not url.startswith(("http://", "https://")) or len(url) > 500:
+        return context.say("veille.add_usage")
+    if theme is not None and theme not in context.content.themes.ids:
+        return context.say(
+            "veille.unknown_theme", theme=args[1], themes=", ".join(context.content.themes.ids)
+        )
+    if any(feed.url == url for feed in await _feeds(context)):
+        return context.say("veille.already_there")
+    context.session.add(Feed(pole_id=context.pole.id, url=url, theme=theme))
+    return context.say("veille.added", url=url)
+
+
+async def _remove_feed(context: Context, args: tuple[str, ...] | list[str]) -> Reply:
+    feeds = await _feeds(context)
+    number = args[0] if args else ""
+    if not number.isdigit() or not 1 <= int(number) <= len(feeds):
+        return context.say("veille.remove_usage", count=len(feeds))
+    feed = feeds[int(number) - 1]
+    await context.session.execute(delete(Feed).where(Feed.id == feed.id))
+    return context.say("veille.removed", name=feed.title or feed.url)
+
+
+feature = Feature(
+    commands=[Command("veille", veille, "help.veille", role="member", starts_flow=FLOW)],
+    flows=[Flow(FLOW, "veille.flow_title", "themes", {"themes": Step(ask_themes, answer_themes)})],
+)

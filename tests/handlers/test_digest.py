@@ -1,0 +1,157 @@
+"""Watch items stored once, editions built from what no edition of their kind carried, and
+queued for the subscribers of their themes."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.app import App
+from bot.feeds import Entry, FetchOutcome
+from bot.storage import repositories as repo
+from bot.storage.models import Campaign, DigestSubscription, Edition, Feed, FeedItem, OutboxMessage
+from handlers import digest
+
+NOW = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
+
+
+def entry(title: str, url: str, *, days_ago: int = 1, source: str = "Actu-Environnement") -> Entry:
+    return Entry(
+        url=url,
+        canonical_url=url.split("?")[0],
+        title=title,
+        summary="",
+        published=NOW - timedelta(days=days_ago),
+        source=source,
+    )
+
+
+CSRD = entry(
+    "CSRD : les PME pourront suivre le standard volontaire VSME",
+    "https://www.example.org/csrd-vsme?utm_source=rss",
+)
+COMPOST = entry(
+    "Biodéchets : le tri à la source généralisé, où en sont les entreprises ?",
+    "https://www.example.org/biodechets",
+    days_ago=2,
+)
+CARBONE = entry(
+    "Bilan carbone : trois PME de l'agroalimentaire racontent leur premier bilan",
+    "https://www.example.org/bilan-carbone",
+    days_ago=3,
+)
+
+
+@pytest.fixture
+async def feed(app: App) -> Feed:
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+        assert pole is not None and pole.id is not None
+        stored = Feed(pole_id=pole.id, url="https://www.example.org/rss", title="Actu")
+        session.add(stored)
+        await session.flush()
+        return stored
+
+
+async def store(app: App, feed: Feed, *entries: Entry) -> int:
+    async with app.database.transaction() as session:
+        return await digest.store_items(session, app.content, feed, entries)
+
+
+async def items(app: App) -> list[FeedItem]:
+    async with app.database.transaction() as session:
+        return list(await session.scalars(select(FeedItem).order_by(FeedItem.id)))
+
+
+async def test_items_are_stored_once_by_address_and_by_title(app: App, feed: Feed) -> None:
+    same_address = entry(CSRD.title + " (mise à jour)", "https://www.example.org/csrd-vsme?x=1")
+    same_title = entry(CSRD.title.upper(), "https://autre.example.net/csrd", source="Novethic")
+
+    assert await store(app, feed, CSRD, COMPOST) == 2
+    assert await store(app, feed, same_address, same_title, COMPOST) == 0
+    assert [item.url for item in await items(app)] == [CSRD.url, COMPOST.url]
+
+
+async def test_items_are_tagged_by_theme(app: App, feed: Feed) -> None:
+    await store(app, feed, CSRD, COMPOST)
+
+    csrd, compost = await items(app)
+    assert "reglementation" in csrd.themes
+    assert "economie_circulaire_dechets" in compost.themes
+
+
+async def test_a_feed_given_a_theme_tags_all_its_items(app: App, feed: Feed) -> None:
+    feed.theme = "agriculture_alimentation"
+
+    await store(app, feed, CSRD)
+
+    (item,) = await items(app)
+    assert item.themes[0] == "agriculture_alimentation"
+
+
+async def test_a_feed_failing_for_a_week_is_flagged(feed: Feed) -> None:
+    feed.last_ok_at = NOW - timedelta(days=8)
+    for _ in range(3):
+        digest.record_health(feed, FetchOutcome(feed.url, "error", error="HTTP 500"), NOW)
+
+    assert (feed.failures, feed.last_error) == (3, "HTTP 500")
+    assert digest.failing(feed, NOW)
+    digest.record_health(feed, FetchOutcome(feed.url, "ok", etag='"v2"'), NOW)
+    assert (feed.failures, feed.etag, digest.failing(feed, NOW)) == (0, '"v2"', False)
+
+
+async def subscribe(app: App, chat_id: str, themes: list[str]) -> None:
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+        assert pole is not None and pole.id is not None
+        session.add(
+            DigestSubscription(pole_id=pole.id, platform="telegram", chat_id=chat_id, themes=themes)
+        )
+
+
+async def test_an_edition_groups_new_items_by_theme_newest_first(app: App, feed: Feed) -> None:
+    await store(app, feed, CARBONE, CSRD, COMPOST)
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+        assert pole is not None
+        edition = await digest.draft(session, app.content, pole=pole, kind="note")
+
+    assert edition is not None
+    text = digest.render(app.content, edition, locale="fr")
+    assert text.startswith("**Veille RSE de Pôle RSE — la note de la semaine**")
+    assert text.index("Bilan carbone") < text.index("Biodéchets") < text.index("CSRD")
+    assert f"• [{CSRD.title}]({CSRD.url}) — Actu-Environnement, 22/11" in text
+
+
+async def test_publishing_queues_each_subscriber_their_themes_once(app: App, feed: Feed) -> None:
+    await store(app, feed, CARBONE, CSRD, COMPOST)
+    await subscribe(app, "5001", [])
+    await subscribe(app, "5002", ["reglementation"])
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+    assert pole is not None and pole.id is not None
+
+    assert await digest.publish(app, pole_id=pole.id, kind="note") is not None
+    assert await digest.publish(app, pole_id=pole.id, kind="note") is None
+
+    async with app.database.transaction() as session:
+        campaigns = {c.id: c for c in await session.scalars(select(Campaign).order_by(Campaign.id))}
+        rows = list(await session.scalars(select(OutboxMessage)))
+        (edition,) = await session.scalars(select(Edition))
+    texts = {row.chat_id: campaigns[row.campaign_id].text for row in rows}
+    assert set(texts) == {"5001", "5002"}
+    assert "Biodéchets" in texts["5001"] and "CSRD" in texts["5001"]
+    assert "CSRD" in texts["5002"] and "Biodéchets" not in texts["5002"]
+    assert len(edition.item_ids) == 3
+
+
+async def test_the_newsletter_has_its_own_memory(app: App, feed: Feed) -> None:
+    await store(app, feed, CSRD)
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+    assert pole is not None and pole.id is not None
+
+    await digest.publish(app, pole_id=pole.id, kind="note")
+
+    newsletter = await digest.publish(app, pole_id=pole.id, kind="newsletter", dry_run=True)
+    assert newsletter is not None and "la lettre de la quinzaine" in newsletter

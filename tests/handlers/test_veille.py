@@ -1,0 +1,137 @@
+"""/veille in the chat: subscribing with themes, groups subscribed by animators, the latest
+edition, searching, and the pôle's feeds."""
+
+import pytest
+from sqlmodel import select
+
+from bot.app import App
+from bot.messages import Incoming
+from bot.storage import repositories as repo
+from bot.storage.models import DigestSubscription, Feed
+from handlers import digest
+from tests.handlers.test_digest import COMPOST, CSRD, store
+from tests.helpers.chat import Chat
+
+
+@pytest.fixture
+async def member(chat: Chat) -> Chat:
+    await chat.sign_up("Alice Martin", "Biocoop Lyon")
+    return chat
+
+
+@pytest.fixture
+async def animator(member: Chat) -> Chat:
+    await member.grant("animator")
+    return member
+
+
+async def subscriptions(app: App) -> list[tuple[str, str, list[str]]]:
+    async with app.database.transaction() as session:
+        rows = await session.scalars(select(DigestSubscription).order_by(DigestSubscription.id))
+        return [(row.platform, row.chat_id, row.themes) for row in rows]
+
+
+async def feeds(app: App) -> list[tuple[str, str | None]]:
+    async with app.database.transaction() as session:
+        return [(f.url, f.theme) for f in await session.scalars(select(Feed).order_by(Feed.id))]
+
+
+async def in_group(chat: Chat, text: str) -> str:
+    incoming = Incoming.typed(chat.platform, chat.user_id, "-100777", text, is_group=True)
+    await chat._send(incoming)
+    return chat.text
+
+
+async def test_a_member_subscribes_to_the_themes_they_tick(app: App, member: Chat) -> None:
+    await member.say("/veille abonner")
+    assert "☐ 1. Climat et énergie" in member.text
+
+    await member.press_value("veille:themes:7")
+    await member.press_value("veille:themes:1")
+    assert "☑ 1. Climat et énergie" in member.text
+    await member.press("Valider")
+
+    assert member.text.startswith("C'est noté : vous recevrez la veille chaque lundi")
+    assert await subscriptions(app) == [("console", "alice", ["climat_energie", "reglementation"])]
+
+
+async def test_every_theme_is_one_press(app: App, member: Chat) -> None:
+    await member.say("/veille abonner")
+
+    await member.press("Tous les thèmes")
+
+    assert "(tous les thèmes)" in member.text
+    assert await subscriptions(app) == [("console", "alice", [])]
+
+
+async def test_unsubscribing_stops_the_watch(app: App, member: Chat) -> None:
+    await member.say("/veille abonner")
+    await member.press("Tous les thèmes")
+
+    await member.say("/veille desabonner")
+
+    assert member.text == "C'est fait : plus de veille ici."
+    assert await subscriptions(app) == []
+
+
+async def test_only_an_animator_subscribes_a_group(app: App, member: Chat) -> None:
+    refused = await in_group(member, "/veille abonner")
+    assert refused.startswith("Dans un groupe ou un canal, seul un animateur")
+
+    await member.grant("animator")
+    accepted = await in_group(member, "/veille abonner")
+
+    assert accepted.startswith("Cette conversation recevra désormais la veille de Pôle RSE")
+    assert await subscriptions(app) == [("console", "-100777", [])]
+
+
+async def test_the_latest_edition_is_shown_on_demand(app: App, member: Chat) -> None:
+    await member.say("/veille")
+    assert member.text.startswith("Pas encore d'édition de la veille de Pôle RSE")
+
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+        assert pole is not None and pole.id is not None
+        feed = Feed(pole_id=pole.id, url="https://www.example.org/rss")
+        session.add(feed)
+        await session.flush()
+    await store(app, feed, CSRD, COMPOST)
+    await digest.publish(app, pole_id=pole.id, kind="note")
+
+    await member.say("/veille")
+    assert member.text.startswith("Veille RSE de Pôle RSE — la note de la semaine")
+    assert "CSRD : les PME pourront suivre le standard volontaire VSME" in member.text
+
+
+async def test_search_finds_words_without_accents(app: App, animator: Chat) -> None:
+    await animator.say("/veille ajouter https://www.example.org/rss")
+    async with app.database.transaction() as session:
+        (feed,) = await session.scalars(select(Feed))
+    await store(app, feed, CSRD, COMPOST)
+
+    await animator.say("/veille cherche biodechets")
+
+    assert animator.text.startswith("1 article(s) sur « biodechets »")
+    assert "Biodéchets : le tri à la source" in animator.text
+
+
+async def test_animators_add_list_and_remove_feeds(app: App, animator: Chat) -> None:
+    await animator.say("/veille ajouter https://www.example.org/rss reglementation")
+    assert animator.text.startswith("Flux ajouté : https://www.example.org/rss.")
+    await animator.say("/veille ajouter https://www.example.org/rss")
+    assert animator.text == "Ce flux est déjà suivi."
+    await animator.say("/veille ajouter https://autre.example.net/feed climat")
+    assert animator.text.startswith("Je ne connais pas le thème « climat ».")
+
+    await animator.say("/veille sources")
+    assert "1. https://www.example.org/rss — ⏳ pas encore relevé" in animator.text
+
+    await animator.say("/veille retirer 1")
+    assert animator.text == "Flux retiré : https://www.example.org/rss."
+    assert await feeds(app) == []
+
+
+async def test_a_member_cannot_manage_feeds(member: Chat) -> None:
+    await member.say("/veille ajouter https://www.example.org/rss")
+
+    assert "réservée aux personnes ayant le rôle animateur" in member.text
