@@ -71,3 +71,16 @@ async def test_an_unreadable_opml_fails_clearly(tmp_path: Path) -> None:
 
     assert code == 1
     assert err.startswith("Erreur : fichier OPML illisible")
+
+
+async def test_feeds_check_prints_each_feeds_health(tmp_path: Path) -> None:
+    async with FeedServer() as server:
+        opml = tmp_path / "veille.opml"
+        opml.write_text(OPML.format(rss2=server.url("rss2.xml"), relay=server.url("missing.xml")))
+        await rse_bot(tmp_path, "feeds", "import", str(opml))
+
+        code, out, err = await rse_bot(tmp_path, "feeds", "check")
+
+    assert code == 0, err
+    assert "Actu RSE & Climat" in out and "en forme" in out
+    assert "échec : HTTP 404" in out
