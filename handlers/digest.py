@@ -22,10 +22,12 @@ from bot.storage.models import (
     Edition,
     Feed,
     FeedItem,
+    Membership,
     Pole,
     utcnow,
 )
 from content.loader import Content
+from handlers.audiences import recipient_of
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -126,6 +128,36 @@ async def refresh(
             session.add(stored)
             await store_items(session, app.content, stored, outcome.entries)
     return outcomes
+
+
+async def alert_failing_feeds(app: App, *, pole_id: int) -> int:
+    """Tell the pôle's animators which feeds have failed for a week; how many messages."""
+    now = utcnow()
+    async with app.database.transaction() as session:
+        feeds = await session.scalars(select(Feed).where(Feed.pole_id == pole_id))
+        broken = [feed for feed in feeds if failing(feed, now)]
+        if not broken:
+            return 0
+        animators = await session.scalars(
+            select(Membership.person_id).where(
+                Membership.pole_id == pole_id, Membership.role.in_(("animator", "admin"))
+            )
+        )
+        recipients = [r for p in animators if (r := await recipient_of(session, person_id=p))]
+        if not recipients:
+            return 0
+        texts = app.content.texts(app.settings.locale)
+        lines = [texts.label("digest.failing_feeds", count=len(broken))]
+        lines += [
+            _inert(f"• {feed.title or feed.url} — {feed.last_error or '?'}") for feed in broken
+        ]
+        campaign = Campaign(
+            pole_id=pole_id,
+            kind="feed_alert",
+            audience=f"animators:feeds:{now:%Y-%m-%d}",
+            text="\n".join(lines),
+        )
+        return await enqueue(session, campaign=campaign, recipients=recipients)
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,8 @@ async def _editions(app: App, kind: str) -> None:
         assert pole_id is not None
         if await digest.publish(app, pole_id=pole_id, kind=kind) is None:
             logger.info("No new item for pôle %d: no %s this time", pole_id, kind)
+        if kind == "note":
+            await digest.alert_failing_feeds(app, pole_id=pole_id)
 
 
 async def weekly_note(app: App) -> None:

@@ -8,9 +8,11 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.feeds import Entry, FetchOutcome
+from bot.messages import Platform
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, DigestSubscription, Edition, Feed, FeedItem, OutboxMessage
 from handlers import digest
+from tests.helpers.chat import Chat
 
 NOW = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 
@@ -155,3 +157,38 @@ async def test_the_newsletter_has_its_own_memory(app: App, feed: Feed) -> None:
 
     newsletter = await digest.publish(app, pole_id=pole.id, kind="newsletter", dry_run=True)
     assert newsletter is not None and "la lettre de la quinzaine" in newsletter
+
+
+async def test_animators_are_told_of_feeds_failing_for_a_week(app: App, feed: Feed) -> None:
+    animator = Chat(app, Platform.TELEGRAM, "5001")
+    await animator.sign_up("Claire Martin", "Pôle Végépolys")
+    await animator.grant("animator")
+    await Chat(app, Platform.TELEGRAM, "5002").sign_up("Bob Lefèvre", "Scop Les Tisserands")
+    async with app.database.transaction() as session:
+        stored = await session.get(Feed, feed.id)
+        assert stored is not None
+        stored.failures, stored.last_error = 9, "HTTP 404"
+        stored.created_at = datetime.now(UTC) - timedelta(days=10)
+        session.add(stored)
+
+    assert await digest.alert_failing_feeds(app, pole_id=feed.pole_id) == 1
+
+    async with app.database.transaction() as session:
+        (row,) = await session.scalars(select(OutboxMessage))
+        campaign = await session.get(Campaign, row.campaign_id)
+    assert campaign is not None and row.chat_id == "5001"
+    assert campaign.text == (
+        "Veille : 1 flux en échec depuis plus d'une semaine. Vérifiez leur adresse "
+        "(/veille sources) ou retirez-les (/veille retirer N).\n"
+        "• Actu — HTTP 404"
+    )
+
+
+async def test_no_alert_for_a_feed_failing_since_yesterday(app: App, feed: Feed) -> None:
+    async with app.database.transaction() as session:
+        stored = await session.get(Feed, feed.id)
+        assert stored is not None
+        stored.failures, stored.last_ok_at = 2, datetime.now(UTC) - timedelta(days=1)
+        session.add(stored)
+
+    assert await digest.alert_failing_feeds(app, pole_id=feed.pole_id) == 0
