@@ -19,11 +19,13 @@ from bot.conversation import (
     Step,
     fold,
 )
-from bot.messages import Reply, Text
+from bot.messages import Attachment, Reply, Text
+from bot.opml import OpmlError, Outline, read_opml, write_opml
 from bot.storage.models import DigestSubscription, Edition, Feed, FeedItem, utcnow
 from handlers import digest
 
 FLOW = "veille"
+OPML_FLOW = "veille_opml"
 ALL = "all"
 FOUND_MAX = 10
 SEARCHED = 2000
@@ -41,7 +43,7 @@ async def veille(context: Context) -> list[Reply]:
             return [await _unsubscribe(context)]
         case "cherche" | "chercher" | "search":
             return [await _search(context, " ".join(args[1:]))]
-        case "sources" | "ajouter" | "retirer":
+        case "sources" | "ajouter" | "retirer" | "export" | "import":
             if not context.has_role("animator"):
                 role = context.texts.label("roles.animator")
                 return [context.say("errors.role_required", role=role)]
@@ -49,6 +51,11 @@ async def veille(context: Context) -> list[Reply]:
                 return [await _sources(context)]
             if word == "ajouter":
                 return [await _add_feed(context, args[1:])]
+            if word == "export":
+                return [await _export(context)]
+            if word == "import":
+                context.start_flow(OPML_FLOW)
+                return []
             return [await _remove_feed(context, args[1:])]
     return [await _latest(context)]
 
@@ -262,7 +269,51 @@ async def _remove_feed(context: Context, args: tuple[str, ...] | list[str]) -> R
     return context.say("veille.removed", name=feed.title or feed.url)
 
 
+async def _export(context: Context) -> Reply:
+    assert context.pole is not None
+    outlines = [Outline(f.url, f.title, f.theme) for f in await _feeds(context)]
+    data = write_opml(f"Veille RSE — {context.pole.name}", outlines)
+    opml = Attachment("veille-rse.opml", "text/x-opml", data)
+    return context.say("veille.exported", count=len(outlines), attachments=[opml])
+
+
+async def ask_opml(context: Context) -> Reply:
+    """Asks for the OPML file of a feed reader."""
+    return context.say("veille.ask_opml")
+
+
+async def answer_opml(context: Context, answer: Answer) -> Outcome:
+    assert context.pole is not None and context.pole.id is not None
+    if not answer.files:
+        return Retry(context.say("veille.opml_expected"))
+    try:
+        outlines = read_opml(await answer.files[0].fetch())
+    except OpmlError as exc:
+        return Retry(context.say("veille.opml_unreadable", reason=str(exc)))
+    except Exception:
+        return Retry(context.say("broadcast.attachment_failed"))
+    known = {feed.url for feed in await _feeds(context)}
+    themes = set(context.content.themes.ids)
+    added = [outline for outline in outlines if outline.url not in known]
+    for outline in added:
+        theme = outline.category if outline.category in themes else None
+        context.session.add(
+            Feed(pole_id=context.pole.id, url=outline.url[:500], title=outline.title, theme=theme)
+        )
+    return Done(
+        [context.say("veille.imported", added=len(added), known=len(outlines) - len(added))]
+    )
+
+
 feature = Feature(
     commands=[Command("veille", veille, "help.veille", role="member", starts_flow=FLOW)],
-    flows=[Flow(FLOW, "veille.flow_title", "themes", {"themes": Step(ask_themes, answer_themes)})],
+    flows=[
+        Flow(FLOW, "veille.flow_title", "themes", {"themes": Step(ask_themes, answer_themes)}),
+        Flow(
+            OPML_FLOW,
+            "veille.opml_title",
+            "file",
+            {"file": Step(ask_opml, answer_opml, takes_files=True)},
+        ),
+    ],
 )

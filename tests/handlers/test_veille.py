@@ -135,3 +135,31 @@ async def test_a_member_cannot_manage_feeds(member: Chat) -> None:
     await member.say("/veille ajouter https://www.example.org/rss")
 
     assert "réservée aux personnes ayant le rôle animateur" in member.text
+
+
+async def test_animators_export_and_import_feeds_as_opml_in_the_chat(
+    app: App, animator: Chat
+) -> None:
+    await animator.say("/veille ajouter https://www.example.org/rss reglementation")
+    await animator.say("/veille ajouter https://autre.example.net/feed")
+
+    await animator.say("/veille export")
+
+    assert animator.text.startswith("Les 2 flux du pôle, au format OPML")
+    (opml,) = animator.replies[0].attachments
+    assert b'xmlUrl="https://www.example.org/rss" category="reglementation"' in opml.data
+    await animator.say("/veille retirer 2")
+
+    await animator.say("/veille import")
+    assert animator.text.startswith("Envoyez le fichier OPML")
+    await animator.say("le voici")
+    assert animator.text.startswith("J'attends un fichier OPML")
+    await animator.send_file("veille.opml", b"<html>pas un opml</html>", "text/html")
+    assert animator.text.startswith("Je ne peux pas lire ce fichier : ce fichier n'est pas un OPML")
+    await animator.send_file("veille.opml", opml.data, "text/x-opml")
+
+    assert animator.text.startswith("1 flux ajouté(s), 1 déjà suivi(s).")
+    assert sorted(await feeds(app)) == [
+        ("https://autre.example.net/feed", None),
+        ("https://www.example.org/rss", "reglementation"),
+    ]
