@@ -84,3 +84,18 @@ async def test_feeds_check_prints_each_feeds_health(tmp_path: Path) -> None:
     assert code == 0, err
     assert "Actu RSE & Climat" in out and "en forme" in out
     assert "échec : HTTP 404" in out
+
+
+async def test_digest_send_queues_the_edition_once(tmp_path: Path) -> None:
+    async with FeedServer() as server:
+        opml = tmp_path / "veille.opml"
+        opml.write_text(OPML.format(rss2=server.url("rss2.xml"), relay=server.url("relay.xml")))
+        await rse_bot(tmp_path, "feeds", "import", str(opml))
+
+        first = await rse_bot(tmp_path, "digest", "send")
+        second = await rse_bot(tmp_path, "digest", "send")
+
+    code, out, err = first
+    assert code == 0, err
+    assert out.endswith("\nÉdition mise en file : le bot l'envoie aux abonnés.\n")
+    assert second[1] == "Rien de nouveau depuis la dernière édition : pas d'envoi.\n"
