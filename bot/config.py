@@ -63,6 +63,8 @@ class Settings(BaseSettings):
     # How long a message being sent stays reserved to its worker without news from it: after
     # a crash, what it was sending goes out again this much later.
     outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # Items of one theme an edition of the watch digest shows at most.
+    digest_per_theme: int = Field(default=5, ge=1, le=50)
 
     @property
     def telegram_enabled(self) -> bool:

@@ -256,7 +256,9 @@ async def publish(app: App, *, pole_id: int, kind: str, dry_run: bool = False) -
     async with app.database.transaction() as session:
         pole = await session.get(Pole, pole_id)
         assert pole is not None
-        edition = await draft(session, app.content, pole=pole, kind=kind)
+        edition = await draft(
+            session, app.content, pole=pole, kind=kind, per_theme=app.settings.digest_per_theme
+        )
         if edition is None:
             return None
         preview = render(app.content, edition, locale=app.settings.locale)

@@ -192,3 +192,18 @@ async def test_no_alert_for_a_feed_failing_since_yesterday(app: App, feed: Feed)
         session.add(stored)
 
     assert await digest.alert_failing_feeds(app, pole_id=feed.pole_id) == 0
+
+
+async def test_an_edition_shows_at_most_the_configured_items_per_theme(
+    app: App, feed: Feed
+) -> None:
+    app.settings.digest_per_theme = 1
+    await store(app, feed, CSRD, entry("Taxonomie verte : ce qui change", "https://e.org/tx"))
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+    assert pole is not None and pole.id is not None
+
+    text = await digest.publish(app, pole_id=pole.id, kind="note", dry_run=True)
+
+    assert text is not None
+    assert text.count("• [") == 1
