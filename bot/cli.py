@@ -246,23 +246,10 @@ async def _deliver(app: App, campaign: Campaign) -> None:
             await transport.stop()
     async with app.database.transaction() as session:
         state = await report(session, campaign=campaign)
-    texts = app.content.texts(app.settings.locale)
-    counts = state.counts
-    typer.echo(
-        str(
-            texts(
-                "broadcast.status_counts",
-                sent=counts.get("sent", 0),
-                total=state.total,
-                pending=counts.get("pending", 0),
-                failed=counts.get("failed", 0),
-                unreachable=counts.get("unreachable", 0),
-            )
-        )
-    )
-    for status, reason, count in state.reasons:
-        label = texts.label(f"broadcast.statuses.{status}")
-        typer.echo(str(texts("broadcast.status_reason", status=label, reason=reason, count=count)))
+    from handlers.broadcast import delivery_lines
+
+    for line in delivery_lines(app.content.texts(app.settings.locale), state):
+        typer.echo(str(line))
 
 
 @db_cli.command("upgrade")

@@ -21,8 +21,9 @@ from bot.conversation import (
     fold,
 )
 from bot.messages import IncomingFile, Platform, Reply, Text
-from bot.outbox import enqueue, recent_campaigns, report
+from bot.outbox import Report, enqueue, recent_campaigns, report
 from bot.storage.models import Campaign, Person, Upload
+from content.loader import Texts
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST, Audience, resolve
 
 logger = logging.getLogger(__name__)
@@ -268,27 +269,28 @@ async def delivery_status(context: Context) -> Reply:
                 excerpt=excerpt if len(excerpt) <= 60 else excerpt[:59] + "…",
             )
         )
-        counts = delivery.counts
-        lines.append(
-            texts(
-                "broadcast.status_counts",
-                sent=counts.get("sent", 0),
-                total=delivery.total,
-                pending=counts.get("pending", 0),
-                failed=counts.get("failed", 0),
-                unreachable=counts.get("unreachable", 0),
-            )
-        )
-        for status, reason, count in delivery.reasons[:3]:
-            lines.append(
-                texts(
-                    "broadcast.status_reason",
-                    status=texts.label(f"broadcast.statuses.{status}"),
-                    reason=reason,
-                    count=count,
-                )
-            )
+        lines += delivery_lines(texts, delivery, reasons=3)
     return Reply(Text.join(lines))
+
+
+def delivery_lines(texts: Texts, delivery: Report, *, reasons: int | None = None) -> list[Text]:
+    """Sent, pending, failed and unreachable, then the reasons of failures, most frequent
+    first (``reasons`` of them at most): for /diffuser statut and ``rse-bot broadcast``."""
+    counts = delivery.counts
+    lines = [
+        texts(
+            "broadcast.status_counts",
+            sent=counts.get("sent", 0),
+            total=delivery.total,
+            pending=counts.get("pending", 0),
+            failed=counts.get("failed", 0),
+            unreachable=counts.get("unreachable", 0),
+        )
+    ]
+    for status, reason, count in delivery.reasons[:reasons]:
+        label = texts.label(f"broadcast.statuses.{status}")
+        lines.append(texts("broadcast.status_reason", status=label, reason=reason, count=count))
+    return lines
 
 
 feature = Feature(
