@@ -28,6 +28,7 @@ FLOW = "veille"
 OPML_FLOW = "veille_opml"
 ALL = "all"
 FOUND_MAX = 10
+SEARCH_MAX = 100
 SEARCHED = 2000
 
 
@@ -186,6 +187,8 @@ async def _search(context: Context, words: str) -> Reply:
     wanted = fold(words).split()
     if not wanted:
         return context.say("veille.search_usage")
+    if len(words) > SEARCH_MAX:
+        return context.say("errors.too_long", length=len(words), maximum=SEARCH_MAX)
     recent = await context.session.scalars(
         select(FeedItem)
         .where(FeedItem.pole_id == context.pole.id)

@@ -180,3 +180,6 @@ async def test_a_diagnostic_killed_midway_resumes_at_the_same_question(tmp_path:
     assert await second.close() == 0
     # A B B C D A C: 12 points of 21.
     assert "Votre niveau : Intermédiaire — 57 %" in result
+    (chart,) = (tmp_path / "rse-bot-fichiers").glob("diagnostic-rse*.png")
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"📎 {chart.relative_to(tmp_path)}" in result

@@ -28,7 +28,7 @@ DATA_AT = {
 }
 
 NOTHING_STORED = {"people": 0, "identities": 0, "memberships": 0, "conversation_states": 0}
-CANCELLED = "C'est annulé : votre inscription est interrompue et rien n'a été modifié."
+CANCELLED = "C'est annulé : vous avez interrompu votre inscription et rien n'a été modifié."
 
 
 async def answer(chat: Chat, step: str) -> None:

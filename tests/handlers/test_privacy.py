@@ -122,7 +122,7 @@ async def test_cancelling_the_erasure_keeps_everything(app: App, chat: Chat) -> 
     await chat.say("/annuler")
 
     assert chat.text == (
-        "C'est annulé : la demande d'effacement de vos données est interrompue "
+        "C'est annulé : vous avez interrompu la demande d'effacement de vos données "
         "et rien n'a été modifié."
     )
     assert await stored(app) == before

@@ -163,3 +163,11 @@ async def test_animators_export_and_import_feeds_as_opml_in_the_chat(
         ("https://autre.example.net/feed", None),
         ("https://www.example.org/rss", "reglementation"),
     ]
+
+
+async def test_a_search_of_5000_characters_is_refused_clearly(member: Chat) -> None:
+    await member.say("/veille cherche " + "x" * 5000)
+
+    assert member.text == (
+        "Votre réponse est trop longue (5000 caractères ; 100 au plus). Pouvez-vous la raccourcir ?"
+    )
