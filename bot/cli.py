@@ -150,7 +150,7 @@ def broadcast(
     import mimetypes
 
     from bot.messages import Platform
-    from handlers.audiences import AUDIENCES
+    from handlers.audiences import AUDIENCES, REACHABLE_FIRST
     from handlers.broadcast import ATTACHMENT_MAX, TEXT_MAX
 
     if not (text and text.strip()) and file is None:
@@ -159,8 +159,7 @@ def broadcast(
         raise _fail(f"le message fait {len(text.strip())} caractères ; {TEXT_MAX} au plus.")
     if audience not in AUDIENCES:
         raise _fail(f"destinataires inconnus « {audience} » : {', '.join(AUDIENCES)}.")
-    reachable = ("telegram", "slack")
-    if platform is not None and platform not in reachable:
+    if platform is not None and platform not in {p.value for p in REACHABLE_FIRST}:
         raise _fail(f"plateforme inconnue « {platform} » : telegram ou slack.")
     if file is not None and not file.is_file():
         raise _fail(f"fichier introuvable : {file}")
@@ -169,18 +168,12 @@ def broadcast(
 
     async def send(app: App) -> None:
         from bot.outbox import enqueue
-        from bot.storage import repositories as repo
         from bot.storage.models import Campaign
         from handlers.audiences import resolve
 
+        target = await _pole_or_fail(app, pole)
+        assert target.id is not None
         async with app.database.transaction() as session:
-            target = (
-                await repo.pole_by_name_or_code(session, key=pole)
-                if pole
-                else await repo.default_pole(session)
-            )
-            if target is None or target.id is None:
-                raise _fail(f"pôle « {pole} » introuvable (voir « rse-bot pole list »).")
             recipients = await resolve(
                 session,
                 audience=audience,
@@ -437,23 +430,12 @@ def feeds_import(
         raise _fail(str(exc)) from None
 
     async def add(app: App) -> None:
-        from sqlmodel import select
-
-        from bot.storage.models import Feed
+        from handlers.digest import add_feeds
 
         target = await _pole_or_fail(app, pole)
-        themes = set(app.content.themes.ids)
+        assert target.id is not None
         async with app.database.transaction() as session:
-            known = set(await session.scalars(select(Feed.url).where(Feed.pole_id == target.id)))
-            added = 0
-            for outline in outlines:
-                if outline.url in known:
-                    continue
-                theme = outline.category if outline.category in themes else None
-                session.add(
-                    Feed(pole_id=target.id, url=outline.url, title=outline.title, theme=theme)
-                )
-                added += 1
+            added = await add_feeds(session, app.content, pole_id=target.id, outlines=outlines)
         skipped = len(outlines) - added
         typer.echo(f"{added} flux ajouté(s) à « {target.name} », {skipped} déjà suivi(s).")
 

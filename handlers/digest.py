@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from bot.feeds import Entry, FeedState, Fetcher, FetchOutcome, title_key
 from bot.messages import Platform
+from bot.opml import Outline
 from bot.outbox import Recipient, enqueue
 from bot.storage.models import (
     Campaign,
@@ -83,6 +84,25 @@ async def store_items(
         )
         stored += 1
     return stored
+
+
+async def add_feeds(
+    session: AsyncSession, content: Content, *, pole_id: int, outlines: Sequence[Outline]
+) -> int:
+    """Follow the feeds the pôle does not follow yet (a theme the file gives is kept if it is
+    one of ours); how many were added."""
+    known = set(await session.scalars(select(Feed.url).where(Feed.pole_id == pole_id)))
+    themes = set(content.themes.ids)
+    added = 0
+    for outline in outlines:
+        if outline.url in known or len(outline.url) > 500:
+            continue
+        known.add(outline.url)
+        theme = outline.category if outline.category in themes else None
+        title = outline.title[:200] if outline.title else None
+        session.add(Feed(pole_id=pole_id, url=outline.url, title=title, theme=theme))
+        added += 1
+    return added
 
 
 def record_health(feed: Feed, outcome: FetchOutcome, now: datetime) -> None:

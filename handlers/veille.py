@@ -295,17 +295,10 @@ async def answer_opml(context: Context, answer: Answer) -> Outcome:
         return Retry(context.say("veille.opml_unreadable", reason=str(exc)))
     except Exception:
         return Retry(context.say("broadcast.attachment_failed"))
-    known = {feed.url for feed in await _feeds(context)}
-    themes = set(context.content.themes.ids)
-    added = [outline for outline in outlines if outline.url not in known]
-    for outline in added:
-        theme = outline.category if outline.category in themes else None
-        context.session.add(
-            Feed(pole_id=context.pole.id, url=outline.url[:500], title=outline.title, theme=theme)
-        )
-    return Done(
-        [context.say("veille.imported", added=len(added), known=len(outlines) - len(added))]
+    added = await digest.add_feeds(
+        context.session, context.content, pole_id=context.pole.id, outlines=outlines
     )
+    return Done([context.say("veille.imported", added=added, known=len(outlines) - added)])
 
 
 feature = Feature(

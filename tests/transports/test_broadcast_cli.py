@@ -1,8 +1,5 @@
 """``rse-bot broadcast`` as a real process, sending through the fake Telegram server."""
 
-import asyncio
-import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -10,6 +7,7 @@ import pytest
 from bot.app import App
 from bot.messages import Platform
 from tests.helpers.chat import Chat
+from tests.helpers.cli_process import run_rse_bot
 from tests.helpers.fake_telegram import FakeTelegram
 
 MEMBERS = {6001: "Bob Lefèvre", 6002: "Chloé Durand", 6003: "Samir Haddad"}
@@ -25,24 +23,10 @@ async def members(app: App) -> None:
 async def rse_bot_broadcast(
     database_url: str, fake: FakeTelegram | None, workdir: Path, *args: str
 ) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RSEBOT_")}
-    env["RSEBOT_DATABASE_URL"] = database_url
+    env = {}
     if fake is not None:
-        env |= {"RSEBOT_TELEGRAM_TOKEN": fake.token, "RSEBOT_TELEGRAM_API_URL": fake.base_url}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "broadcast",
-        *args,
-        cwd=workdir,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
+        env = {"RSEBOT_TELEGRAM_TOKEN": fake.token, "RSEBOT_TELEGRAM_API_URL": fake.base_url}
+    return await run_rse_bot(workdir, "broadcast", *args, database_url=database_url, env=env)
 
 
 async def test_the_broadcast_reaches_every_member_with_its_attachment(
