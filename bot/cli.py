@@ -59,6 +59,8 @@ def _settings() -> Settings:
         logging.getLogger(chatty).setLevel(
             max(logging.WARNING, logging.getLevelName(settings.log_level))
         )
+    # Two lines a minute for the veille-editions job otherwise; the jobs log what they did.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     return settings
 
 
@@ -509,11 +511,58 @@ def digest_send(
     _digest(kind, pole, dry_run=False)
 
 
+@digest_cli.command("schedule")
+def digest_schedule(
+    kind: Annotated[
+        str | None, typer.Argument(help="note ou lettre ; sans rien : afficher le calendrier.")
+    ] = None,
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(help="Jours puis heure (« lundi 8h30 », « 1,15 9h »), aucune ou défaut."),
+    ] = None,
+    pole: Annotated[str | None, _POLE_OPTION] = None,
+) -> None:
+    """Afficher ou changer le calendrier des éditions de la veille du pôle."""
+    from bot.feeds import fold
+    from bot.schedules import ScheduleError
+    from bot.storage.models import utcnow
+    from bot.transports.console import render
+    from handlers import digest_calendar
+
+    edition = digest_calendar.KIND_WORDS.get(fold(kind)) if kind else None
+    if kind is not None and (edition is None or not words):
+        raise _fail("donnez l'édition (note ou lettre) puis le calendrier, ex. : note lundi 8h30")
+
+    async def schedule(app: App) -> None:
+        target = await _pole_or_fail(app, pole)
+        assert target.id is not None
+        texts, now = app.content.texts(app.settings.locale), utcnow()
+        async with app.database.transaction() as session:
+            if edition is not None and words:
+                try:
+                    await digest_calendar.change(
+                        session,
+                        app.content,
+                        pole_id=target.id,
+                        kind=edition,
+                        words=" ".join(words),
+                        now=now,
+                    )
+                except ScheduleError as error:
+                    raise _fail(texts.label(error.key, **error.values)) from None
+            planned = await digest_calendar.calendar(session, app.content, pole_id=target.id)
+        text = digest_calendar.calendar_text(texts, target, planned, now=now, zone=app.settings.tz)
+        typer.echo(render(text))
+
+    _with_app(schedule)
+
+
 def _digest(kind: str, pole: str | None, *, dry_run: bool) -> None:
+    from content.veille.models import EDITION_KINDS
     from handlers import digest
 
-    if kind not in digest.KINDS:
-        raise _fail(f"édition inconnue « {kind} » : {' ou '.join(digest.KINDS)}.")
+    if kind not in EDITION_KINDS:
+        raise _fail(f"édition inconnue « {kind} » : {' ou '.join(EDITION_KINDS)}.")
 
     async def build(app: App) -> None:
         target = await _pole_or_fail(app, pole)

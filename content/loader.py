@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bot.messages import Text
+from bot.schedules import Schedule, weekday_names
 
 if TYPE_CHECKING:
     from content.questionnaires.models import Questionnaire
@@ -111,6 +113,10 @@ class Content:
     menu: tuple[MenuItem, ...]
     diagnostic: Questionnaire
     themes: Themes
+    # Day names of every language, and their first three letters, to the day's number.
+    weekdays: Mapping[str, int]
+    # The default calendar of each edition kind of the watch digest.
+    editions: Mapping[str, Schedule]
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
@@ -160,16 +166,20 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         raise ContentError(f"contenu invalide : {exc}") from None
     # Imported here: the questionnaire models build on this module.
     from content.questionnaires.models import load_questionnaire
-    from content.veille.models import load_themes
+    from content.veille.models import load_editions, load_themes
 
     diagnostic = load_questionnaire("diagnostic", directory / "questionnaires")
     unknown = sorted(set(diagnostic.sectors_with_packs) - {sector.id for sector in sectors})
     if unknown:
         raise ContentError(f"packs de secteurs inconnus de sectors.yaml : {unknown}")
     themes = load_themes(directory / "veille" / "themes.yaml")
-    return Content(
-        _load_texts(directory / "texts"), tuple(sectors), tuple(menu), diagnostic, themes
-    )
+    texts = _load_texts(directory / "texts")
+    try:
+        weekdays = weekday_names(t.label("schedules.weekdays").split(",") for t in texts.values())
+    except ValueError as exc:
+        raise ContentError(f"textes : schedules.weekdays, {exc}") from None
+    editions = load_editions(directory / "veille" / "editions.yaml", weekdays, texts["fr"])
+    return Content(texts, tuple(sectors), tuple(menu), diagnostic, themes, weekdays, editions)
 
 
 @cache

@@ -33,7 +33,6 @@ from handlers.audiences import recipient_of
 if TYPE_CHECKING:
     from bot.app import App
 
-KINDS = ("note", "newsletter")
 # How far back the first edition of a kind looks, when no earlier one bounds it.
 FIRST_EDITION_SPAN = {"note": timedelta(days=7), "newsletter": timedelta(days=16)}
 PER_THEME = 5

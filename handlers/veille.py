@@ -3,6 +3,8 @@ group or channel by its animator), searching the archive, and the pôle's feeds 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import delete
 from sqlmodel import select
 
@@ -21,8 +23,9 @@ from bot.conversation import (
 )
 from bot.messages import Attachment, Reply, Text
 from bot.opml import OpmlError, Outline, read_opml, write_opml
+from bot.schedules import ScheduleError
 from bot.storage.models import DigestSubscription, Edition, Feed, FeedItem, utcnow
-from handlers import digest
+from handlers import digest, digest_calendar
 
 FLOW = "veille"
 OPML_FLOW = "veille_opml"
@@ -30,11 +33,19 @@ ALL = "all"
 FOUND_MAX = 10
 SEARCH_MAX = 100
 SEARCHED = 2000
+# How /veille horaire names the edition kinds.
+EDITION_WORDS = {
+    "note": "note",
+    "hebdo": "note",
+    "lettre": "newsletter",
+    "newsletter": "newsletter",
+}
 
 
 async def veille(context: Context) -> list[Reply]:
-    """``/veille``: the latest edition; ``abonner``, ``desabonner``, ``cherche MOT``; for
-    animators ``sources``, ``ajouter URL [thème]``, ``retirer N``."""
+    """``/veille``: the latest edition; ``abonner``, ``desabonner``, ``cherche MOT``,
+    ``horaire`` (the calendar; animators change it); for animators ``sources``,
+    ``ajouter URL [thème]``, ``retirer N``, ``export``, ``import``."""
     args = context.incoming.args
     word = fold(args[0]) if args else ""
     match word:
@@ -44,6 +55,8 @@ async def veille(context: Context) -> list[Reply]:
             return [await _unsubscribe(context)]
         case "cherche" | "chercher" | "search":
             return [await _search(context, " ".join(args[1:]))]
+        case "horaire" | "horaires" | "calendrier" | "schedule":
+            return [await _schedule(context, args[1:])]
         case "sources" | "ajouter" | "retirer" | "export" | "import":
             if not context.has_role("animator"):
                 role = context.texts.label("roles.animator")
@@ -73,7 +86,12 @@ async def _latest(context: Context) -> Reply:
         context.texts.label("veille.subscribe_button"), "veille abonner"
     )
     if edition is None:
-        return context.say("veille.no_edition", pole=context.pole.name, buttons=[subscribe])
+        return context.say(
+            "veille.no_edition",
+            pole=context.pole.name,
+            calendar=await _calendar_summary(context),
+            buttons=[subscribe],
+        )
     items = list(
         await context.session.scalars(select(FeedItem).where(FeedItem.id.in_(edition.item_ids)))
     )
@@ -106,7 +124,13 @@ async def _subscribe(context: Context) -> list[Reply]:
                     chat_id=context.incoming.chat_id,
                 )
             )
-        return [context.say("veille.group_subscribed", pole=context.pole.name)]
+        return [
+            context.say(
+                "veille.group_subscribed",
+                pole=context.pole.name,
+                calendar=await _calendar_summary(context),
+            )
+        ]
     existing = await _subscription(context)
     context.start_flow(FLOW, {"themes": list(existing.themes) if existing else []})
     return []
@@ -166,9 +190,62 @@ async def answer_themes(context: Context, answer: Answer) -> Outcome:
     return Done(
         [
             context.say(
-                "veille.subscribed", themes=labels or context.texts.label("veille.every_theme")
+                "veille.subscribed",
+                themes=labels or context.texts.label("veille.every_theme"),
+                calendar=await _calendar_summary(context),
             )
         ]
+    )
+
+
+async def _calendar_summary(context: Context) -> str:
+    assert context.pole is not None and context.pole.id is not None
+    planned = await digest_calendar.calendar(
+        context.session, context.content, pole_id=context.pole.id
+    )
+    return digest_calendar.summary(context.texts, planned)
+
+
+async def _schedule(context: Context, args: Sequence[str]) -> Reply:
+    """The pôle's calendar; ``note|lettre JOURS HEURE`` (or ``aucune``, ``défaut``) changes
+    it, for animators."""
+    assert context.pole is not None and context.pole.id is not None
+    now, zone = utcnow(), context.settings.tz
+    if not args:
+        planned = await digest_calendar.calendar(
+            context.session, context.content, pole_id=context.pole.id
+        )
+        text = digest_calendar.calendar_text(
+            context.texts, context.pole, planned, now=now, zone=zone
+        )
+        return Reply(Text.join([text, context.texts("veille.calendar_help")]))
+    if not context.has_role("animator"):
+        return context.say("errors.role_required", role=context.texts.label("roles.animator"))
+    kind = digest_calendar.KIND_WORDS.get(fold(args[0]))
+    if kind is None or len(args) < 2:
+        return context.say("veille.schedule_usage")
+    try:
+        planned = await digest_calendar.change(
+            context.session,
+            context.content,
+            pole_id=context.pole.id,
+            kind=kind,
+            words=" ".join(args[1:]),
+            now=now,
+        )
+    except ScheduleError as error:
+        return context.say(error.key, **error.values)
+    edition = context.texts.label(f"digest.names.{kind}")
+    if planned.schedule is None:
+        return context.say(
+            "veille.schedule_off", edition=edition, pole=context.pole.name, word=args[0]
+        )
+    return context.say(
+        "veille.schedule_set",
+        edition=edition,
+        pole=context.pole.name,
+        when=digest_calendar.describe(context.texts, planned.schedule),
+        next=digest_calendar.moment(context.texts, planned.schedule.next_time(now, zone), zone),
     )
 
 

@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.storage import repositories as repo
 from bot.storage.models import utcnow
-from handlers import digest
+from handlers import digest, digest_calendar
 from handlers.plan import follow_up
 
 if TYPE_CHECKING:
@@ -90,25 +90,33 @@ async def purge_uploads(app: App) -> None:
 UPLOADS_KEPT = timedelta(days=1)
 
 
-async def _editions(app: App, kind: str) -> None:
-    """Fetch every feed, then build and queue each pôle's edition of ``kind``."""
-    await digest.refresh(app)
+async def veille_editions(app: App) -> None:
+    """Publish the editions due by each pôle's calendar (handlers/digest_calendar.py), after
+    fetching that pôle's feeds. An edition that fails is tried again at the next minute, until
+    the misfire grace time has passed."""
+    now = utcnow()
+    grace = timedelta(hours=app.settings.misfire_grace_hours)
     async with app.database.transaction() as session:
-        poles = [pole.id for pole in await repo.list_poles(session)]
-    for pole_id in poles:
-        assert pole_id is not None
-        if await digest.publish(app, pole_id=pole_id, kind=kind) is None:
-            logger.info("No new item for pôle %d: no %s this time", pole_id, kind)
-        if kind == "note":
-            await digest.alert_failing_feeds(app, pole_id=pole_id)
-
-
-async def weekly_note(app: App) -> None:
-    await _editions(app, "note")
-
-
-async def newsletter(app: App) -> None:
-    await _editions(app, "newsletter")
+        editions = await digest_calendar.due(
+            session, app.content, now=now, zone=app.settings.tz, grace=grace
+        )
+    fetched: set[int] = set()
+    for edition in editions:
+        try:
+            if edition.pole_id not in fetched:
+                await digest.refresh(app, pole_id=edition.pole_id)
+                fetched.add(edition.pole_id)
+            if await digest.publish(app, pole_id=edition.pole_id, kind=edition.kind) is None:
+                logger.info(
+                    "No new item for pôle %d: no %s this time", edition.pole_id, edition.kind
+                )
+            if edition.kind == "note":
+                await digest.alert_failing_feeds(app, pole_id=edition.pole_id)
+        except Exception:
+            logger.exception("Veille %s of pôle %d failed", edition.kind, edition.pole_id)
+            continue
+        async with app.database.transaction() as session:
+            await digest_calendar.mark_done(session, edition)
 
 
 async def follow_up_actions(app: App) -> None:
@@ -124,9 +132,8 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("purge-uploads", cron(hour=3, minute=45), purge_uploads),
     # The first Monday of the month, mid-morning: asked at work, answered at work.
     JobSpec("action-follow-up", cron(day="1-7", day_of_week="mon", hour=10), follow_up_actions),
-    # AGROE's rhythm: a note every Monday morning, a newsletter on the 1st and the 15th.
-    JobSpec("veille-note", cron(day_of_week="mon", hour=8, minute=30), weekly_note),
-    JobSpec("veille-lettre", cron(day="1,15", hour=9), newsletter),
+    # Every minute: each pôle sends its editions at the times its own calendar names.
+    JobSpec("veille-editions", cron(minute="*"), veille_editions),
 )
 
 # One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.

@@ -1,5 +1,6 @@
 """``rse-bot feeds`` and ``rse-bot digest`` as real processes, feeds served on loopback."""
 
+import re
 from pathlib import Path
 
 from tests.helpers.cli_process import run_rse_bot
@@ -79,3 +80,31 @@ async def test_digest_send_queues_the_edition_once(tmp_path: Path) -> None:
     assert code == 0, err
     assert out.endswith("\nÉdition mise en file : le bot l'envoie aux abonnés.\n")
     assert second[1] == "Rien de nouveau depuis la dernière édition : pas d'envoi.\n"
+
+
+async def test_digest_schedule_shows_and_changes_the_calendar(tmp_path: Path) -> None:
+    shown = await run_rse_bot(tmp_path, "digest", "schedule")
+    changed = await run_rse_bot(tmp_path, "digest", "schedule", "lettre", "le 1er et le 15 à 9h30")
+    stopped = await run_rse_bot(tmp_path, "digest", "schedule", "note", "aucune")
+
+    assert shown[0] == 0
+    assert (
+        "• La note de la semaine : chaque lundi à 08:30 (par défaut) — prochaine le lundi"
+        in (shown[1])
+    )
+    code, out, _ = changed
+    assert code == 0
+    assert re.search(
+        r"• La lettre de la quinzaine : le 1er et le 15 de chaque mois à 09:30 — "
+        r"prochaine le \w+ (01|15)/\d\d à 09:30\n",
+        out,
+    )
+    assert "• La note de la semaine : pas d'envoi\n" in stopped[1]
+    assert "à 09:30" in stopped[1]
+
+
+async def test_digest_schedule_refuses_an_unreadable_calendar(tmp_path: Path) -> None:
+    code, out, err = await run_rse_bot(tmp_path, "digest", "schedule", "note", "lundi", "25h")
+
+    assert (code, out) == (1, "")
+    assert err == "Erreur : « 25h » n'est pas une heure : écrivez par exemple 8h30 ou 08:30.\n"

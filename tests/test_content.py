@@ -12,14 +12,14 @@ from bot.conversation import ROLE_RANK, Command
 from bot.features import all_features
 from bot.storage.models import ACTION_STATUSES, ROLES
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
+from content.veille.models import EDITION_KINDS
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
-from handlers.digest import KINDS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
 DOTTED_KEY = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+$")
 # Calls whose first argument is a text key: context.say, texts(...), texts.label, ...
-TEXT_CALLS = frozenset({"say", "texts", "label"})
+TEXT_CALLS = frozenset({"say", "texts", "label", "ScheduleError"})
 # Keys built with an f-string, and every value the placeholder can take.
 KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "roles.": ROLES,
@@ -27,7 +27,8 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "broadcast.only.": tuple(p.value for p in REACHABLE_FIRST),
     "broadcast.statuses.": ("failed", "unreachable"),
     "plan.statuses.": ACTION_STATUSES,
-    "digest.titles.": KINDS,
+    "digest.titles.": EDITION_KINDS,
+    "digest.names.": EDITION_KINDS,
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.

@@ -278,6 +278,24 @@ class Edition(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class EditionSchedule(SQLModel, table=True):
+    """A pôle's calendar for one edition kind, when it differs from content/veille/editions.yaml,
+    and how far the scheduler has dealt with it."""
+
+    __tablename__ = "edition_schedules"
+    __table_args__ = (UniqueConstraint("pole_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    kind: str = Field(max_length=16)
+    # Canonical form of bot.schedules ("mon 08:30", "1,15 09:00"); None: the default.
+    schedule: str | None = Field(default=None, max_length=100)
+    active: bool = Field(default=True)
+    # The times the calendar named up to here are done (sent, empty, or before a change).
+    handled_until: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class DigestSubscription(SQLModel, table=True):
     """Who receives a pôle's digests: a member (``person_id``) with the themes they chose, or a
     group or channel an animator subscribed (every theme)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import (
@@ -16,12 +17,16 @@ from pydantic import (
 )
 
 from bot.feeds import fold
-from content.loader import CONTENT_DIR, ContentError, Localized, read_yaml
+from bot.schedules import Schedule, ScheduleError, parse_schedule
+from content.loader import CONTENT_DIR, ContentError, Localized, Texts, read_yaml
 
 # Same short French wording of pydantic's errors as the questionnaires.
 from content.questionnaires.models import _explain
 
 THEMES_PATH = CONTENT_DIR / "veille" / "themes.yaml"
+EDITIONS_PATH = CONTENT_DIR / "veille" / "editions.yaml"
+# The edition kinds: the weekly note and the newsletter.
+EDITION_KINDS = ("note", "newsletter")
 _ID = r"^[a-z][a-z0-9_]*$"
 _WORD = re.compile(r"\w+\*?")
 
@@ -114,3 +119,19 @@ def load_themes(path: Path = THEMES_PATH) -> Themes:
         return Themes.model_validate(read_yaml(path))
     except ValidationError as error:
         raise ContentError(f"{path.name} : {_explain(error)}") from None
+
+
+def load_editions(path: Path, weekdays: Mapping[str, int], texts: Texts) -> dict[str, Schedule]:
+    """The default calendar of each edition kind; a ContentError says, in ``texts``' words,
+    what is wrong."""
+    data = read_yaml(path)
+    if sorted(data) != sorted(EDITION_KINDS):
+        raise ContentError(f"{path.name} : il faut exactement {', '.join(EDITION_KINDS)}")
+    editions = {}
+    for kind in EDITION_KINDS:
+        try:
+            editions[kind] = parse_schedule(str(data[kind]), weekdays)
+        except ScheduleError as error:
+            reason = texts.label(error.key, **error.values)
+            raise ContentError(f"{path.name} : {kind} illisible. {reason}") from None
+    return editions

@@ -1,8 +1,12 @@
 """/veille in the chat: subscribing with themes, groups subscribed by animators, the latest
 edition, searching, and the pôle's feeds."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlmodel import select
+from time_machine import TimeMachineFixture
 
 from bot.app import App
 from bot.messages import Incoming
@@ -51,7 +55,11 @@ async def test_a_member_subscribes_to_the_themes_they_tick(app: App, member: Cha
     assert "☑ 1. Climat et énergie" in member.text
     await member.press("Valider")
 
-    assert member.text.startswith("C'est noté : vous recevrez la veille chaque lundi")
+    assert member.text == (
+        "C'est noté : vous recevrez la veille (Climat et énergie, Réglementation) : la note de "
+        "la semaine chaque lundi à 08:30 ; la lettre de la quinzaine le 1er et le 15 de chaque "
+        "mois à 09:00. /veille desabonner pour arrêter."
+    )
     assert await subscriptions(app) == [("console", "alice", ["climat_energie", "reglementation"])]
 
 
@@ -171,3 +179,85 @@ async def test_a_search_of_5000_characters_is_refused_clearly(member: Chat) -> N
     assert member.text == (
         "Votre réponse est trop longue (5000 caractères ; 100 au plus). Pouvez-vous la raccourcir ?"
     )
+
+
+@pytest.fixture
+def wednesday(time_machine: TimeMachineFixture) -> None:
+    time_machine.move_to(datetime(2026, 11, 25, 10, tzinfo=ZoneInfo("Europe/Paris")))
+
+
+@pytest.mark.usefixtures("wednesday")
+async def test_a_member_sees_the_calendar_and_the_next_editions(member: Chat) -> None:
+    await member.say("/veille horaire")
+
+    assert member.text.splitlines()[:3] == [
+        "Calendrier de la veille de Pôle RSE",
+        "• La note de la semaine : chaque lundi à 08:30 (par défaut) — prochaine le lundi 30/11 "
+        "à 08:30",
+        "• La lettre de la quinzaine : le 1er et le 15 de chaque mois à 09:00 (par défaut) — "
+        "prochaine le mardi 01/12 à 09:00",
+    ]
+
+
+@pytest.mark.usefixtures("wednesday")
+async def test_an_animator_moves_the_note(animator: Chat) -> None:
+    await animator.say("/veille horaire note mardi, jeudi 7h15")
+    assert animator.text == (
+        "C'est noté : la note de la semaine de Pôle RSE partira chaque mardi et jeudi à 07:15 "
+        "(prochaine le jeudi 26/11 à 07:15)."
+    )
+
+    await animator.say("/veille horaire")
+    assert "• La note de la semaine : chaque mardi et jeudi à 07:15 — prochaine" in animator.text
+
+
+async def test_an_animator_stops_the_newsletter_then_brings_it_back(animator: Chat) -> None:
+    await animator.say("/veille horaire lettre aucune")
+    assert animator.text == (
+        "C'est noté : Pôle RSE n'enverra plus la lettre de la quinzaine. Pour la reprendre : "
+        "/veille horaire lettre défaut."
+    )
+    await animator.say("/veille horaire")
+    assert "• La lettre de la quinzaine : pas d'envoi" in animator.text
+
+    await animator.say("/veille horaire lettre défaut")
+    await animator.say("/veille horaire")
+    assert "• La lettre de la quinzaine : le 1er et le 15 de chaque mois à 09:00 (par défaut)" in (
+        animator.text
+    )
+
+
+async def test_a_member_cannot_change_the_calendar(member: Chat) -> None:
+    await member.say("/veille horaire note mardi 9h")
+
+    assert member.text == (
+        "Cette commande est réservée aux personnes ayant le rôle animateur ou animatrice dans "
+        "votre pôle."
+    )
+    await member.say("/veille horaire")
+    assert "chaque lundi à 08:30 (par défaut)" in member.text
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        (
+            "/veille horaire note lundi 25h",
+            "« 25h » n'est pas une heure : écrivez par exemple 8h30 ou 08:30.",
+        ),
+        ("/veille horaire note 9h", "Quels jours ? Par exemple « lundi 8h30 » ou « 1,15 9h »."),
+        (
+            "/veille horaire gazette lundi 9h",
+            "Quelle édition ? /veille horaire note JOURS HEURE ou /veille horaire lettre JOURS "
+            "HEURE, par exemple /veille horaire note lundi 8h30.",
+        ),
+    ],
+)
+async def test_an_unreadable_calendar_is_explained_and_changes_nothing(
+    animator: Chat, command: str, answer: str
+) -> None:
+    await animator.say(command)
+    assert animator.text == answer
+
+    await animator.say("/veille horaire")
+    assert "chaque lundi à 08:30 (par défaut)" in animator.text

@@ -1,0 +1,199 @@
+"""When each pôle's editions go out: the pôle's own calendar, else the default of
+content/veille/editions.yaml; which editions are due; and the calendar in words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+
+from bot.feeds import fold
+from bot.messages import Text
+from bot.schedules import Schedule, parse_schedule
+from bot.storage.models import EditionSchedule, Pole
+from content.loader import Content, Texts
+from content.veille.models import EDITION_KINDS
+
+# How animators name the edition kinds.
+KIND_WORDS = {
+    **{"note": "note", "hebdo": "note"},
+    **{"lettre": "newsletter", "newsletter": "newsletter"},
+}
+# What an animator may write instead of days and a time.
+OFF_WORDS = frozenset({"aucune", "aucun", "stop", "jamais", "off", "none", "never"})
+DEFAULT_WORDS = frozenset({"defaut", "default"})
+
+
+@dataclass(frozen=True)
+class Planned:
+    """An edition kind's calendar for a pôle; ``schedule`` None: not sent."""
+
+    kind: str
+    schedule: Schedule | None
+    custom: bool
+
+
+@dataclass(frozen=True)
+class Due:
+    pole_id: int
+    kind: str
+    at: datetime
+
+
+def _planned(content: Content, kind: str, row: EditionSchedule | None) -> Planned:
+    if row is not None and not row.active:
+        return Planned(kind, None, row.schedule is not None)
+    if row is None or row.schedule is None:
+        return Planned(kind, content.editions[kind], False)
+    return Planned(kind, parse_schedule(row.schedule, content.weekdays), True)
+
+
+async def _rows(
+    session: AsyncSession, pole_id: int | None = None
+) -> dict[tuple[int, str], EditionSchedule]:
+    query = select(EditionSchedule)
+    if pole_id is not None:
+        query = query.where(EditionSchedule.pole_id == pole_id)
+    return {(row.pole_id, row.kind): row for row in await session.scalars(query)}
+
+
+async def calendar(session: AsyncSession, content: Content, *, pole_id: int) -> list[Planned]:
+    """The pôle's calendar of every edition kind."""
+    rows = await _rows(session, pole_id)
+    return [_planned(content, kind, rows.get((pole_id, kind))) for kind in EDITION_KINDS]
+
+
+async def change(
+    session: AsyncSession, content: Content, *, pole_id: int, kind: str, words: str, now: datetime
+) -> Planned:
+    """Set the calendar of ``kind`` from what an animator wrote: days and a time, an off word
+    or a default word. Raises bot.schedules.ScheduleError for anything else.
+
+    A time the new calendar names before ``now`` is not due: changing the calendar at 10:00 for
+    « 9h » sends the next edition at the next 9h, not at once.
+    """
+    folded = fold(words).strip()
+    rows = await _rows(session, pole_id)
+    row = rows.get((pole_id, kind)) or EditionSchedule(pole_id=pole_id, kind=kind)
+    if folded in OFF_WORDS:
+        row.active = False
+    elif folded in DEFAULT_WORDS:
+        row.schedule, row.active = None, True
+    else:
+        row.schedule, row.active = str(parse_schedule(words, content.weekdays)), True
+    row.handled_until = max(row.handled_until or now, now)
+    row.updated_at = now
+    session.add(row)
+    return _planned(content, kind, row)
+
+
+async def due(
+    session: AsyncSession, content: Content, *, now: datetime, zone: tzinfo, grace: timedelta
+) -> list[Due]:
+    """The editions whose calendar named a time since they were last dealt with, each at the
+    latest such time. Times older than ``grace`` (the bot was down) are let go: their items
+    go into the next edition."""
+    rows = await _rows(session)
+    found = []
+    for pole in await session.scalars(select(Pole).order_by(Pole.id)):
+        assert pole.id is not None
+        for kind in EDITION_KINDS:
+            row = rows.get((pole.id, kind))
+            schedule = _planned(content, kind, row).schedule
+            if schedule is None:
+                continue
+            since = (row and row.handled_until) or pole.created_at
+            at = schedule.latest(max(since, now - grace), now, zone)
+            if at is not None:
+                found.append(Due(pole.id, kind, at))
+    return found
+
+
+async def mark_done(session: AsyncSession, edition: Due) -> None:
+    """The edition's time is dealt with: it will not be due again."""
+    rows = await _rows(session, edition.pole_id)
+    row = rows.get((edition.pole_id, edition.kind)) or EditionSchedule(
+        pole_id=edition.pole_id, kind=edition.kind
+    )
+    row.handled_until = max(row.handled_until or edition.at, edition.at)
+    session.add(row)
+
+
+def describe(texts: Texts, schedule: Schedule) -> str:
+    """« chaque lundi à 08:30 », « le 1er et le 15 de chaque mois à 09:00 »."""
+    if len(schedule.weekdays) == 7:
+        return texts.label("schedules.daily", time=schedule.time)
+    if schedule.weekdays:
+        names = _weekday_names(texts)
+        days = _enumerate(texts, [names[day] for day in schedule.weekdays])
+        return texts.label("schedules.weekly", days=days, time=schedule.time)
+    days = _enumerate(
+        texts,
+        [
+            texts.label("schedules.monthday_first")
+            if day == 1
+            else texts.label("schedules.monthday", day=day)
+            for day in schedule.monthdays
+        ],
+    )
+    return texts.label("schedules.monthly", days=days, time=schedule.time)
+
+
+def moment(texts: Texts, when: datetime, zone: tzinfo) -> str:
+    """« lundi 07/12 à 08:30 » in the bot's time zone."""
+    local = when.astimezone(zone)
+    day = _weekday_names(texts)[local.weekday()]
+    return texts.label("schedules.moment", day=day, date=f"{local:%d/%m}", time=f"{local:%H:%M}")
+
+
+def summary(texts: Texts, planned: Sequence[Planned]) -> str:
+    """Every edition sent and when, in one phrase, for the subscription messages."""
+    parts = [
+        f"{texts.label(f'digest.names.{p.kind}')} {describe(texts, p.schedule)}"
+        for p in planned
+        if p.schedule is not None
+    ]
+    return (
+        texts.label("schedules.separator").join(parts)
+        if parts
+        else texts.label("veille.calendar_none")
+    )
+
+
+def calendar_text(
+    texts: Texts, pole: Pole, planned: Sequence[Planned], *, now: datetime, zone: tzinfo
+) -> Text:
+    """The calendar of every edition kind and its next time."""
+    lines = [texts("veille.calendar_title", pole=pole.name)]
+    for entry in planned:
+        edition = _capitalized(texts.label(f"digest.names.{entry.kind}"))
+        if entry.schedule is None:
+            lines.append(texts("veille.calendar_off", edition=edition))
+            continue
+        lines.append(
+            texts(
+                "veille.calendar_line",
+                edition=edition,
+                when=describe(texts, entry.schedule),
+                default="" if entry.custom else texts.label("veille.calendar_default"),
+                next=moment(texts, entry.schedule.next_time(now, zone), zone),
+            )
+        )
+    return Text.join(lines)
+
+
+def _weekday_names(texts: Texts) -> list[str]:
+    return [name.strip() for name in texts.label("schedules.weekdays").split(",")]
+
+
+def _enumerate(texts: Texts, items: Sequence[str]) -> str:
+    if len(items) == 1:
+        return items[0]
+    return f"{', '.join(items[:-1])} {texts.label('schedules.and')} {items[-1]}"
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
