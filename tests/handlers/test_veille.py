@@ -261,3 +261,15 @@ async def test_an_unreadable_calendar_is_explained_and_changes_nothing(
 
     await animator.say("/veille horaire")
     assert "chaque lundi à 08:30 (par défaut)" in animator.text
+
+
+async def test_before_the_first_edition_the_poles_own_calendar_is_given(animator: Chat) -> None:
+    await animator.say("/veille horaire note mardi 9h")
+    await animator.say("/veille horaire lettre aucune")
+
+    await animator.say("/veille")
+
+    assert animator.text == (
+        "Pas encore d'édition de la veille de Pôle RSE. Au calendrier : la note de la semaine "
+        "chaque mardi à 09:00. Abonnez-vous pour la recevoir."
+    )
