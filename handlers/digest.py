@@ -38,6 +38,9 @@ FIRST_EDITION_SPAN = {"note": timedelta(days=7), "newsletter": timedelta(days=16
 PER_THEME = 5
 # A feed failing this long is flagged to the animators.
 FAILING_FOR = timedelta(days=7)
+FEED_ALERT = "feed_alert"
+# Less than a week: last Monday's alert must not stop this Monday's.
+ALERT_EVERY = timedelta(days=6)
 
 
 async def store_items(
@@ -150,9 +153,19 @@ async def refresh(
 
 
 async def alert_failing_feeds(app: App, *, pole_id: int) -> int:
-    """Tell the pôle's animators which feeds have failed for a week; how many messages."""
+    """Tell the pôle's animators which feeds have failed for a week, once a week at most
+    whatever its calendar; how many messages."""
     now = utcnow()
     async with app.database.transaction() as session:
+        told = await session.scalar(
+            select(Campaign.id).where(
+                Campaign.pole_id == pole_id,
+                Campaign.kind == FEED_ALERT,
+                Campaign.created_at > now - ALERT_EVERY,
+            )
+        )
+        if told is not None:
+            return 0
         feeds = await session.scalars(select(Feed).where(Feed.pole_id == pole_id))
         broken = [feed for feed in feeds if failing(feed, now)]
         if not broken:
@@ -172,7 +185,7 @@ async def alert_failing_feeds(app: App, *, pole_id: int) -> int:
         ]
         campaign = Campaign(
             pole_id=pole_id,
-            kind="feed_alert",
+            kind=FEED_ALERT,
             audience=f"animators:feeds:{now:%Y-%m-%d}",
             text="\n".join(lines),
         )

@@ -110,8 +110,7 @@ async def veille_editions(app: App) -> None:
                 logger.info(
                     "No new item for pôle %d: no %s this time", edition.pole_id, edition.kind
                 )
-            if edition.kind == "note":
-                await digest.alert_failing_feeds(app, pole_id=edition.pole_id)
+            await digest.alert_failing_feeds(app, pole_id=edition.pole_id)
         except Exception:
             logger.exception("Veille %s of pôle %d failed", edition.kind, edition.pole_id)
             continue

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import select
+from time_machine import TimeMachineFixture
 
 from bot.app import App
 from bot.feeds import Entry, FetchOutcome
@@ -182,6 +183,28 @@ async def test_animators_are_told_of_feeds_failing_for_a_week(app: App, feed: Fe
         "(/veille sources) ou retirez-les (/veille retirer N).\n"
         "• Actu — HTTP 404"
     )
+
+
+async def test_the_failing_feeds_alert_goes_out_once_a_week_at_most(
+    app: App, feed: Feed, time_machine: TimeMachineFixture
+) -> None:
+    animator = Chat(app, Platform.TELEGRAM, "5001")
+    await animator.sign_up("Claire Martin", "Pôle Végépolys")
+    await animator.grant("animator")
+    async with app.database.transaction() as session:
+        stored = await session.get(Feed, feed.id)
+        assert stored is not None
+        stored.failures, stored.last_error = 9, "HTTP 404"
+        stored.created_at = datetime.now(UTC) - timedelta(days=10)
+        session.add(stored)
+    monday = datetime.now(UTC)
+
+    sent = [await digest.alert_failing_feeds(app, pole_id=feed.pole_id)]
+    for days in (1, 5, 7):
+        time_machine.move_to(monday + timedelta(days=days), tick=False)
+        sent.append(await digest.alert_failing_feeds(app, pole_id=feed.pole_id))
+
+    assert sent == [1, 0, 0, 1]
 
 
 async def test_no_alert_for_a_feed_failing_since_yesterday(app: App, feed: Feed) -> None:
