@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Attachment, Button, Incoming, IncomingFile, Reply
+from bot.messages import Attachment, Button, ForwardedFrom, Incoming, IncomingFile, Reply
 from bot.storage.models import ConversationState, Membership, Person, Pole
 from content.loader import Content, Texts
 
@@ -64,7 +64,7 @@ class Context:
         """A button answering the current flow step with ``value``."""
         return Button(label, f"{self.state.flow}:{self.state.step}:{value}")
 
-    def yes_no(self, question_key: str, yes_key: str, no_key: str) -> Reply:
+    def yes_no(self, question_key: str, yes_key: str, no_key: str, **values: object) -> Reply:
         """A question answered by two buttons carrying ``yes`` and ``no``."""
         return self.say(
             question_key,
@@ -72,6 +72,7 @@ class Context:
                 self.choice(self.texts.label(yes_key), "yes"),
                 self.choice(self.texts.label(no_key), "no"),
             ],
+            **values,
         )
 
     def command_button(self, label: str, command: str) -> Button:
@@ -94,11 +95,12 @@ class Context:
 @dataclass(frozen=True, slots=True)
 class Answer:
     """A reply to a flow step: a pressed (or typed) choice, free text, or files (with their
-    caption as text) for a step that takes files."""
+    caption as text) for a step that takes files; a forwarded post says where it came from."""
 
     text: str = ""
     choice: str | None = None
     files: tuple[IncomingFile, ...] = ()
+    forwarded_from: ForwardedFrom | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,15 @@ class IncomingFile:
 
 
 @dataclass(frozen=True, slots=True)
+class ForwardedFrom:
+    """The channel a forwarded post came from: how a Telegram channel, where nobody can be
+    told apart, is shown to the bot by one of its animators."""
+
+    chat_id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Incoming:
     """One thing a person did: typed a text or a command, sent files, or pressed a button."""
 
@@ -47,6 +56,7 @@ class Incoming:
     unreadable: bool = False
     # Documents and photos, with their caption as text.
     files: tuple[IncomingFile, ...] = ()
+    forwarded_from: ForwardedFrom | None = None
 
     @classmethod
     def typed(

@@ -128,10 +128,13 @@ class Router:
         step = flow.steps[context.state.step or flow.first] if flow is not None else None
         if incoming.files and flow is not None and step is not None and step.takes_files:
             return await self._answer(context, flow, Answer(incoming.text, files=incoming.files))
-        if (incoming.unreadable or incoming.files) and not incoming.text.strip():
+        forwarded = incoming.forwarded_from
+        if (incoming.unreadable or incoming.files) and not incoming.text.strip() and not forwarded:
             return [context.say("errors.text_only"), *await self._reask(context, flow)]
         if flow is not None:
-            return await self._answer(context, flow, Answer(text=incoming.text))
+            return await self._answer(
+                context, flow, Answer(text=incoming.text, forwarded_from=forwarded)
+            )
         return [
             context.say(
                 "errors.not_understood",

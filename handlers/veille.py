@@ -21,7 +21,7 @@ from bot.conversation import (
     Step,
     fold,
 )
-from bot.messages import Attachment, Reply, Text
+from bot.messages import Attachment, Platform, Reply, Text
 from bot.opml import OpmlError, Outline, read_opml, write_opml
 from bot.schedules import ScheduleError
 from bot.storage.models import DigestSubscription, Edition, Feed, FeedItem, utcnow
@@ -29,6 +29,7 @@ from handlers import digest, digest_calendar
 
 FLOW = "veille"
 OPML_FLOW = "veille_opml"
+CHANNEL_FLOW = "veille_canal"
 ALL = "all"
 FOUND_MAX = 10
 SEARCH_MAX = 100
@@ -57,6 +58,14 @@ async def veille(context: Context) -> list[Reply]:
             return [await _search(context, " ".join(args[1:]))]
         case "horaire" | "horaires" | "calendrier" | "schedule":
             return [await _schedule(context, args[1:])]
+        case "canal" | "channel":
+            if not context.has_role("animator"):
+                role = context.texts.label("roles.animator")
+                return [context.say("errors.role_required", role=role)]
+            if context.incoming.platform is not Platform.TELEGRAM or context.incoming.is_group:
+                return [context.say("veille.channel_elsewhere")]
+            context.start_flow(CHANNEL_FLOW)
+            return []
         case "sources" | "ajouter" | "retirer" | "export" | "import":
             if not context.has_role("animator"):
                 role = context.texts.label("roles.animator")
@@ -378,10 +387,84 @@ async def answer_opml(context: Context, answer: Answer) -> Outcome:
     return Done([context.say("veille.imported", added=added, known=len(outlines) - added)])
 
 
+async def ask_channel(context: Context) -> Reply:
+    """Asks for a post forwarded from the Telegram channel: in a channel the bot cannot tell who
+    writes, so an animator shows it the channel from their private chat."""
+    assert context.pole is not None
+    return context.say("veille.ask_channel", pole=context.pole.name)
+
+
+async def answer_channel(context: Context, answer: Answer) -> Outcome:
+    assert context.pole is not None and context.pole.id is not None
+    channel = answer.forwarded_from
+    if channel is None:
+        return Retry(context.say("veille.channel_expected"))
+    platform = context.incoming.platform.value
+    existing = await context.session.scalar(
+        select(DigestSubscription).where(
+            DigestSubscription.pole_id == context.pole.id,
+            DigestSubscription.platform == platform,
+            DigestSubscription.chat_id == channel.chat_id,
+        )
+    )
+    if existing is not None:
+        context.data.update(chat_id=channel.chat_id, title=channel.title)
+        return Next("stop")
+    context.session.add(
+        DigestSubscription(pole_id=context.pole.id, platform=platform, chat_id=channel.chat_id)
+    )
+    return Done(
+        [
+            context.say(
+                "veille.channel_subscribed",
+                channel=channel.title,
+                pole=context.pole.name,
+                calendar=await _calendar_summary(context),
+            )
+        ]
+    )
+
+
+async def ask_stop_channel(context: Context) -> Reply:
+    """The channel already receives the watch: stop it, or keep it."""
+    return context.yes_no(
+        "veille.channel_already",
+        "veille.channel_stop",
+        "veille.channel_keep",
+        channel=context.data["title"],
+    )
+
+
+async def answer_stop_channel(context: Context, answer: Answer) -> Outcome:
+    assert context.pole is not None
+    if answer.choice not in ("yes", "no"):
+        return Retry(context.say("veille.channel_stop_or_keep"))
+    channel = context.data["title"]
+    if answer.choice == "no":
+        return Done([context.say("veille.channel_kept", channel=channel)])
+    await context.session.execute(
+        delete(DigestSubscription).where(
+            DigestSubscription.pole_id == context.pole.id,
+            DigestSubscription.platform == context.incoming.platform.value,
+            DigestSubscription.chat_id == context.data["chat_id"],
+        )
+    )
+    return Done([context.say("veille.channel_stopped", channel=channel)])
+
+
 feature = Feature(
     commands=[Command("veille", veille, "help.veille", role="member", starts_flow=FLOW)],
     flows=[
         Flow(FLOW, "veille.flow_title", "themes", {"themes": Step(ask_themes, answer_themes)}),
+        Flow(
+            CHANNEL_FLOW,
+            "veille.channel_title",
+            "channel",
+            {
+                "channel": Step(ask_channel, answer_channel),
+                "stop": Step(ask_stop_channel, answer_stop_channel),
+            },
+        ),
         Flow(
             OPML_FLOW,
             "veille.opml_title",

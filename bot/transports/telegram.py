@@ -26,6 +26,7 @@ from telegram import (
     InlineKeyboardMarkup,
     InputFile,
     Message,
+    MessageOriginChannel,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
@@ -33,7 +34,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.messages import Button, Incoming, IncomingFile, Platform, Reply, Text
+from bot.messages import Button, ForwardedFrom, Incoming, IncomingFile, Platform, Reply, Text
 from bot.transports.base import (
     DeliveryError,
     Failure,
@@ -111,6 +112,13 @@ def classify(exc: Exception) -> Failure | None:
     if isinstance(exc, NetworkError):
         return Failure("transient")
     return None
+
+
+def _forwarded_from(message: Message) -> ForwardedFrom | None:
+    origin = message.forward_origin
+    if not isinstance(origin, MessageOriginChannel):
+        return None
+    return ForwardedFrom(str(origin.chat.id), origin.chat.title or str(origin.chat.id))
 
 
 class TelegramTransport:
@@ -248,6 +256,7 @@ class TelegramTransport:
             is_group=is_group,
             unreadable=not text and not files,
             files=files,
+            forwarded_from=_forwarded_from(message),
         )
         if is_group and not self._addressed_to_me(message, incoming):
             return

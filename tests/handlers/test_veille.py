@@ -9,7 +9,7 @@ from sqlmodel import select
 from time_machine import TimeMachineFixture
 
 from bot.app import App
-from bot.messages import Incoming
+from bot.messages import ForwardedFrom, Incoming, Platform
 from bot.storage import repositories as repo
 from bot.storage.models import DigestSubscription, Feed
 from handlers import digest
@@ -272,4 +272,77 @@ async def test_before_the_first_edition_the_poles_own_calendar_is_given(animator
     assert animator.text == (
         "Pas encore d'édition de la veille de Pôle RSE. Au calendrier : la note de la semaine "
         "chaque mardi à 09:00. Abonnez-vous pour la recevoir."
+    )
+
+
+@pytest.fixture
+async def telegram_animator(app: App) -> Chat:
+    chat = Chat(app, Platform.TELEGRAM, "5001")
+    await chat.sign_up("Claire Martin", "Pôle Végépolys")
+    await chat.grant("animator")
+    return chat
+
+
+async def forward(chat: Chat, channel_id: str, title: str, text: str) -> str:
+    incoming = Incoming.typed(
+        chat.platform,
+        chat.user_id,
+        chat.user_id,
+        text,
+        forwarded_from=ForwardedFrom(channel_id, title),
+    )
+    await chat._send(incoming)
+    return chat.text
+
+
+async def test_an_animator_subscribes_a_telegram_channel_by_forwarding_one_of_its_posts(
+    app: App, telegram_animator: Chat
+) -> None:
+    await telegram_animator.say("/veille canal")
+    assert telegram_animator.text.startswith(
+        "Pour qu'un canal Telegram reçoive la veille de Pôle RSE : ajoutez-y le bot"
+    )
+    await telegram_animator.say("Voici le canal RSE Végépolys")
+    assert telegram_animator.text.startswith("J'attends un message transféré depuis le canal")
+
+    answer = await forward(telegram_animator, "-1001234", "RSE Végépolys", "Club jeudi")
+
+    assert answer.startswith(
+        "Le canal « RSE Végépolys » recevra désormais la veille de Pôle RSE, tous thèmes : "
+        "la note de la semaine chaque lundi à 08:30"
+    )
+    assert await subscriptions(app) == [("telegram", "-1001234", [])]
+
+
+async def test_forwarding_a_subscribed_channel_again_offers_to_stop_it(
+    app: App, telegram_animator: Chat
+) -> None:
+    await telegram_animator.say("/veille canal")
+    await forward(telegram_animator, "-1001234", "RSE Végépolys", "Club jeudi")
+    await telegram_animator.say("/veille canal")
+
+    answer = await forward(telegram_animator, "-1001234", "RSE Végépolys", "Club jeudi")
+    assert answer.startswith("Le canal « RSE Végépolys » reçoit déjà la veille.")
+    await telegram_animator.press("Arrêter la veille dans ce canal")
+
+    assert telegram_animator.text == (
+        "C'est fait : le canal « RSE Végépolys » ne recevra plus la veille."
+    )
+    assert await subscriptions(app) == []
+
+
+async def test_only_animators_subscribe_a_channel(app: App) -> None:
+    member = Chat(app, Platform.TELEGRAM, "5002")
+    await member.sign_up("Bob Lefèvre", "Scop Les Tisserands")
+
+    await member.say("/veille canal")
+
+    assert member.text.startswith("Cette commande est réservée aux personnes ayant le rôle")
+
+
+async def test_outside_telegram_channels_are_subscribed_from_within(animator: Chat) -> None:
+    await animator.say("/veille canal")
+
+    assert animator.text.startswith(
+        "Pour abonner un groupe ou un canal, un animateur ou une animatrice y tape"
     )

@@ -429,6 +429,26 @@ class FakeTelegram:
         self.add_update(update)
         return update
 
+    def user_forwards_from_channel(
+        self, user_id: int, channel_id: int, title: str, text: str, *, first_name: str = "Alice"
+    ) -> Json:
+        """Queue, in the user's private chat, a post of a channel forwarded by the user."""
+        self._chats[user_id] = {"id": user_id, "type": "private", "first_name": first_name}
+        channel = {"id": channel_id, "type": "channel", "title": title}
+        self._chats[channel_id] = channel
+        message = self._new_message(user_id, {"from": self._user(user_id, first_name)})
+        message["text"] = text
+        message["forward_origin"] = {
+            "type": "channel",
+            "date": message["date"],
+            "chat": channel,
+            "message_id": 7,
+        }
+        self._messages[(user_id, message["message_id"])] = (message, None)
+        update = {"message": message}
+        self.add_update(update)
+        return update
+
     def user_presses(
         self, user_id: int, message: Json, data: str, *, first_name: str = "Alice"
     ) -> Json:
