@@ -160,17 +160,22 @@ async def test_the_newsletter_has_its_own_memory(app: App, feed: Feed) -> None:
     assert newsletter is not None and "la lettre de la quinzaine" in newsletter
 
 
-async def test_animators_are_told_of_feeds_failing_for_a_week(app: App, feed: Feed) -> None:
+async def failing_for_ten_days_with_an_animator(app: App, feed: Feed) -> None:
+    """The feed has failed since it was added ten days ago; Claire animates the pôle."""
     animator = Chat(app, Platform.TELEGRAM, "5001")
     await animator.sign_up("Claire Martin", "Pôle Végépolys")
     await animator.grant("animator")
-    await Chat(app, Platform.TELEGRAM, "5002").sign_up("Bob Lefèvre", "Scop Les Tisserands")
     async with app.database.transaction() as session:
         stored = await session.get(Feed, feed.id)
         assert stored is not None
         stored.failures, stored.last_error = 9, "HTTP 404"
         stored.created_at = datetime.now(UTC) - timedelta(days=10)
         session.add(stored)
+
+
+async def test_animators_are_told_of_feeds_failing_for_a_week(app: App, feed: Feed) -> None:
+    await failing_for_ten_days_with_an_animator(app, feed)
+    await Chat(app, Platform.TELEGRAM, "5002").sign_up("Bob Lefèvre", "Scop Les Tisserands")
 
     assert await digest.alert_failing_feeds(app, pole_id=feed.pole_id) == 1
 
@@ -188,15 +193,7 @@ async def test_animators_are_told_of_feeds_failing_for_a_week(app: App, feed: Fe
 async def test_the_failing_feeds_alert_goes_out_once_a_week_at_most(
     app: App, feed: Feed, time_machine: TimeMachineFixture
 ) -> None:
-    animator = Chat(app, Platform.TELEGRAM, "5001")
-    await animator.sign_up("Claire Martin", "Pôle Végépolys")
-    await animator.grant("animator")
-    async with app.database.transaction() as session:
-        stored = await session.get(Feed, feed.id)
-        assert stored is not None
-        stored.failures, stored.last_error = 9, "HTTP 404"
-        stored.created_at = datetime.now(UTC) - timedelta(days=10)
-        session.add(stored)
+    await failing_for_ten_days_with_an_animator(app, feed)
     monday = datetime.now(UTC)
 
     sent = [await digest.alert_failing_feeds(app, pole_id=feed.pole_id)]

@@ -4,7 +4,7 @@ names, fetch that pôle's feeds, and reach each subscriber once; nothing is repe
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -44,6 +44,22 @@ async def watching(app: App, server: FeedServer, pole: Pole, feed: str, *chats: 
             session.add(DigestSubscription(pole_id=pole.id, platform="telegram", chat_id=chat_id))
 
 
+@pytest.fixture
+async def pole(app: App, server: FeedServer) -> Pole:
+    """The default pôle, a week old, following rss2.xml, chat 5001 subscribed."""
+    found = await default_pole(app)
+    await watching(app, server, found, "rss2.xml", "5001")
+    return found
+
+
+async def started_at(
+    start_scheduler: StartScheduler, time_machine: TimeMachineFixture, *moment: int
+) -> Scheduler:
+    """A scheduler running the veille-editions job, started at ``at(*moment)``."""
+    time_machine.move_to(at(*moment), tick=False)
+    return await start_scheduler(EDITIONS)
+
+
 async def default_pole(app: App) -> Pole:
     async with app.database.transaction() as session:
         pole = await repo.default_pole(session)
@@ -56,11 +72,14 @@ async def other_pole(app: App) -> Pole:
         return await repo.create_pole(session, name="Hydreos")
 
 
-async def set_calendar(app: App, pole: Pole, kind: str, words: str) -> None:
+async def set_calendar(
+    app: App, pole: Pole, kind: str, words: str, now: datetime | None = None
+) -> None:
+    """What an animator's ``/veille horaire KIND WORDS`` does, the day before by default."""
     assert pole.id is not None
     async with app.database.transaction() as session:
         await digest_calendar.change(
-            session, app.content, pole_id=pole.id, kind=kind, words=words, now=at(-1, 12)
+            session, app.content, pole_id=pole.id, kind=kind, words=words, now=now or at(-1, 12)
         )
 
 
@@ -93,8 +112,7 @@ async def test_the_weekly_note_reaches_each_subscriber_once_and_never_repeats(
     await watching(app, server, pole, "rss2.xml", "5001", "5002")
     async with app.database.transaction() as session:
         session.add(Feed(pole_id=pole.id, url=server.url("relay.xml")))
-    time_machine.move_to(at(0, 8), tick=False)
-    scheduler = await start_scheduler(EDITIONS)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 8)
 
     await run_at(scheduler, time_machine, (0, 8, 29), (0, 8, 30), (0, 8, 31))
     first = await queued(app)
@@ -119,8 +137,7 @@ async def test_each_pole_sends_at_the_times_of_its_own_calendar(
     await watching(app, server, agroe, "rss2.xml", "5001")
     await watching(app, server, hydreos, "atom.xml", "6001")
     await set_calendar(app, hydreos, "note", "mardi, jeudi 7h15")
-    time_machine.move_to(at(0, 7), tick=False)
-    scheduler = await start_scheduler(EDITIONS)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 7)
 
     await run_at(scheduler, time_machine, (0, 8, 30))
     monday = await queued(app)
@@ -133,16 +150,10 @@ async def test_each_pole_sends_at_the_times_of_its_own_calendar(
 
 
 async def test_the_newsletter_goes_out_on_the_first_of_the_month(
-    app: App,
-    start_scheduler: StartScheduler,
-    time_machine: TimeMachineFixture,
-    server: FeedServer,
+    app: App, pole: Pole, start_scheduler: StartScheduler, time_machine: TimeMachineFixture
 ) -> None:
-    pole = await default_pole(app)
-    await watching(app, server, pole, "rss2.xml", "5001")
     await set_calendar(app, pole, "note", "aucune")
-    time_machine.move_to(at(0, 7), tick=False)
-    scheduler = await start_scheduler(EDITIONS)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 7)
 
     # Monday 23 (no note: turned off), then Tuesday 1 December at 09:00.
     await run_at(scheduler, time_machine, (0, 8, 30), (8, 8, 59))
@@ -153,35 +164,22 @@ async def test_the_newsletter_goes_out_on_the_first_of_the_month(
 
 
 async def test_an_edition_missed_while_the_bot_was_down_goes_out_once_at_restart(
-    app: App,
-    start_scheduler: StartScheduler,
-    time_machine: TimeMachineFixture,
-    server: FeedServer,
+    app: App, pole: Pole, start_scheduler: StartScheduler, time_machine: TimeMachineFixture
 ) -> None:
-    pole = await default_pole(app)
-    await watching(app, server, pole, "rss2.xml", "5001")
-    time_machine.move_to(at(0, 8), tick=False)
-    scheduler = await start_scheduler(EDITIONS)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 8)
     await scheduler.stop()
 
-    time_machine.move_to(at(0, 11), tick=False)
-    restarted = await start_scheduler(EDITIONS)
+    restarted = await started_at(start_scheduler, time_machine, 0, 11)
     await run_at(restarted, time_machine, (0, 11), (0, 11, 1), (0, 12))
 
     assert await queued(app) == [("5001", NOTE_TITLE.format(pole=pole.name))]
 
 
 async def test_an_edition_missed_beyond_the_grace_time_is_let_go(
-    app: App,
-    start_scheduler: StartScheduler,
-    time_machine: TimeMachineFixture,
-    server: FeedServer,
+    app: App, pole: Pole, start_scheduler: StartScheduler, time_machine: TimeMachineFixture
 ) -> None:
-    pole = await default_pole(app)
-    await watching(app, server, pole, "rss2.xml", "5001")
     late = at(0, 8, 30) + timedelta(hours=app.settings.misfire_grace_hours, minutes=1)
-    time_machine.move_to(at(0, 8), tick=False)
-    scheduler = await start_scheduler(EDITIONS)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 8)
 
     for moment in (late, late + timedelta(minutes=1)):
         time_machine.move_to(moment, tick=False)
@@ -191,24 +189,14 @@ async def test_an_edition_missed_beyond_the_grace_time_is_let_go(
 
 
 async def test_a_calendar_changed_after_its_time_waits_for_the_next_one(
-    app: App,
-    start_scheduler: StartScheduler,
-    time_machine: TimeMachineFixture,
-    server: FeedServer,
+    app: App, pole: Pole, start_scheduler: StartScheduler, time_machine: TimeMachineFixture
 ) -> None:
-    pole = await default_pole(app)
-    await watching(app, server, pole, "rss2.xml", "5001")
-    time_machine.move_to(at(0, 7), tick=False)
-    scheduler = await start_scheduler(EDITIONS)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 7)
     await set_calendar(app, pole, "note", "aucune")
     await run_at(scheduler, time_machine, (0, 8, 30))
 
     time_machine.move_to(at(0, 10), tick=False)
-    assert pole.id is not None
-    async with app.database.transaction() as session:
-        await digest_calendar.change(
-            session, app.content, pole_id=pole.id, kind="note", words="lundi 9h", now=at(0, 10)
-        )
+    await set_calendar(app, pole, "note", "lundi 9h", now=at(0, 10))
     await run_at(scheduler, time_machine, (0, 10, 1), (6, 23, 59))
     assert await queued(app) == []
     await run_at(scheduler, time_machine, (7, 9))

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.app import App
+from bot.config import Settings
 from bot.runner import telegram_commands
 from bot.transports.base import RetryPolicy
 from bot.transports.slack import SlackLimits, SlackTransport
@@ -27,6 +28,26 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def on_both_fakes(
+    settings: Settings, fake_telegram: FakeTelegram, fake_slack: FakeSlack, *, port: int
+) -> Settings:
+    """The settings of a bot running Telegram (polling) and Slack (HTTP events on ``port``)
+    against the fake servers."""
+    return Settings.model_validate(
+        settings.model_dump()
+        | {
+            "_env_file": None,
+            "telegram_token": fake_telegram.token,
+            "telegram_api_url": fake_telegram.base_url,
+            "slack_bot_token": fake_slack.bot_token,
+            "slack_signing_secret": fake_slack.signing_secret,
+            "slack_api_url": fake_slack.api_url,
+            "http_host": "127.0.0.1",
+            "http_port": port,
+        }
+    )
 
 
 @pytest.fixture

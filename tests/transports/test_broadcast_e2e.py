@@ -11,7 +11,7 @@ from bot.runner import serve
 from tests.helpers.chat import Chat
 from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.fake_telegram import FakeTelegram
-from tests.transports.conftest import free_port
+from tests.transports.conftest import free_port, on_both_fakes
 
 CLAIRE, BOB = 5001, 5002
 QUICK = Tuning(poll_interval=0.05)
@@ -31,19 +31,7 @@ def button(fake: FakeTelegram, chat_id: int, label: str) -> tuple[dict, str]:
 async def test_an_animator_broadcasts_from_telegram_to_telegram_and_slack(
     settings: Settings, fake_telegram: FakeTelegram, fake_slack: FakeSlack
 ) -> None:
-    configured = Settings.model_validate(
-        settings.model_dump()
-        | {
-            "_env_file": None,
-            "telegram_token": fake_telegram.token,
-            "telegram_api_url": fake_telegram.base_url,
-            "slack_bot_token": fake_slack.bot_token,
-            "slack_signing_secret": fake_slack.signing_secret,
-            "slack_api_url": fake_slack.api_url,
-            "http_host": "127.0.0.1",
-            "http_port": free_port(),
-        }
-    )
+    configured = on_both_fakes(settings, fake_telegram, fake_slack, port=free_port())
     app = await App.start(configured)
     claire = Chat(app, Platform.TELEGRAM, str(CLAIRE))
     await claire.sign_up("Claire Martin", "Pôle Végépolys")

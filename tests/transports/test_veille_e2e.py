@@ -17,7 +17,7 @@ from tests.helpers.chat import Chat
 from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.fake_telegram import FakeTelegram
 from tests.helpers.feed_server import FeedServer
-from tests.transports.conftest import free_port
+from tests.transports.conftest import free_port, on_both_fakes
 from tests.transports.test_broadcast_e2e import button
 
 CLAIRE, BOB, CHANNEL = 5001, 5002, -1001234567
@@ -30,19 +30,7 @@ async def test_an_edition_reaches_a_telegram_channel_a_slack_channel_and_a_membe
     settings: Settings, fake_telegram: FakeTelegram, fake_slack: FakeSlack
 ) -> None:
     port = free_port()
-    configured = Settings.model_validate(
-        settings.model_dump()
-        | {
-            "_env_file": None,
-            "telegram_token": fake_telegram.token,
-            "telegram_api_url": fake_telegram.base_url,
-            "slack_bot_token": fake_slack.bot_token,
-            "slack_signing_secret": fake_slack.signing_secret,
-            "slack_api_url": fake_slack.api_url,
-            "http_host": "127.0.0.1",
-            "http_port": port,
-        }
-    )
+    configured = on_both_fakes(settings, fake_telegram, fake_slack, port=port)
     app = await App.start(configured)
     claire = Chat(app, Platform.TELEGRAM, str(CLAIRE))
     await claire.sign_up("Claire Martin", "Pôle Végépolys")
