@@ -140,7 +140,13 @@ def broadcast(
         Path | None,
         typer.Option(help="Une pièce jointe (image, PDF…).", dir_okay=False, resolve_path=True),
     ] = None,
-    audience: Annotated[str, typer.Option(help="Destinataires : all (tous les membres).")] = "all",
+    audience: Annotated[
+        str,
+        typer.Option(
+            help="Destinataires : all (tous les membres), veille (les abonnés à la veille), "
+            "veille:THÈME (ceux qui reçoivent ce thème, ex. veille:climat_energie)."
+        ),
+    ] = "all",
     platform: Annotated[
         str | None, typer.Option(help="telegram ou slack (par défaut : les deux).")
     ] = None,
@@ -152,15 +158,20 @@ def broadcast(
     import mimetypes
 
     from bot.messages import Platform
-    from handlers.audiences import AUDIENCES, REACHABLE_FIRST
+    from content.loader import default_content
+    from handlers.audiences import REACHABLE_FIRST, known
     from handlers.broadcast import ATTACHMENT_MAX, TEXT_MAX
 
     if not (text and text.strip()) and file is None:
         raise _fail("donnez le message avec --text (et/ou une pièce jointe avec --file).")
     if text is not None and len(text.strip()) > TEXT_MAX:
         raise _fail(f"le message fait {len(text.strip())} caractères ; {TEXT_MAX} au plus.")
-    if audience not in AUDIENCES:
-        raise _fail(f"destinataires inconnus « {audience} » : {', '.join(AUDIENCES)}.")
+    themes = default_content().themes.ids
+    if not known(audience, themes):
+        raise _fail(
+            f"destinataires inconnus « {audience} » : all, veille, ou veille:THÈME avec un "
+            f"thème parmi {', '.join(themes)}."
+        )
     if platform is not None and platform not in {p.value for p in REACHABLE_FIRST}:
         raise _fail(f"plateforme inconnue « {platform} » : telegram ou slack.")
     if file is not None and not file.is_file():

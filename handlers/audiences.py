@@ -1,11 +1,14 @@
 """Who a message "to the members" reaches: one account per person, on the platforms the bot
-can write to first. Shared by /diffuser and ``rse-bot broadcast``; clubs, survey partners and
-digest subscribers join ``AUDIENCES`` as those features arrive."""
+can write to first. Shared by /diffuser and ``rse-bot broadcast``; clubs and survey partners
+join ``AUDIENCES`` as those features arrive.
+
+An audience is named ``all``, ``veille`` (the members subscribed to the watch digest) or
+``veille:THEME`` (those of them who receive that theme)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,7 +16,7 @@ from sqlmodel import select
 
 from bot.messages import Platform
 from bot.outbox import Recipient
-from bot.storage.models import Identity, Membership
+from bot.storage.models import DigestSubscription, Identity, Membership
 
 # Console accounts are people at this machine's terminal: nothing can reach them unasked.
 REACHABLE_FIRST: tuple[Platform, ...] = (Platform.TELEGRAM, Platform.SLACK)
@@ -38,9 +41,12 @@ class Audience:
         return Counter(r.platform for r in self.recipients if not r.unreachable)
 
 
-async def pole_members(session: AsyncSession, *, pole_id: int) -> list[list[Identity]]:
-    """Every member's accounts on the platforms we can write to first, oldest first."""
-    rows = await session.execute(
+async def pole_members(
+    session: AsyncSession, *, pole_id: int, among: Collection[int] | None = None
+) -> list[list[Identity]]:
+    """Every member's accounts (of the people ``among`` if given) on the platforms we can write
+    to first, oldest first."""
+    query = (
         select(Identity)
         .join(Membership, Membership.person_id == Identity.person_id)
         .where(
@@ -49,22 +55,49 @@ async def pole_members(session: AsyncSession, *, pole_id: int) -> list[list[Iden
         )
         .order_by(Identity.person_id, Identity.id)
     )
+    if among is not None:
+        query = query.where(Identity.person_id.in_(among))
     people: dict[int, list[Identity]] = {}
-    for (identity,) in rows:
+    for identity in await session.scalars(query):
         people.setdefault(identity.person_id, []).append(identity)
     return list(people.values())
 
 
+async def digest_subscribers(
+    session: AsyncSession, *, pole_id: int, theme: str | None = None
+) -> list[list[Identity]]:
+    """The members subscribed to the pôle's watch digest (to ``theme`` if given: those who
+    chose it, or every theme). Groups and channels are not people: left out."""
+    rows = await session.execute(
+        select(DigestSubscription.person_id, DigestSubscription.themes).where(
+            DigestSubscription.pole_id == pole_id, DigestSubscription.person_id.is_not(None)
+        )
+    )
+    people = {person for person, themes in rows if theme is None or not themes or theme in themes}
+    return await pole_members(session, pole_id=pole_id, among=people)
+
+
 AUDIENCES: dict[str, Callable[..., Awaitable[list[list[Identity]]]]] = {
     "all": pole_members,
+    "veille": digest_subscribers,
 }
+# Audiences narrowed to a theme of the watch digest by ``NAME:THEME``.
+BY_THEME = frozenset({"veille"})
+
+
+def known(audience: str, themes: Collection[str]) -> bool:
+    """Whether ``audience`` names an audience (and, after a colon, one of ``themes``)."""
+    name, _, theme = audience.partition(":")
+    return name in AUDIENCES and (not theme or (name in BY_THEME and theme in themes))
 
 
 async def resolve(
     session: AsyncSession, *, audience: str, pole_id: int, platform: Platform | None = None
 ) -> Audience:
     """One recipient per person: their first reachable account (on ``platform`` if given)."""
-    people = await AUDIENCES[audience](session, pole_id=pole_id)
+    name, _, theme = audience.partition(":")
+    narrowed = {"theme": theme} if theme else {}
+    people = await AUDIENCES[name](session, pole_id=pole_id, **narrowed)
     chosen = (_chosen(accounts, platform) for accounts in people)
     return Audience(tuple(recipient for recipient in chosen if recipient is not None))
 

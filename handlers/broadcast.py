@@ -24,7 +24,7 @@ from bot.messages import IncomingFile, Platform, Reply, Text
 from bot.outbox import Report, enqueue, recent_campaigns, report
 from bot.storage.models import Campaign, Person, Upload
 from content.loader import Texts
-from handlers.audiences import AUDIENCES, REACHABLE_FIRST, Audience, resolve
+from handlers.audiences import AUDIENCES, BY_THEME, REACHABLE_FIRST, Audience, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ KIND = "broadcast"
 # Telegram cuts at 4,096 characters: a broadcast stays one message there.
 TEXT_MAX = 4000
 EVERY_PLATFORM = "any"
+EVERY_THEME = "all"
 KEEP = "keep"
 # Telegram bots may upload 50 MB; members' inboxes deserve less.
 ATTACHMENT_MAX = 20_000_000
@@ -142,7 +143,40 @@ async def answer_audience(context: Context, answer: Answer) -> Outcome:
     if answer.choice not in AUDIENCES:
         return Retry(context.say("errors.pick_a_button"))
     context.data["audience"] = answer.choice
+    return Next("theme" if answer.choice in BY_THEME else "platform")
+
+
+async def ask_theme(context: Context) -> Reply:
+    """Asks which theme's subscribers, or all of them."""
+    themes = context.content.themes
+    buttons = [context.choice(context.texts.label("broadcast.every_subscriber"), EVERY_THEME)]
+    buttons += [context.choice(themes.label(t, context.locale), t) for t in themes.ids]
+    return context.say("broadcast.ask_theme", buttons=buttons)
+
+
+async def answer_theme(context: Context, answer: Answer) -> Outcome:
+    name = context.data["audience"].partition(":")[0]
+    if answer.choice == EVERY_THEME:
+        context.data["audience"] = name
+    elif answer.choice in context.content.themes.ids:
+        context.data["audience"] = f"{name}:{answer.choice}"
+    else:
+        return Retry(context.say("errors.pick_a_button"))
     return Next("platform")
+
+
+def audience_label(context: Context, audience: str) -> str:
+    """« Tous les membres de Pôle RSE », « Les abonnés à la veille de Pôle RSE — Climat… »."""
+    assert context.pole is not None
+    name, _, theme = audience.partition(":")
+    label = context.texts.label(f"broadcast.audiences.{name}", pole=context.pole.name)
+    if theme:
+        label = context.texts.label(
+            "broadcast.audience_theme",
+            audience=label,
+            theme=context.content.themes.label(theme, context.locale),
+        )
+    return label
 
 
 async def _audience(context: Context, platform: str | None = None) -> Audience:
@@ -186,6 +220,7 @@ async def ask_confirm(context: Context) -> Reply:
     texts = context.texts
     summary = texts(
         "broadcast.recipients",
+        audience=audience_label(context, context.data["audience"]),
         total=audience.reachable,
         telegram=audience.count(Platform.TELEGRAM),
         slack=audience.count(Platform.SLACK),
@@ -314,6 +349,7 @@ feature = Feature(
                 "text": Step(ask_text, answer_text),
                 "attachment": Step(ask_attachment, answer_attachment, takes_files=True),
                 "audience": Step(ask_audience, answer_audience),
+                "theme": Step(ask_theme, answer_theme),
                 "platform": Step(ask_platform, answer_platform),
                 "confirm": Step(ask_confirm, answer_confirm),
             },

@@ -52,6 +52,7 @@ async def compose(animator: Chat, text: str = INVITATION, *, attach: bool = Fals
     await animator.say(text)
     if not attach:
         await animator.press("Sans pièce jointe")
+        await animator.press("Tous les membres")
 
 
 async def test_a_member_cannot_broadcast(app: App, members: list[Chat]) -> None:
@@ -68,7 +69,10 @@ async def test_the_preview_shows_the_message_and_the_recipients_per_platform(
     await claire.press("Telegram et Slack")
 
     assert "Club RSE jeudi 4 décembre" in claire.text
-    assert "Destinataires : 4 (3 sur Telegram, 1 sur Slack)." in claire.text
+    assert (
+        "Destinataires : Tous les membres de Pôle RSE, 4 (3 sur Telegram, 1 sur Slack)."
+        in claire.text
+    )
     assert [b.label for b in claire.buttons] == [
         "Envoyer à 4 destinataire(s)",
         "Modifier le texte",
@@ -145,7 +149,10 @@ async def test_members_who_blocked_the_bot_are_reported_not_sent(
 
     await compose(claire)
     await claire.press("Telegram et Slack")
-    assert "Destinataires : 3 (2 sur Telegram, 1 sur Slack)." in claire.text
+    assert (
+        "Destinataires : Tous les membres de Pôle RSE, 3 (2 sur Telegram, 1 sur Slack)."
+        in claire.text
+    )
     assert "1 autre(s) membre(s) ont bloqué le bot" in claire.text
     await claire.press("Envoyer")
 
@@ -171,6 +178,7 @@ async def test_the_text_can_be_rewritten_from_the_preview(
     await claire.press("Modifier le texte")
     await claire.say("Club RSE vendredi 5 décembre, même heure")
     await claire.press("Sans pièce jointe")
+    await claire.press("Tous les membres")
 
     await claire.press("Telegram seulement")
     assert "Club RSE vendredi 5 décembre, même heure" in claire.text
@@ -199,7 +207,7 @@ async def test_a_pressed_platform_that_reaches_nobody_cannot_be_sent(
     await compose(claire)
     await claire.press("Slack seulement (0)")
 
-    assert "Destinataires : 0" in claire.text
+    assert "Destinataires : Tous les membres de Pôle RSE, 0" in claire.text
     assert not any(b.label.startswith("Envoyer") for b in claire.buttons)
 
 
@@ -299,6 +307,7 @@ async def test_a_file_sent_at_the_attachment_step_goes_out_with_the_broadcast(
 ) -> None:
     await compose(claire, attach=True)
     await claire.send_file("programme-club.pdf", PROGRAMME)
+    await claire.press("Tous les membres")
     await claire.press("Telegram et Slack")
 
     assert "Pièce jointe : programme-club.pdf (2 Ko)" in claire.text
@@ -359,11 +368,13 @@ async def test_the_file_can_be_kept_when_the_text_is_rewritten(
 ) -> None:
     await compose(claire, attach=True)
     await claire.send_file("programme-club.pdf", PROGRAMME)
+    await claire.press("Tous les membres")
     await claire.press("Telegram seulement")
     await claire.press("Modifier le texte")
     await claire.say("Club RSE reporté au vendredi")
 
     await claire.press("Garder programme-club.pdf")
+    await claire.press("Tous les membres")
     await claire.press("Telegram seulement")
 
     assert "Pièce jointe : programme-club.pdf" in claire.text
@@ -373,6 +384,7 @@ async def test_the_file_can_be_kept_when_the_text_is_rewritten(
 async def test_cancelling_deletes_the_file(app: App, claire: Chat, members: list[Chat]) -> None:
     await compose(claire, attach=True)
     await claire.send_file("programme-club.pdf", PROGRAMME)
+    await claire.press("Tous les membres")
     await claire.press("Telegram seulement")
 
     await claire.press("Annuler")
@@ -389,3 +401,56 @@ async def test_a_file_sent_when_text_is_expected_is_answered_politely(
 
     assert claire.text.startswith("Je ne lis que le texte")
     assert "Écrivez le message à diffuser" in claire.text
+
+
+async def subscribe(member: Chat, *theme_buttons: str) -> None:
+    """``/veille abonner``, ticking the themes numbered ``theme_buttons`` (none: every theme)."""
+    await member.say("/veille abonner")
+    for number in theme_buttons:
+        await member.press_value(f"veille:themes:{number}")
+    await member.press("Valider" if theme_buttons else "Tous les thèmes")
+
+
+@pytest.mark.parametrize(
+    ("theme", "expected"),
+    [
+        ("Climat et énergie", ["5002", "5003"]),
+        ("Réglementation", ["5003"]),
+        ("Tous les abonnés", ["5002", "5003"]),
+    ],
+)
+async def test_a_broadcast_reaches_the_watch_subscribers_of_a_theme(
+    app: App, claire: Chat, members: list[Chat], theme: str, expected: list[str]
+) -> None:
+    bob, chloe, _ = members
+    await subscribe(bob, "1")
+    await subscribe(chloe)
+    # A group receives the watch too, but a broadcast goes to people.
+    group = Incoming.typed(Platform.TELEGRAM, "5001", "-100777", "/veille abonner", is_group=True)
+    await claire._send(group)
+    await claire.say("/diffuser")
+    await claire.say(INVITATION)
+    await claire.press("Sans pièce jointe")
+    await claire.press("Les abonnés à la veille")
+
+    await claire.press(theme)
+    await claire.press("Telegram et Slack")
+    await claire.press("Envoyer")
+
+    assert [chat_id for _, chat_id, _ in await outbox(app)] == expected
+
+
+async def test_the_preview_names_the_theme_audience(claire: Chat, members: list[Chat]) -> None:
+    await subscribe(members[0], "1")
+    await claire.say("/diffuser")
+    await claire.say(INVITATION)
+    await claire.press("Sans pièce jointe")
+    await claire.press("Les abonnés à la veille")
+    await claire.press("Climat et énergie")
+
+    await claire.press("Telegram et Slack")
+
+    assert (
+        "Destinataires : Les abonnés à la veille de Pôle RSE, thème « Climat et énergie », "
+        "1 (1 sur Telegram, 0 sur Slack)."
+    ) in claire.text

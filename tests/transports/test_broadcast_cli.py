@@ -82,6 +82,14 @@ async def test_without_a_platform_the_messages_wait_for_the_bot(
         ((), "Erreur : donnez le message avec --text"),
         (("--text", "x" * 4001), "Erreur : le message fait 4001 caractères ; 4000 au plus."),
         (("--text", TEXT, "--audience", "club"), "Erreur : destinataires inconnus « club »"),
+        (
+            ("--text", TEXT, "--audience", "veille:meteo"),
+            "Erreur : destinataires inconnus « veille:meteo » : all, veille, ou veille:THÈME",
+        ),
+        (
+            ("--text", TEXT, "--audience", "all:climat_energie"),
+            "Erreur : destinataires inconnus « all:climat_energie »",
+        ),
         (("--text", TEXT, "--platform", "teams"), "Erreur : plateforme inconnue « teams »"),
         (("--text", TEXT, "--pole", "Inconnu"), "Erreur : pôle « Inconnu » introuvable"),
         (("--text", TEXT, "--file", "absent.pdf"), "Erreur : fichier introuvable"),

@@ -47,6 +47,10 @@ async def test_an_animator_broadcasts_from_telegram_to_telegram_and_slack(
         await fake_telegram.wait_for_messages(CLAIRE, 2)
         fake_telegram.user_sends_file(CLAIRE, "programme-club.pdf", PROGRAMME)
         await fake_telegram.wait_for_messages(CLAIRE, 3)
+        fake_telegram.user_presses(CLAIRE, *button(fake_telegram, CLAIRE, "Tous les membres"))
+        await fake_telegram.wait_for(
+            lambda: "Sur quelles plateformes" in str(fake_telegram.sent[-1])
+        )
         fake_telegram.user_presses(CLAIRE, *button(fake_telegram, CLAIRE, "Telegram et Slack"))
         await fake_telegram.wait_for(lambda: "Destinataires : " in str(fake_telegram.sent[-1]))
         fake_telegram.user_presses(CLAIRE, *button(fake_telegram, CLAIRE, "Envoyer"))
