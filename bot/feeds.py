@@ -127,13 +127,24 @@ def _is_tracking(pair: str) -> bool:
     return name in _TRACKING or name.startswith(_TRACKING_PREFIXES)
 
 
+def without_trackers(url: str) -> str:
+    """The address with its tracking parameters removed and nothing else changed: the link an
+    edition shows, so that members are not tracked from the newsletter."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
+    return urlunsplit(parts._replace(query=query))
+
+
 def canonical_url(url: str) -> str:
     """The address two feeds would give for the same article, for deduplication only.
 
     Lower-case scheme and host, no default port, no fragment, no tracking parameters (the others
     kept verbatim, in their order), and no trailing "/" on a path other than the root: sites
     serve ``/article/`` and ``/article`` as one page, and this address is never visited (the
-    entry keeps its original ``url`` for links).
+    entry's ``url``, without trackers only, is the link).
     """
     url = url.strip()
     try:
@@ -250,7 +261,7 @@ def _entry(raw: Any, base: str, source: str) -> Entry | None:
     if not title:
         return None
     return Entry(
-        url=url,
+        url=without_trackers(url),
         canonical_url=canonical_url(url),
         title=title,
         summary=summarise(body),

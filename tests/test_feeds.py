@@ -20,6 +20,7 @@ from bot.feeds import (
     parse_feed,
     summarise,
     title_key,
+    without_trackers,
 )
 from tests.helpers.feed_server import ETAG, LAST_MODIFIED, PATHS, FeedServer
 
@@ -53,7 +54,7 @@ async def test_rss2_entries_are_normalised(fetcher: Fetcher, server: FeedServer)
     assert outcome.title == "Actu RSE & Climat"
     first = outcome.entries[0]
     assert first.title == "CSRD : ce que l’Omnibus change pour les PME"
-    assert first.url.startswith("https://actu-rse.example/csrd-omnibus/?utm_source=rss")
+    assert first.url == "https://actu-rse.example/csrd-omnibus/?id=42#haut"
     assert first.canonical_url == "https://actu-rse.example/csrd-omnibus?id=42"
     assert first.summary == "Le seuil passe à 1 000 salariés. Les PME gardent le standard VSME."
     assert first.published == datetime(2026, 11, 23, 8, 30, tzinfo=UTC)
@@ -311,6 +312,11 @@ def test_canonical_url_drops_default_port_and_trailing_slash_but_keeps_the_root(
     assert canonical_url("http://example.fr:80/a/b/") == "http://example.fr/a/b"
     assert canonical_url("https://example.fr") == "https://example.fr/"
     assert canonical_url("https://example.fr:8443/") == "https://example.fr:8443/"
+
+
+def test_links_lose_their_trackers_and_nothing_else() -> None:
+    url = "https://Actu.example/a/?utm_source=rss&id=42&fbclid=9&page=2#haut"
+    assert without_trackers(url) == "https://Actu.example/a/?id=42&page=2#haut"
 
 
 def test_two_trackings_of_one_article_share_a_canonical_url() -> None:

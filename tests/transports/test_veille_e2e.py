@@ -82,12 +82,12 @@ async def test_an_edition_reaches_a_telegram_channel_a_slack_channel_and_a_membe
     assert subscribed["text"].startswith("Cette conversation recevra désormais la veille")
     assert in_channel["text"].startswith("<b>Veille RSE de Pôle RSE — la note de la semaine</b>")
     assert (
-        f'<a href="{ARTICLE}?utm_source=rss&amp;utm_medium=flux&amp;id=42#haut">'
+        f'<a href="{ARTICLE}?id=42#haut">'
         "CSRD : ce que l’Omnibus change pour les PME</a> — Actu RSE &amp; Climat, 23/11"
     ) in in_channel["text"]
     assert fake_telegram.messages_to(BOB)[-1]["text"] == in_channel["text"]
     blocks = json.dumps(in_slack["blocks"], ensure_ascii=False)
     assert (
-        f"<{ARTICLE}?utm_source=rss&amp;utm_medium=flux&amp;id=42#haut|"
+        f"<{ARTICLE}?id=42#haut|"
         "CSRD : ce que l’Omnibus change pour les PME> — Actu RSE &amp; Climat, 23/11"
     ) in blocks
