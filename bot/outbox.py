@@ -228,6 +228,9 @@ class OutboxWorker:
                 self._room.clear()
                 await self._room.wait()
                 continue
+            # Idle only if nothing was in flight when the claim began: an outcome recorded during
+            # the claim (a retry due at once) is not in what the claim saw.
+            in_flight = bool(self._held)
             try:
                 claimed = await self._claim(self.tuning.batch - self._queue.qsize())
             except Exception:
@@ -238,7 +241,7 @@ class OutboxWorker:
                 self._held.add(row.id)
                 self._queue.put_nowait(row)
             if not claimed:
-                if not self._held:
+                if not in_flight and not self._held:
                     self._idle.set()
                 await self._pause()
 

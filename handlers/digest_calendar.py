@@ -3,6 +3,7 @@ content/veille/editions.yaml; which editions are due; and the calendar in words.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -12,10 +13,12 @@ from sqlmodel import select
 
 from bot.feeds import fold
 from bot.messages import Text
-from bot.schedules import Schedule, parse_schedule
+from bot.schedules import Schedule, ScheduleError, parse_schedule
 from bot.storage.models import EditionSchedule, Pole
 from content.loader import Content, Texts
 from content.veille.models import EDITION_KINDS
+
+logger = logging.getLogger(__name__)
 
 # How animators name the edition kinds.
 KIND_WORDS = {
@@ -48,7 +51,14 @@ def _planned(content: Content, kind: str, row: EditionSchedule | None) -> Planne
         return Planned(kind, None, row.schedule is not None)
     if row is None or row.schedule is None:
         return Planned(kind, content.editions[kind], False)
-    return Planned(kind, parse_schedule(row.schedule, content.weekdays), True)
+    try:
+        return Planned(kind, parse_schedule(row.schedule, content.weekdays), True)
+    except ScheduleError:
+        # Stored by us, so readable unless the day names of content/texts changed since.
+        logger.error(
+            "Unreadable %s calendar %r of pôle %d: default used", kind, row.schedule, row.pole_id
+        )
+        return Planned(kind, content.editions[kind], False)
 
 
 async def _rows(

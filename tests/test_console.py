@@ -130,7 +130,7 @@ async def test_a_line_starting_with_at_sends_that_file(app: App, tmp_path: Path)
     await Chat(app, Platform.TELEGRAM, "5002").sign_up("Bob Lefèvre", "Scop Les Tisserands")
 
     output = await _converse(
-        app, ["/diffuser", "Club RSE jeudi", f"@{programme}", "1"], tmp_path / "fichiers"
+        app, ["/diffuser", "Club RSE jeudi", f"@{programme}", "1", "1"], tmp_path / "fichiers"
     )
 
     assert "Pièce jointe : programme-club.pdf (1 Ko)" in output

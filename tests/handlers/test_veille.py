@@ -11,7 +11,7 @@ from time_machine import TimeMachineFixture
 from bot.app import App
 from bot.messages import ForwardedFrom, Incoming, Platform
 from bot.storage import repositories as repo
-from bot.storage.models import DigestSubscription, Feed
+from bot.storage.models import DigestSubscription, EditionSchedule, Feed
 from handlers import digest
 from tests.handlers.test_digest import COMPOST, CSRD, store
 from tests.helpers.chat import Chat
@@ -346,3 +346,17 @@ async def test_outside_telegram_channels_are_subscribed_from_within(animator: Ch
     assert animator.text.startswith(
         "Pour abonner un groupe ou un canal, un animateur ou une animatrice y tape"
     )
+
+
+async def test_an_unreadable_stored_calendar_falls_back_to_the_default(
+    app: App, member: Chat, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+        assert pole is not None and pole.id is not None
+        session.add(EditionSchedule(pole_id=pole.id, kind="note", schedule="lundo 08:30"))
+
+    await member.say("/veille horaire")
+
+    assert "• La note de la semaine : chaque lundi à 08:30 (par défaut)" in member.text
+    assert "Unreadable note calendar 'lundo 08:30'" in caplog.text

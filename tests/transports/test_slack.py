@@ -332,7 +332,7 @@ async def test_a_shared_file_is_downloaded_with_the_bot_token(app: App, slack: S
     assert await slack.post(slack.fake.dm_file(ALICE, "programme.pdf", b"%PDF-1.4 club")) == 200
     await slack.fake.wait_for(lambda: len(slack.received()) > before)
 
-    assert "Sur quelles plateformes ?" in text_of(slack.received()[-1])
+    assert "À qui l'envoyer ?" in text_of(slack.received()[-1])
     async with app.database.transaction() as session:
         (upload,) = await session.scalars(select(Upload))
     assert (upload.filename, upload.mime_type, upload.data) == (
