@@ -125,9 +125,14 @@ class Content:
         return next((s for s in self.sectors if s.id == sector_id), None)
 
 
+# libyaml's loader when PyYAML was built with it: ten times faster, and every command loads the
+# content at start.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except (OSError, yaml.YAMLError) as exc:
         raise ContentError(f"{path.name} illisible : {exc}") from None
     if not isinstance(data, dict):

@@ -54,11 +54,16 @@ async def _empty_tables(url: str) -> None:
             existing = set(
                 await connection.run_sync(lambda sync: sync.dialect.get_table_names(sync))
             )
-            tables = [t.name for t in SQLModel.metadata.sorted_tables if t.name in existing]
-            if tables:
-                await connection.execute(
-                    text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+            tables = [t for t in SQLModel.metadata.sorted_tables if t.name in existing]
+            # DELETE, children first, is several times faster than TRUNCATE on tables this small.
+            for table in reversed(tables):
+                await connection.execute(table.delete())
+            counters = [t.name for t in tables if "id" in t.c and t.c.id.primary_key]
+            if counters:
+                resets = ", ".join(
+                    f"setval(pg_get_serial_sequence('{name}', 'id'), 1, false)" for name in counters
                 )
+                await connection.execute(text(f"SELECT {resets}"))
     finally:
         await engine.dispose()
 
