@@ -220,7 +220,9 @@ async def _schedule(context: Context, args: Sequence[str]) -> Reply:
     it, for animators."""
     assert context.pole is not None and context.pole.id is not None
     now, zone = utcnow(), context.settings.tz
-    if not args:
+    kind = digest_calendar.KIND_WORDS.get(fold(args[0])) if args else None
+    # « /veille horaire lettre » alone asks to see the calendar, not to change it.
+    if not args or (kind is not None and len(args) == 1):
         planned = await digest_calendar.calendar(
             context.session, context.content, pole_id=context.pole.id
         )
@@ -230,8 +232,7 @@ async def _schedule(context: Context, args: Sequence[str]) -> Reply:
         return Reply(Text.join([text, context.texts("veille.calendar_help")]))
     if not context.has_role("animator"):
         return context.say("errors.role_required", role=context.texts.label("roles.animator"))
-    kind = digest_calendar.KIND_WORDS.get(fold(args[0]))
-    if kind is None or len(args) < 2:
+    if kind is None:
         return context.say("veille.schedule_usage")
     try:
         planned = await digest_calendar.change(

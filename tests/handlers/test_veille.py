@@ -227,6 +227,12 @@ async def test_an_animator_stops_the_newsletter_then_brings_it_back(animator: Ch
     )
 
 
+async def test_naming_an_edition_without_a_calendar_shows_the_calendar(animator: Chat) -> None:
+    await animator.say("/veille horaire lettre")
+
+    assert animator.text.startswith("Calendrier de la veille de Pôle RSE")
+
+
 async def test_a_member_cannot_change_the_calendar(member: Chat) -> None:
     await member.say("/veille horaire note mardi 9h")
 
