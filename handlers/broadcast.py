@@ -237,6 +237,7 @@ async def ask_confirm(context: Context) -> Reply:
         )
     buttons += [
         context.choice(texts.label("broadcast.edit"), "edit"),
+        context.choice(texts.label("broadcast.change_audience"), "audience"),
         context.choice(texts.label("broadcast.change_platform"), "platform"),
         context.choice(texts.label("broadcast.cancel"), "cancel"),
     ]
@@ -250,6 +251,8 @@ async def answer_confirm(context: Context, answer: Answer) -> Outcome:
     match answer.choice:
         case "edit":
             return Next("text")
+        case "audience":
+            return Next("audience")
         case "platform":
             return Next("platform")
         case "cancel":

@@ -76,6 +76,7 @@ async def test_the_preview_shows_the_message_and_the_recipients_per_platform(
     assert [b.label for b in claire.buttons] == [
         "Envoyer à 4 destinataire(s)",
         "Modifier le texte",
+        "Changer de destinataires",
         "Changer de plateformes",
         "Annuler",
     ]
@@ -454,3 +455,22 @@ async def test_the_preview_names_the_theme_audience(claire: Chat, members: list[
         "Destinataires : Les abonnés à la veille de Pôle RSE, thème « Climat et énergie », "
         "1 (1 sur Telegram, 0 sur Slack)."
     ) in claire.text
+
+
+async def test_an_audience_reaching_nobody_can_be_changed_from_the_preview(
+    app: App, claire: Chat, members: list[Chat]
+) -> None:
+    await claire.say("/diffuser")
+    await claire.say(INVITATION)
+    await claire.press("Sans pièce jointe")
+    await claire.press("Les abonnés à la veille")
+    await claire.press("Tous les abonnés")
+    await claire.press("Telegram et Slack")
+    assert "Envoyer" not in [b.label[:7] for b in claire.buttons]
+
+    await claire.press("Changer de destinataires")
+    await claire.press("Tous les membres")
+    await claire.press("Telegram et Slack")
+    await claire.press("Envoyer")
+
+    assert len(await outbox(app)) == 4

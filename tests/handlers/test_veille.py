@@ -1,7 +1,7 @@
 """/veille in the chat: subscribing with themes, groups subscribed by animators, the latest
 edition, searching, and the pôle's feeds."""
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -137,6 +137,40 @@ async def test_animators_add_list_and_remove_feeds(app: App, animator: Chat) -> 
     await animator.say("/veille retirer 1")
     assert animator.text == "Flux retiré : https://www.example.org/rss."
     assert await feeds(app) == []
+
+
+async def test_sources_show_each_feeds_failures_and_last_error(app: App, animator: Chat) -> None:
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+        assert pole is not None and pole.id is not None
+        long_ago = datetime.now(UTC) - timedelta(days=10)
+        session.add_all(
+            [
+                Feed(pole_id=pole.id, url="https://ok.example/rss", last_ok_at=long_ago),
+                Feed(
+                    pole_id=pole.id,
+                    url="https://lent.example/rss",
+                    failures=2,
+                    last_error="délai dépassé",
+                    last_ok_at=datetime.now(UTC),
+                ),
+                Feed(
+                    pole_id=pole.id,
+                    url="https://mort.example/rss",
+                    failures=40,
+                    last_error="HTTP 404",
+                    created_at=long_ago,
+                ),
+            ]
+        )
+
+    await animator.say("/veille sources")
+
+    assert "1. https://ok.example/rss — ✅ en forme" in animator.text
+    assert "2. https://lent.example/rss — ⚠️ 2 échec(s) de suite : délai dépassé" in animator.text
+    assert (
+        "3. https://mort.example/rss — 🔴 en échec depuis plus d'une semaine : HTTP 404"
+    ) in animator.text
 
 
 async def test_a_member_cannot_manage_feeds(member: Chat) -> None:
