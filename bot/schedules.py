@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -43,8 +43,8 @@ class Schedule:
 
     hour: int
     minute: int
-    weekdays: tuple[int, ...] = field(default=())
-    monthdays: tuple[int, ...] = field(default=())
+    weekdays: tuple[int, ...] = ()
+    monthdays: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         days = (

@@ -34,13 +34,6 @@ ALL = "all"
 FOUND_MAX = 10
 SEARCH_MAX = 100
 SEARCHED = 2000
-# How /veille horaire names the edition kinds.
-EDITION_WORDS = {
-    "note": "note",
-    "hebdo": "note",
-    "lettre": "newsletter",
-    "newsletter": "newsletter",
-}
 
 
 async def veille(context: Context) -> list[Reply]:
@@ -59,17 +52,15 @@ async def veille(context: Context) -> list[Reply]:
         case "horaire" | "horaires" | "calendrier" | "schedule":
             return [await _schedule(context, args[1:])]
         case "canal" | "channel":
-            if not context.has_role("animator"):
-                role = context.texts.label("roles.animator")
-                return [context.say("errors.role_required", role=role)]
+            if refusal := _animator_refusal(context):
+                return [refusal]
             if context.incoming.platform is not Platform.TELEGRAM or context.incoming.is_group:
                 return [context.say("veille.channel_elsewhere")]
             context.start_flow(CHANNEL_FLOW)
             return []
         case "sources" | "ajouter" | "retirer" | "export" | "import":
-            if not context.has_role("animator"):
-                role = context.texts.label("roles.animator")
-                return [context.say("errors.role_required", role=role)]
+            if refusal := _animator_refusal(context):
+                return [refusal]
             if word == "sources":
                 return [await _sources(context)]
             if word == "ajouter":
@@ -109,15 +100,23 @@ async def _latest(context: Context) -> Reply:
     return Reply(Text.parse(text), (subscribe,))
 
 
-async def _subscription(context: Context) -> DigestSubscription | None:
+async def _subscription(context: Context, chat_id: str | None = None) -> DigestSubscription | None:
+    """The subscription of this conversation (or of ``chat_id`` on this platform), if any."""
     assert context.pole is not None
     return await context.session.scalar(
         select(DigestSubscription).where(
             DigestSubscription.pole_id == context.pole.id,
             DigestSubscription.platform == context.incoming.platform.value,
-            DigestSubscription.chat_id == context.incoming.chat_id,
+            DigestSubscription.chat_id == (chat_id or context.incoming.chat_id),
         )
     )
+
+
+def _animator_refusal(context: Context) -> Reply | None:
+    """Why a member who is not an animator cannot do this; None for an animator."""
+    if context.has_role("animator"):
+        return None
+    return context.say("errors.role_required", role=context.texts.label("roles.animator"))
 
 
 async def _subscribe(context: Context) -> list[Reply]:
@@ -230,8 +229,8 @@ async def _schedule(context: Context, args: Sequence[str]) -> Reply:
             context.texts, context.pole, planned, now=now, zone=zone
         )
         return Reply(Text.join([text, context.texts("veille.calendar_help")]))
-    if not context.has_role("animator"):
-        return context.say("errors.role_required", role=context.texts.label("roles.animator"))
+    if refusal := _animator_refusal(context):
+        return refusal
     if kind is None:
         return context.say("veille.schedule_usage")
     try:
@@ -400,19 +399,15 @@ async def answer_channel(context: Context, answer: Answer) -> Outcome:
     channel = answer.forwarded_from
     if channel is None:
         return Retry(context.say("veille.channel_expected"))
-    platform = context.incoming.platform.value
-    existing = await context.session.scalar(
-        select(DigestSubscription).where(
-            DigestSubscription.pole_id == context.pole.id,
-            DigestSubscription.platform == platform,
-            DigestSubscription.chat_id == channel.chat_id,
-        )
-    )
-    if existing is not None:
+    if await _subscription(context, channel.chat_id) is not None:
         context.data.update(chat_id=channel.chat_id, title=channel.title)
         return Next("stop")
     context.session.add(
-        DigestSubscription(pole_id=context.pole.id, platform=platform, chat_id=channel.chat_id)
+        DigestSubscription(
+            pole_id=context.pole.id,
+            platform=context.incoming.platform.value,
+            chat_id=channel.chat_id,
+        )
     )
     return Done(
         [
@@ -437,19 +432,14 @@ async def ask_stop_channel(context: Context) -> Reply:
 
 
 async def answer_stop_channel(context: Context, answer: Answer) -> Outcome:
-    assert context.pole is not None
     if answer.choice not in ("yes", "no"):
         return Retry(context.say("veille.channel_stop_or_keep"))
     channel = context.data["title"]
     if answer.choice == "no":
         return Done([context.say("veille.channel_kept", channel=channel)])
-    await context.session.execute(
-        delete(DigestSubscription).where(
-            DigestSubscription.pole_id == context.pole.id,
-            DigestSubscription.platform == context.incoming.platform.value,
-            DigestSubscription.chat_id == context.data["chat_id"],
-        )
-    )
+    subscription = await _subscription(context, context.data["chat_id"])
+    if subscription is not None:
+        await context.session.delete(subscription)
     return Done([context.say("veille.channel_stopped", channel=channel)])
 
 

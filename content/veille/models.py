@@ -1,4 +1,5 @@
-"""The watch digest's themes as data: keyword rules that tag each item, validated at load."""
+"""The watch digest as data: the themes' keyword rules that tag each item, and the editions'
+default calendar, validated at load."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ from content.loader import CONTENT_DIR, ContentError, Localized, Texts, read_yam
 from content.questionnaires.models import _explain
 
 THEMES_PATH = CONTENT_DIR / "veille" / "themes.yaml"
-EDITIONS_PATH = CONTENT_DIR / "veille" / "editions.yaml"
 # The edition kinds: the weekly note and the newsletter.
 EDITION_KINDS = ("note", "newsletter")
 _ID = r"^[a-z][a-z0-9_]*$"
