@@ -92,19 +92,32 @@ class Membership(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+PRIVATE_CHAT = ""
+
+
 class ConversationState(SQLModel, table=True):
-    """Where an account stands in a multi-step conversation, with the answers given so far.
+    """Where an account stands in a multi-step conversation, in one chat, with the answers
+    given so far.
 
     Keyed by platform account rather than person so that it exists before consent, and so
-    that a person chatting on two platforms can be in two different flows.
+    that a person chatting on two platforms can be in two different flows; and by chat, so that
+    a flow begun in private never speaks in a group (``chat_scope`` is ``PRIVATE_CHAT`` for the
+    private conversation, the group's chat id otherwise).
     """
 
     __tablename__ = "conversation_states"
-    __table_args__ = (UniqueConstraint("platform", "platform_user_id"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "platform", "platform_user_id", "chat_scope", name="uq_conversation_states_account_chat"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
     platform_user_id: str = Field(max_length=128)
+    chat_scope: str = Field(default=PRIVATE_CHAT, max_length=128)
+    # The pôle a flow was begun in: its steps act there or not at all.
+    pole_id: int | None = Field(default=None, foreign_key="poles.id")
     locale: str | None = Field(default=None, max_length=5)
     flow: str | None = Field(default=None, max_length=40)
     step: str | None = Field(default=None, max_length=40)
@@ -122,6 +135,8 @@ class Campaign(SQLModel, table=True):
     pole_id: int = Field(foreign_key="poles.id", index=True)
     kind: str = Field(max_length=24)
     author_id: int | None = Field(default=None, foreign_key="people.id", index=True)
+    # The person a campaign is about (a follow-up naming their actions): erased with them.
+    subject_id: int | None = Field(default=None, foreign_key="people.id", index=True)
     # How the recipients were chosen, e.g. "all" or "all:telegram", for reports.
     audience: str = Field(max_length=80)
     text: str = Field(sa_column=Column(Text, nullable=False))
