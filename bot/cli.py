@@ -448,9 +448,19 @@ def feeds_import(
         target = await _pole_or_fail(app, pole)
         assert target.id is not None
         async with app.database.transaction() as session:
-            added = await add_feeds(session, app.content, pole_id=target.id, outlines=outlines)
-        skipped = len(outlines) - added
-        typer.echo(f"{added} flux ajouté(s) à « {target.name} », {skipped} déjà suivi(s).")
+            imported = await add_feeds(
+                session,
+                app.content,
+                pole_id=target.id,
+                outlines=outlines,
+                allow_private=app.settings.feeds_allow_private,
+            )
+        typer.echo(
+            f"{imported.added} flux ajouté(s) à « {target.name} », {imported.known} déjà suivi(s)."
+        )
+        texts = app.content.texts(app.settings.locale)
+        for url, address in imported.refused:
+            typer.echo(texts.label("veille.address_refused", url=url, address=address))
 
     _with_app(add)
 

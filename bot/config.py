@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     # Items of one theme an edition of the watch digest shows at most.
     digest_per_theme: int = Field(default=5, ge=1, le=50)
+    # Feeds on loopback, private or link-local addresses (an intranet's): refused unless set,
+    # so that a feed address cannot make the bot fetch what only its own network sees.
+    feeds_allow_private: bool = False
 
     @property
     def telegram_enabled(self) -> bool:

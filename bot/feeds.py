@@ -23,11 +23,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from multiprocessing import get_context
-from typing import Any, Literal, Self
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 import feedparser
 import httpx
+
+from bot.outbound import AddressRefused, Allowed, PublicTransport, everything, is_public
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ SUMMARY_LIMIT = 300
 TITLE_LIMIT = 200
 
 Status = Literal["ok", "not_modified", "error"]
+E = TypeVar("E", bound=BaseException)
 
 
 @dataclass(frozen=True)
@@ -316,21 +319,25 @@ def _size(limit: int) -> str:
     return f"{limit} octets"
 
 
-def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+def _cause(exc: BaseException, kind: type[E]) -> E | None:
+    """The exception of ``kind`` that led to ``exc`` (or ``exc`` itself), if any."""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, kind):
-            return True
+            return seen
         seen = seen.__cause__ or seen.__context__
-    return False
+    return None
 
 
 def _connect_error(exc: httpx.ConnectError) -> str:
-    if _caused_by(exc, socket.gaierror):
+    # Our own words only: nothing of an internal service's answer reaches the animators.
+    if (refused := _cause(exc, AddressRefused)) is not None:
+        return f"adresse refusée : mène à une adresse interne ({refused.shown})"
+    if _cause(exc, socket.gaierror):
         return "adresse introuvable"
-    if _caused_by(exc, ConnectionRefusedError):
+    if _cause(exc, ConnectionRefusedError):
         return "connexion refusée"
-    if _caused_by(exc, ssl.SSLError):
+    if _cause(exc, ssl.SSLError):
         return "connexion sécurisée impossible (certificat TLS)"
     return "connexion impossible"
 
@@ -358,6 +365,9 @@ class Fetcher:
     the first document that needs them, so a run where every feed answers 304 starts none.
     They are spawned, so a script using a Fetcher needs the ``if __name__ == "__main__":``
     guard (``rse-bot`` and ``python -m`` entry points have it).
+
+    Connections go to public addresses only (bot/outbound.py), redirects included, unless
+    ``allow_private``; ``allowed`` decides instead which addresses are public (tests).
     """
 
     def __init__(
@@ -371,6 +381,8 @@ class Fetcher:
         parse_workers: int | None = None,
         user_agent: str = USER_AGENT,
         transport: httpx.AsyncBaseTransport | None = None,
+        allow_private: bool = False,
+        allowed: Allowed = is_public,
     ) -> None:
         self.timeout = timeout
         self.max_bytes = max_bytes
@@ -378,6 +390,7 @@ class Fetcher:
         self.parse_workers = _default_workers() if parse_workers is None else parse_workers
         self._user_agent = user_agent
         self._transport = transport
+        self._allowed = everything if allow_private else allowed
         self._concurrency = concurrency
         self._overall = asyncio.Semaphore(concurrency)
         self._per_host = per_host
@@ -386,15 +399,16 @@ class Fetcher:
         self._pool: ProcessPoolExecutor | None = None
 
     async def __aenter__(self) -> Self:
+        limits = httpx.Limits(
+            max_connections=self._concurrency, max_keepalive_connections=self._concurrency
+        )
+        transport = self._transport or PublicTransport(limits=limits, allowed=self._allowed)
         self._client = httpx.AsyncClient(
             headers={"User-Agent": self._user_agent, "Accept": ACCEPT},
             timeout=self.timeout,
             follow_redirects=True,
             max_redirects=self.max_redirects,
-            limits=httpx.Limits(
-                max_connections=self._concurrency, max_keepalive_connections=self._concurrency
-            ),
-            transport=self._transport,
+            transport=transport,
         )
         return self
 

@@ -4,6 +4,7 @@ grouped by theme, and queued in the outbox for the subscribers whose themes they
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from sqlmodel import select
 from bot.feeds import Entry, FeedState, Fetcher, FetchOutcome, title_key
 from bot.messages import Platform
 from bot.opml import Outline
+from bot.outbound import internal_address
 from bot.outbox import Recipient, enqueue
 from bot.storage.models import (
     Campaign,
@@ -88,23 +90,43 @@ async def store_items(
     return stored
 
 
+@dataclass(frozen=True)
+class Imported:
+    """What adding a file's feeds did: how many were added, already followed, refused."""
+
+    added: int
+    known: int
+    # (address, the internal address it leads to): never followed, see bot/outbound.py.
+    refused: tuple[tuple[str, str], ...] = ()
+
+
 async def add_feeds(
-    session: AsyncSession, content: Content, *, pole_id: int, outlines: Sequence[Outline]
-) -> int:
+    session: AsyncSession,
+    content: Content,
+    *,
+    pole_id: int,
+    outlines: Sequence[Outline],
+    allow_private: bool,
+) -> Imported:
     """Follow the feeds the pôle does not follow yet (a theme the file gives is kept if it is
-    one of ours); how many were added."""
+    one of ours), except those leading to an internal address unless ``allow_private``."""
     known = set(await session.scalars(select(Feed.url).where(Feed.pole_id == pole_id)))
     themes = set(content.themes.ids)
-    added = 0
-    for outline in outlines:
-        if outline.url in known or len(outline.url) > 500:
+    fresh = list({o.url: o for o in outlines if o.url not in known and len(o.url) <= 500}.values())
+    internal: list[str | None] = [None] * len(fresh)
+    if not allow_private:
+        # At once: a file of a hundred feeds must not wait for a hundred DNS answers in turn.
+        internal = list(await asyncio.gather(*(internal_address(o.url) for o in fresh)))
+    refused = []
+    for outline, address in zip(fresh, internal, strict=True):
+        if address is not None:
+            refused.append((outline.url, address))
             continue
-        known.add(outline.url)
         theme = outline.category if outline.category in themes else None
         title = outline.title[:200] if outline.title else None
         session.add(Feed(pole_id=pole_id, url=outline.url, title=title, theme=theme))
-        added += 1
-    return added
+    added = len(fresh) - len(refused)
+    return Imported(added, len(outlines) - len(fresh), tuple(refused))
 
 
 def record_health(feed: Feed, outcome: FetchOutcome, now: datetime) -> None:
@@ -137,7 +159,7 @@ async def refresh(
             query = query.where(Feed.pole_id == pole_id)
         feeds = list(await session.scalars(query))
     states = [FeedState(feed.url, feed.etag, feed.last_modified) for feed in feeds]
-    async with Fetcher() as fetcher:
+    async with Fetcher(allow_private=app.settings.feeds_allow_private) as fetcher:
         outcomes = await fetcher.fetch_all(states, on_done=on_done)
     now = utcnow()
     # One transaction per feed: a feed whose items cannot be stored loses only its own.

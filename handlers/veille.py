@@ -23,6 +23,7 @@ from bot.conversation import (
 )
 from bot.messages import Attachment, Platform, Reply, Text
 from bot.opml import OpmlError, Outline, read_opml, write_opml
+from bot.outbound import internal_address
 from bot.schedules import ScheduleError
 from bot.storage.models import DigestSubscription, Edition, Feed, FeedItem, utcnow
 from handlers import digest, digest_calendar
@@ -344,6 +345,8 @@ async def _add_feed(context: Context, args: tuple[str, ...] | list[str]) -> Repl
         )
     if any(feed.url == url for feed in await _feeds(context)):
         return context.say("veille.already_there")
+    if not context.settings.feeds_allow_private and (address := await internal_address(url)):
+        return context.say("veille.address_refused", url=url, address=address)
     context.session.add(Feed(pole_id=context.pole.id, url=url, theme=theme))
     return context.say("veille.added", url=url)
 
@@ -381,10 +384,18 @@ async def answer_opml(context: Context, answer: Answer) -> Outcome:
         return Retry(context.say("veille.opml_unreadable", reason=str(exc)))
     except Exception:
         return Retry(context.say("broadcast.attachment_failed"))
-    added = await digest.add_feeds(
-        context.session, context.content, pole_id=context.pole.id, outlines=outlines
+    imported = await digest.add_feeds(
+        context.session,
+        context.content,
+        pole_id=context.pole.id,
+        outlines=outlines,
+        allow_private=context.settings.feeds_allow_private,
     )
-    return Done([context.say("veille.imported", added=added, known=len(outlines) - added)])
+    replies = [context.say("veille.imported", added=imported.added, known=imported.known)]
+    if imported.refused:
+        refused = ", ".join(f"{url} ({address})" for url, address in imported.refused)
+        replies.append(context.say("veille.imported_refused", refused=refused))
+    return Done(replies)
 
 
 async def ask_channel(context: Context) -> Reply:

@@ -104,6 +104,8 @@ def settings(database_url: str, tmp_path: Path, migrated_sqlite: Path) -> Settin
         locale="fr",
         timezone="Europe/Paris",
         files_dir=tmp_path / "fichiers",
+        # The tests' feeds are served on 127.0.0.1, an internal address the bot would refuse.
+        feeds_allow_private=True,
     )
 
 

@@ -6,6 +6,9 @@ from pathlib import Path
 from tests.helpers.cli_process import run_rse_bot
 from tests.helpers.feed_server import FeedServer
 
+# The feed server listens on 127.0.0.1, which the bot refuses unless told.
+LOCAL_FEEDS = {"RSEBOT_FEEDS_ALLOW_PRIVATE": "true"}
+
 OPML = """<?xml version="1.0" encoding="utf-8"?>
 <opml version="2.0">
   <head><title>Veille AGROE</title></head>
@@ -25,11 +28,11 @@ async def test_feeds_import_then_export_then_a_dry_run_edition(tmp_path: Path) -
         opml = tmp_path / "veille.opml"
         opml.write_text(OPML.format(rss2=server.url("rss2.xml"), relay=server.url("relay.xml")))
 
-        imported = await run_rse_bot(tmp_path, "feeds", "import", str(opml))
-        again = await run_rse_bot(tmp_path, "feeds", "import", str(opml))
-        exported = await run_rse_bot(tmp_path, "feeds", "export")
-        built = await run_rse_bot(tmp_path, "digest", "build", "--dry-run")
-        rebuilt = await run_rse_bot(tmp_path, "digest", "build", "--dry-run")
+        imported = await run_rse_bot(tmp_path, "feeds", "import", str(opml), env=LOCAL_FEEDS)
+        again = await run_rse_bot(tmp_path, "feeds", "import", str(opml), env=LOCAL_FEEDS)
+        exported = await run_rse_bot(tmp_path, "feeds", "export", env=LOCAL_FEEDS)
+        built = await run_rse_bot(tmp_path, "digest", "build", "--dry-run", env=LOCAL_FEEDS)
+        rebuilt = await run_rse_bot(tmp_path, "digest", "build", "--dry-run", env=LOCAL_FEEDS)
 
     assert imported == (0, "2 flux ajouté(s) à « Pôle RSE », 0 déjà suivi(s).\n", "")
     assert again[1] == "0 flux ajouté(s) à « Pôle RSE », 2 déjà suivi(s).\n"
@@ -42,6 +45,25 @@ async def test_feeds_import_then_export_then_a_dry_run_edition(tmp_path: Path) -
     assert "CSRD : ce que l’Omnibus change pour les PME (https://actu-rse.example/" in out
     # A dry run sends nothing and remembers nothing: the same edition again.
     assert rebuilt[1] == out
+
+
+async def test_feeds_import_refuses_internal_addresses_by_default(tmp_path: Path) -> None:
+    async with FeedServer() as server:
+        opml = tmp_path / "veille.opml"
+        opml.write_text(OPML.format(rss2=server.url("rss2.xml"), relay="http://10.0.0.5/rss"))
+
+        code, out, err = await run_rse_bot(tmp_path, "feeds", "import", str(opml))
+        exported = await run_rse_bot(tmp_path, "feeds", "export")
+
+    assert (code, err) == (0, "")
+    assert out == (
+        "0 flux ajouté(s) à « Pôle RSE », 0 déjà suivi(s).\n"
+        f"Adresse refusée : {server.url('rss2.xml')} mène à une adresse interne (127.0.0.1). "
+        "Seuls les flux publics d'Internet peuvent être suivis.\n"
+        "Adresse refusée : http://10.0.0.5/rss mène à une adresse interne (10.0.0.5). "
+        "Seuls les flux publics d'Internet peuvent être suivis.\n"
+    )
+    assert "xmlUrl" not in exported[1]
 
 
 async def test_an_unreadable_opml_fails_clearly(tmp_path: Path) -> None:
@@ -58,9 +80,9 @@ async def test_feeds_check_prints_each_feeds_health(tmp_path: Path) -> None:
     async with FeedServer() as server:
         opml = tmp_path / "veille.opml"
         opml.write_text(OPML.format(rss2=server.url("rss2.xml"), relay=server.url("missing.xml")))
-        await run_rse_bot(tmp_path, "feeds", "import", str(opml))
+        await run_rse_bot(tmp_path, "feeds", "import", str(opml), env=LOCAL_FEEDS)
 
-        code, out, err = await run_rse_bot(tmp_path, "feeds", "check")
+        code, out, err = await run_rse_bot(tmp_path, "feeds", "check", env=LOCAL_FEEDS)
 
     assert code == 0, err
     assert "Actu RSE & Climat" in out and "en forme" in out
@@ -71,10 +93,10 @@ async def test_digest_send_queues_the_edition_once(tmp_path: Path) -> None:
     async with FeedServer() as server:
         opml = tmp_path / "veille.opml"
         opml.write_text(OPML.format(rss2=server.url("rss2.xml"), relay=server.url("relay.xml")))
-        await run_rse_bot(tmp_path, "feeds", "import", str(opml))
+        await run_rse_bot(tmp_path, "feeds", "import", str(opml), env=LOCAL_FEEDS)
 
-        first = await run_rse_bot(tmp_path, "digest", "send")
-        second = await run_rse_bot(tmp_path, "digest", "send")
+        first = await run_rse_bot(tmp_path, "digest", "send", env=LOCAL_FEEDS)
+        second = await run_rse_bot(tmp_path, "digest", "send", env=LOCAL_FEEDS)
 
     code, out, err = first
     assert code == 0, err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -22,6 +23,7 @@ from bot.feeds import (
     title_key,
     without_trackers,
 )
+from bot.outbound import IPAddress, PublicTransport, is_public
 from tests.helpers.feed_server import ETAG, LAST_MODIFIED, PATHS, FeedServer
 
 # Short enough for a fast suite, long enough for a loaded machine to answer a local request.
@@ -36,8 +38,11 @@ async def server() -> AsyncIterator[FeedServer]:
 
 @pytest.fixture
 async def fetcher() -> AsyncIterator[Fetcher]:
+    # allow_private: the feed server listens on 127.0.0.1, an internal address.
     # Parsed in the event loop: a test's few small documents are not worth starting processes.
-    async with Fetcher(timeout=TIMEOUT, max_bytes=20_000, parse_workers=0) as feed_fetcher:
+    async with Fetcher(
+        allow_private=True, timeout=TIMEOUT, max_bytes=20_000, parse_workers=0
+    ) as feed_fetcher:
         yield feed_fetcher
 
 
@@ -175,7 +180,7 @@ async def test_server_error_is_an_error(fetcher: Fetcher, server: FeedServer) ->
 
 
 async def test_a_slow_server_times_out(server: FeedServer) -> None:
-    async with Fetcher(timeout=0.2, parse_workers=0) as quick:
+    async with Fetcher(allow_private=True, timeout=0.2, parse_workers=0) as quick:
         outcome = await fetch(quick, server, "slow.xml")
     assert (outcome.status, outcome.error) == ("error", "délai dépassé (0,2 s)")
 
@@ -230,7 +235,7 @@ async def test_requests_name_rse_bot(fetcher: Fetcher, server: FeedServer) -> No
 
 async def test_one_failing_feed_does_not_stop_the_others(server: FeedServer) -> None:
     done: list[FetchOutcome] = []
-    async with Fetcher(timeout=0.3, max_bytes=20_000, parse_workers=0) as quick:
+    async with Fetcher(allow_private=True, timeout=0.3, max_bytes=20_000, parse_workers=0) as quick:
         outcomes = await quick.fetch_all([FeedState(server.url(p)) for p in PATHS], done.append)
     by_path = dict(zip(PATHS, outcomes, strict=True))
     assert [o.url for o in outcomes] == [server.url(p) for p in PATHS]
@@ -242,7 +247,7 @@ async def test_one_failing_feed_does_not_stop_the_others(server: FeedServer) -> 
 
 async def test_requests_to_one_host_are_bounded(server: FeedServer) -> None:
     feeds = [FeedState(server.url(f"held/{n}.xml")) for n in range(8)]
-    async with Fetcher(per_host=2, parse_workers=0) as polite:
+    async with Fetcher(allow_private=True, per_host=2, parse_workers=0) as polite:
         outcomes = await polite.fetch_all(feeds)
     assert all(o.status == "ok" for o in outcomes)
     assert server.most_at_once == 2
@@ -254,7 +259,7 @@ async def test_requests_overall_are_bounded(server: FeedServer) -> None:
         FeedState(server.url(f"held/{n}.xml", host=("127.0.0.1", "localhost")[n % 2]))
         for n in range(8)
     ]
-    async with Fetcher(concurrency=3, per_host=4, parse_workers=0) as polite:
+    async with Fetcher(allow_private=True, concurrency=3, per_host=4, parse_workers=0) as polite:
         outcomes = await polite.fetch_all(feeds)
     assert all(o.status == "ok" for o in outcomes)
     assert server.most_at_once == 3
@@ -263,9 +268,121 @@ async def test_requests_overall_are_bounded(server: FeedServer) -> None:
 async def test_parsing_in_a_worker_process_gives_the_same_entries(
     fetcher: Fetcher, server: FeedServer
 ) -> None:
-    async with Fetcher(parse_workers=1) as pooled:
+    async with Fetcher(allow_private=True, parse_workers=1) as pooled:
         in_worker = await fetch(pooled, server, "rss2.xml")
     assert in_worker == await fetch(fetcher, server, "rss2.xml")
+
+
+# --- internal addresses ------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def guarded() -> AsyncIterator[Fetcher]:
+    """A fetcher as deployed: internal addresses refused."""
+    async with Fetcher(timeout=TIMEOUT, parse_workers=0) as feed_fetcher:
+        yield feed_fetcher
+
+
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("http://10.0.0.5/flux.xml", "10.0.0.5"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+        ("http://[::1]:8080/flux.xml", "::1"),
+        ("http://[::ffff:127.0.0.1]/flux.xml", "127.0.0.1"),
+    ],
+)
+async def test_a_feed_at_an_internal_address_is_refused(
+    guarded: Fetcher, url: str, address: str
+) -> None:
+    outcome = await guarded.fetch(FeedState(url))
+
+    assert (outcome.status, outcome.error) == (
+        "error",
+        f"adresse refusée : mène à une adresse interne ({address})",
+    )
+
+
+async def test_a_feed_on_loopback_is_refused_before_any_request(
+    guarded: Fetcher, server: FeedServer
+) -> None:
+    outcome = await guarded.fetch(FeedState(server.url("rss2.xml")))
+
+    assert outcome.error == "adresse refusée : mène à une adresse interne (127.0.0.1)"
+    assert server.requests == []
+
+
+async def test_a_host_name_of_this_machine_is_refused(guarded: Fetcher, server: FeedServer) -> None:
+    outcome = await guarded.fetch(FeedState(server.url("rss2.xml", host="localhost")))
+
+    assert outcome.error == "adresse refusée : mène à une adresse interne (localhost)"
+    assert server.requests == []
+
+
+async def test_a_redirect_to_an_internal_address_is_refused(server: FeedServer) -> None:
+    # The feed server stands for a public site: its address, and only it, counts as public.
+    def only_the_server(address: IPAddress) -> bool:
+        return address == ipaddress.ip_address("127.0.0.1")
+
+    metadata = "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+    async with Fetcher(timeout=TIMEOUT, parse_workers=0, allowed=only_the_server) as fetcher:
+        outcome = await fetcher.fetch(FeedState(server.url(f"moved?to={metadata}")))
+
+    assert [path for path, _ in server.requests] == ["moved"]
+    assert outcome.error == "adresse refusée : mène à une adresse interne (169.254.169.254)"
+
+
+async def test_a_name_resolving_to_public_and_internal_addresses_is_reached_on_the_public_one(
+    server: FeedServer,
+) -> None:
+    # A rebinding DNS answering both: the connection goes to the allowed address only.
+    async def both(host: str, port: int) -> list[IPAddress]:
+        return [ipaddress.ip_address("10.0.0.5"), ipaddress.ip_address("127.0.0.1")]
+
+    def only_the_server(address: IPAddress) -> bool:
+        return address == ipaddress.ip_address("127.0.0.1")
+
+    limits = httpx.Limits(max_connections=2)
+    transport = PublicTransport(limits=limits, allowed=only_the_server, resolver=both)
+    async with Fetcher(timeout=TIMEOUT, parse_workers=0, transport=transport) as fetcher:
+        outcome = await fetcher.fetch(FeedState(server.url("rss091.xml", host="flux.example")))
+
+    assert outcome.status == "ok"
+    assert server.headers_of("rss091.xml")[0]["Host"].startswith("flux.example:")
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.0.0.5",
+        "172.16.0.1",
+        "192.168.1.10",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.251",
+        "255.255.255.255",
+        "::1",
+        "::",
+        "fe80::1",
+        "fd00:ec2::254",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.5",
+        "64:ff9b::a9fe:a9fe",
+        "2002:7f00:1::",
+    ],
+)
+def test_internal_addresses_are_not_public(address: str) -> None:
+    assert not is_public(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "address", ["91.198.174.192", "2a00:1450:4007:80e::200e", "::ffff:91.198.174.192"]
+)
+def test_internet_addresses_are_public(address: str) -> None:
+    assert is_public(ipaddress.ip_address(address))
 
 
 # --- parsing and normalisation -------------------------------------------------------------

@@ -14,6 +14,7 @@ from bot.storage import repositories as repo
 from bot.storage.models import Campaign, DigestSubscription, Edition, Feed, FeedItem, OutboxMessage
 from handlers import digest
 from tests.helpers.chat import Chat
+from tests.helpers.feed_server import FeedServer
 
 NOW = datetime(2026, 11, 23, 7, 30, tzinfo=UTC)
 
@@ -158,6 +159,25 @@ async def test_the_newsletter_has_its_own_memory(app: App, feed: Feed) -> None:
 
     newsletter = await digest.publish(app, pole_id=pole.id, kind="newsletter", dry_run=True)
     assert newsletter is not None and "la lettre de la quinzaine" in newsletter
+
+
+async def test_a_feed_at_an_internal_address_keeps_our_refusal_as_its_error(app: App) -> None:
+    app.settings.feeds_allow_private = False
+    async with FeedServer() as server:
+        async with app.database.transaction() as session:
+            pole = await repo.default_pole(session)
+            assert pole is not None and pole.id is not None
+            session.add(Feed(pole_id=pole.id, url=server.url("rss2.xml")))
+
+        await digest.refresh(app)
+
+    async with app.database.transaction() as session:
+        (stored,) = await session.scalars(select(Feed))
+    assert (stored.failures, stored.last_error) == (
+        1,
+        "adresse refusée : mène à une adresse interne (127.0.0.1)",
+    )
+    assert server.requests == []
 
 
 async def failing_for_ten_days_with_an_animator(app: App, feed: Feed) -> None:

@@ -10,6 +10,7 @@ from time_machine import TimeMachineFixture
 
 from bot.app import App
 from bot.messages import ForwardedFrom, Incoming, Platform
+from bot.opml import Outline, write_opml
 from bot.storage import repositories as repo
 from bot.storage.models import DigestSubscription, EditionSchedule, Feed
 from handlers import digest
@@ -205,6 +206,68 @@ async def test_animators_export_and_import_feeds_as_opml_in_the_chat(
         ("https://autre.example.net/feed", None),
         ("https://www.example.org/rss", "reglementation"),
     ]
+
+
+@pytest.fixture
+def deployed(app: App) -> None:
+    """Internal feed addresses refused, as by default (the test settings allow them)."""
+    app.settings.feeds_allow_private = False
+
+
+@pytest.mark.usefixtures("deployed")
+@pytest.mark.parametrize(
+    ("url", "address"),
+    [
+        ("http://127.0.0.1:8080/rss", "127.0.0.1"),
+        ("http://10.0.0.5/flux.xml", "10.0.0.5"),
+        ("http://169.254.169.254/latest/meta-data/", "169.254.169.254"),
+        ("http://[::1]/rss", "::1"),
+        ("http://localhost:9000/rss", "localhost"),
+    ],
+)
+async def test_a_feed_leading_to_an_internal_address_is_refused_when_added(
+    app: App, animator: Chat, url: str, address: str
+) -> None:
+    await animator.say(f"/veille ajouter {url}")
+
+    assert animator.text.startswith(
+        f"Adresse refusée : {url} mène à une adresse interne ({address})."
+    )
+    assert await feeds(app) == []
+
+
+@pytest.mark.usefixtures("deployed")
+async def test_the_refusal_is_in_english_for_an_english_speaker(animator: Chat) -> None:
+    await animator.say("/langue en")
+
+    await animator.say("/veille ajouter http://169.254.169.254/latest/meta-data/")
+
+    assert animator.text.startswith(
+        "Address refused: http://169.254.169.254/latest/meta-data/ leads to an internal "
+        "address (169.254.169.254)."
+    )
+
+
+@pytest.mark.usefixtures("deployed")
+async def test_an_opml_import_leaves_out_the_internal_addresses(app: App, animator: Chat) -> None:
+    opml = write_opml(
+        "Veille",
+        [
+            Outline("https://www.example.org/rss", "Actu"),
+            Outline("http://192.168.1.20/intranet.rss", "Intranet"),
+        ],
+    )
+    await animator.say("/veille import")
+
+    await animator.send_file("veille.opml", opml, "text/x-opml")
+
+    imported, refused = (str(reply.text) for reply in animator.replies)
+    assert imported.startswith("1 flux ajouté(s), 0 déjà suivi(s).")
+    assert refused == (
+        "Adresses refusées, car elles mènent à une adresse interne : "
+        "http://192.168.1.20/intranet.rss (192.168.1.20)."
+    )
+    assert await feeds(app) == [("https://www.example.org/rss", None)]
 
 
 async def test_a_search_of_5000_characters_is_refused_clearly(member: Chat) -> None:

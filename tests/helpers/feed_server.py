@@ -3,7 +3,8 @@
     async with FeedServer() as server:
         outcome = await fetcher.fetch(FeedState(server.url("rss2.xml")))
 
-Every path is listed in ``PATHS``; ``server.requests`` keeps each request's path and headers,
+Every path is listed in ``PATHS`` but ``moved?to=ADDRESS``, a redirect to any address, and
+``held/N.xml``; ``server.requests`` keeps each request's path and headers,
 and ``server.most_at_once`` the most requests it was answering at the same time.
 """
 
@@ -218,6 +219,7 @@ class FeedServer:
         app.router.add_get("/held/{n}.xml", self._held)
         app.router.add_get("/endless.xml", _endless)
         app.router.add_get("/redirect/{n}", _redirect)
+        app.router.add_get("/moved", _moved)
         app.router.add_get("/gzip.xml", _gzipped)
         # Short: a test ends while slow.xml still sleeps, and must not wait for it.
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
@@ -294,6 +296,11 @@ async def _redirect(request: web.Request) -> web.Response:
     if n == 0:
         return web.Response(body=RSS091.encode(), content_type=RSS_TYPE)
     raise web.HTTPFound(f"/redirect/{n - 1}")
+
+
+async def _moved(request: web.Request) -> web.Response:
+    """moved?to=ADDRESS sends to any address: a feed "moved" to an internal service."""
+    raise web.HTTPMovedPermanently(request.query["to"])
 
 
 async def _gzipped(request: web.Request) -> web.Response:
