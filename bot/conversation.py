@@ -11,10 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.messages import Attachment, Button, ForwardedFrom, Incoming, IncomingFile, Reply
-from bot.storage.models import ConversationState, Membership, Person, Pole
+from bot.storage.models import ConversationState, Membership, Person, Pole, role_at_least
 from content.loader import Content, Texts
-
-ROLE_RANK: Mapping[str, int] = {"member": 0, "animator": 1, "admin": 2}
 
 
 @dataclass
@@ -48,7 +46,7 @@ class Context:
         return self.state.data
 
     def has_role(self, role: str) -> bool:
-        return self.member is not None and ROLE_RANK[self.member.role] >= ROLE_RANK[role]
+        return self.member is not None and role_at_least(self.member.role, role)
 
     def say(
         self,
@@ -79,10 +77,14 @@ class Context:
         return Button(label, f"/{command}")
 
     def start_flow(self, flow: str, data: dict[str, Any] | None = None) -> None:
+        """Begin ``flow`` here, in this chat and in the person's current pôle: its steps act
+        in that pôle or not at all."""
         self.state.flow, self.state.step, self.state.data = flow, None, dict(data or {})
+        self.state.pole_id = self.pole.id if self.pole is not None else None
 
     def end_flow(self) -> None:
         self.state.flow, self.state.step, self.state.data = None, None, {}
+        self.state.pole_id = None
 
     def forget_state(self) -> None:
         """The state row was deleted with the person's data: do not write it back."""
@@ -139,12 +141,17 @@ class Step:
 
 @dataclass(frozen=True, slots=True)
 class Flow:
-    """A multi-step conversation; its state is saved after every step."""
+    """A multi-step conversation; its state is saved after every step.
+
+    ``role``, as for a command, is what every step needs, checked by the router before each
+    one; a flow with a role belongs to the pôle it began in (see ``Context.start_flow``).
+    """
 
     name: str
     title_key: str
     first: str
     steps: Mapping[str, Step]
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -77,6 +77,18 @@ class Incoming:
             **extra,  # type: ignore[arg-type]
         )
 
+    def retyped(self, text: str) -> Incoming:
+        """This message as if ``text`` had been typed here (a pressed command button): same
+        account, same chat, same group or private conversation."""
+        return Incoming.typed(
+            self.platform,
+            self.user_id,
+            self.chat_id,
+            text,
+            display_name=self.display_name,
+            is_group=self.is_group,
+        )
+
     @classmethod
     def pressed(
         cls, platform: Platform, user_id: str, chat_id: str, value: str, **extra: object

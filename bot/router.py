@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.conversation import Answer, Command, Context, Done, Feature, Flow, Next, Retry, fold
+from bot.conversation import Answer, Command, Context, Done, Feature, Flow, Next, Retry, Step, fold
 from bot.messages import Incoming, Reply
 from bot.storage import repositories as repo
 from bot.storage.database import Database
-from bot.storage.models import ConversationState
+from bot.storage.models import PRIVATE_CHAT, ConversationState, role_at_least
 from content.loader import Content
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,19 @@ CANCEL_COMMANDS = frozenset({"annuler", "cancel"})
 
 def _snapshot(state: ConversationState) -> tuple[object, ...]:
     """What a state holds, to tell whether a message changed it (and it must be written)."""
-    return (state.locale, state.flow, state.step, json.dumps(state.data, sort_keys=True))
+    return (
+        state.locale,
+        state.flow,
+        state.step,
+        state.pole_id,
+        json.dumps(state.data, sort_keys=True),
+    )
+
+
+def chat_scope(incoming: Incoming) -> str:
+    """The conversation a message belongs to: the private one, or that group's. A flow lives in
+    the conversation where it began, so a group never sees a private flow's question."""
+    return incoming.chat_id if incoming.is_group else PRIVATE_CHAT
 
 
 class Router:
@@ -53,9 +65,23 @@ class Router:
                 if flow.name in self.flows:
                     raise ValueError(f"flow {flow.name} registered twice")
                 self.flows[flow.name] = flow
+        for command in self.commands.values():
+            self._check_starts(command)
         self.visible_commands: tuple[Command, ...] = tuple(dict.fromkeys(self.commands.values()))
         # One message at a time per account, so that two quick presses cannot race a step.
         self._locks: WeakValueDictionary[tuple[str, str], asyncio.Lock] = WeakValueDictionary()
+
+    def _check_starts(self, command: Command) -> None:
+        """A command starting a flow must exist and ask at least the role its flow needs."""
+        if command.starts_flow is None:
+            return
+        flow = self.flows.get(command.starts_flow)
+        if flow is None:
+            raise ValueError(f"/{command.name} starts an unknown flow {command.starts_flow}")
+        if flow.role is not None and (
+            command.role is None or not role_at_least(command.role, flow.role)
+        ):
+            raise ValueError(f"/{command.name} asks less than the role of flow {flow.name}")
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message; never raises, never stays silent."""
@@ -86,7 +112,9 @@ class Router:
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         platform = incoming.platform.value
-        sender = await repo.account(session, platform=platform, user_id=incoming.user_id)
+        sender = await repo.account(
+            session, platform=platform, user_id=incoming.user_id, chat_scope=chat_scope(incoming)
+        )
         state = sender.state
         if sender.identity is not None and sender.identity.unreachable_at is not None:
             # They wrote to us, so they can be reached again.
@@ -115,13 +143,44 @@ class Router:
 
     async def _dispatch(self, context: Context) -> list[Reply]:
         incoming = context.incoming
+        if incoming.button is not None and incoming.button.startswith("/"):
+            # A pressed command is the command typed, in the same chat, under the same rules.
+            context.incoming = incoming = incoming.retyped(incoming.button)
         flow = self.flows.get(context.state.flow or "")
+        lapsed = await self._lapsed(context, flow)
+        if lapsed is None:
+            return await self._route(context, flow)
+        context.end_flow()
+        if incoming.command is None or incoming.command in CANCEL_COMMANDS:
+            return [lapsed]
+        return [lapsed, *await self._route(context, None)]
+
+    async def _lapsed(self, context: Context, flow: Flow | None) -> Reply | None:
+        """Why the current flow may not go on, if so: checked before every step, since roles
+        and pôles change between two messages (and on another linked account)."""
+        if flow is None or flow.role is None:
+            return None
+        state, pole = context.state, context.pole
+        title = context.texts.label(flow.title_key)
+        if state.pole_id is None and pole is not None:
+            # Begun before flows recorded their pôle: it is the person's current one.
+            state.pole_id = pole.id
+        if pole is None or state.pole_id != pole.id:
+            started = await repo.pole_by_id(context.session, state.pole_id)
+            return context.say(
+                "flow.other_pole",
+                flow=title,
+                pole=started.name if started is not None else "?",
+                current=pole.name if pole is not None else "—",
+            )
+        if not context.has_role(flow.role):
+            role = context.texts.label(f"roles.{flow.role}")
+            return context.say("flow.role_lost", flow=title, role=role, pole=pole.name)
+        return None
+
+    async def _route(self, context: Context, flow: Flow | None) -> list[Reply]:
+        incoming = context.incoming
         if incoming.button is not None:
-            if incoming.button.startswith("/"):
-                context.incoming = Incoming.typed(
-                    incoming.platform, incoming.user_id, incoming.chat_id, incoming.button
-                )
-                return await self._command(context, flow)
             return await self._pressed(context, flow, incoming.button)
         if incoming.command is not None:
             return await self._command(context, flow)
@@ -208,7 +267,7 @@ class Router:
                 return list(replies)
         raise TypeError(f"unexpected outcome {outcome!r}")
 
-    async def _typed_choice(self, context: Context, step, answer: Answer) -> Answer:  # type: ignore[no-untyped-def]
+    async def _typed_choice(self, context: Context, step: Step, answer: Answer) -> Answer:
         """Accept a button's label typed instead of pressed, on any platform."""
         typed = fold(answer.text)
         if not typed:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete
-
 from bot.conversation import (
     Answer,
     Command,
@@ -22,7 +20,8 @@ from bot.conversation import (
 )
 from bot.messages import IncomingFile, Platform, Reply, Text
 from bot.outbox import Report, enqueue, recent_campaigns, report
-from bot.storage.models import Campaign, Person, Upload
+from bot.storage import repositories as repo
+from bot.storage.models import DRAFT_UPLOAD, Campaign, Person, Upload
 from content.loader import Texts
 from handlers.audiences import AUDIENCES, BY_THEME, REACHABLE_FIRST, Audience, resolve
 
@@ -70,7 +69,7 @@ async def ask_attachment(context: Context) -> Reply:
     """Asks for an optional file, offering to keep the one already given."""
     texts = context.texts
     buttons = [context.choice(texts.label("broadcast.no_attachment"), "none")]
-    if name := context.data.get("attachment_name"):
+    if (name := context.data.get("attachment_name")) and await _upload(context) is not None:
         buttons.insert(0, context.choice(texts.label("broadcast.keep_attachment", name=name), KEEP))
     return context.say(
         "broadcast.ask_attachment", maximum=ATTACHMENT_MAX // 1_000_000, buttons=buttons
@@ -84,7 +83,7 @@ async def answer_attachment(context: Context, answer: Answer) -> Outcome:
             return Retry(refusal)
     elif answer.choice == "none":
         await _drop_upload(context)
-    elif not (answer.choice == KEEP and context.data.get("attachment_id")):
+    elif not (answer.choice == KEEP and await _upload(context) is not None):
         return Retry(context.say("broadcast.attachment_expected"))
     if len(AUDIENCES) == 1:
         context.data["audience"] = next(iter(AUDIENCES))
@@ -115,17 +114,24 @@ async def _keep_upload(context: Context, file: IncomingFile) -> Reply | None:
     context.session.add(upload)
     await context.session.flush()
     context.data.update(
-        attachment_id=upload.id, attachment_name=upload.filename, attachment_size=len(data)
+        {DRAFT_UPLOAD: upload.id, "attachment_name": upload.filename, "attachment_size": len(data)}
     )
     return None
 
 
+async def _upload(context: Context) -> Upload | None:
+    """The draft's file, None if it has none or if it expired (an abandoned draft's file is
+    purged after a while: see scheduler/jobs.py)."""
+    upload_id = context.data.get(DRAFT_UPLOAD)
+    return None if upload_id is None else await context.session.get(Upload, upload_id)
+
+
 async def _drop_upload(context: Context) -> None:
-    upload_id = context.data.pop("attachment_id", None)
+    upload_id = context.data.pop(DRAFT_UPLOAD, None)
     context.data.pop("attachment_name", None)
     context.data.pop("attachment_size", None)
     if upload_id is not None:
-        await context.session.execute(delete(Upload).where(Upload.id == upload_id))
+        await repo.delete_upload(context.session, upload_id=upload_id)
 
 
 async def ask_audience(context: Context) -> Reply:
@@ -227,13 +233,18 @@ async def ask_confirm(context: Context) -> Reply:
     )
     if audience.unreachable:
         summary = summary + "\n" + texts("broadcast.unreachable", count=audience.unreachable)
-    if name := context.data.get("attachment_name"):
-        size = max(1, round(context.data.get("attachment_size", 0) / 1000))
-        summary = texts("broadcast.attachment", name=name, size=size) + "\n" + summary
     buttons = []
+    if name := context.data.get("attachment_name"):
+        if await _upload(context) is None:
+            attached = texts("broadcast.attachment_expired", name=name)
+            buttons.append(context.choice(texts.label("broadcast.change_attachment"), "attachment"))
+        else:
+            size = max(1, round(context.data.get("attachment_size", 0) / 1000))
+            attached = texts("broadcast.attachment", name=name, size=size)
+        summary = attached + "\n" + summary
     if audience.reachable:
-        buttons.append(
-            context.choice(texts.label("broadcast.send", count=audience.reachable), "send")
+        buttons.insert(
+            0, context.choice(texts.label("broadcast.send", count=audience.reachable), "send")
         )
     buttons += [
         context.choice(texts.label("broadcast.edit"), "edit"),
@@ -253,6 +264,8 @@ async def answer_confirm(context: Context, answer: Answer) -> Outcome:
             return Next("text")
         case "audience":
             return Next("audience")
+        case "attachment":
+            return Next("attachment")
         case "platform":
             return Next("platform")
         case "cancel":
@@ -275,8 +288,13 @@ async def _send(context: Context) -> Outcome:
         audience=f"{context.data['audience']}:{context.data.get('platform', EVERY_PLATFORM)}",
         text=context.data["text"],
     )
-    upload_id = context.data.get("attachment_id")
-    upload = await context.session.get(Upload, upload_id) if upload_id else None
+    upload = await _upload(context)
+    if context.data.get("attachment_name") and upload is None:
+        # Expired since the preview was shown: it goes without the file only once the
+        # preview has said so.
+        name = context.data.pop("attachment_name")
+        context.data.pop(DRAFT_UPLOAD, None)
+        return Retry(context.say("broadcast.attachment_expired", name=name))
     if upload is not None:
         campaign.attachment_name = upload.filename
         campaign.attachment_type = upload.mime_type
@@ -356,6 +374,7 @@ feature = Feature(
                 "platform": Step(ask_platform, answer_platform),
                 "confirm": Step(ask_confirm, answer_confirm),
             },
+            role="animator",
         )
     ],
 )

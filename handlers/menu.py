@@ -6,19 +6,24 @@ from bot.conversation import Command, Context, Feature
 from bot.messages import Button, Reply, Text
 
 
-def _allowed(context: Context, role: str | None) -> bool:
-    return role is None or context.has_role(role)
+def usable_here(context: Context, command: Command) -> bool:
+    """Whether this person may run ``command`` in this chat: their role, and in a group only
+    what shows nothing personal (the router refuses the rest there anyway)."""
+    if command.private_only and context.incoming.is_group:
+        return False
+    return command.role is None or context.has_role(command.role)
 
 
 def menu_buttons(context: Context) -> list[Button]:
-    """The menu entries of content/menu.yaml this person may use, as command buttons."""
-    registered = {command.name for command in context.commands}
+    """The menu entries of content/menu.yaml this person may use here, as command buttons."""
+    registered = {command.name: command for command in context.commands}
     signed_up = context.member is not None
     return [
         context.command_button(item.label(context.locale), item.command)
         for item in context.content.menu
         if item.command in registered
-        and _allowed(context, item.role)
+        and usable_here(context, registered[item.command])
+        and (item.role is None or context.has_role(item.role))
         and not (item.newcomers_only and signed_up)
     ]
 
@@ -35,9 +40,12 @@ async def show_help(context: Context) -> list[Reply]:
     lines = [
         texts("help.line", command=command.name) + texts(command.help_key)
         for command in context.commands
-        if _allowed(context, command.role)
+        if usable_here(context, command)
     ]
-    key = "help.intro" if context.member is not None else "help.intro_newcomer"
+    if context.incoming.is_group:
+        key = "help.intro_group"
+    else:
+        key = "help.intro" if context.member is not None else "help.intro_newcomer"
     role = texts.label(f"roles.{context.member.role}") if context.member else ""
     body = Text.join([texts(key, role=role), *lines, texts("help.outro")])
     return [Reply(body, tuple(menu_buttons(context)))]

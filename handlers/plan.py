@@ -289,6 +289,8 @@ async def follow_up(app: App) -> int:
             campaign = Campaign(
                 pole_id=diagnostic.pole_id,
                 kind="follow_up",
+                # It names the person's actions: erased with them.
+                subject_id=person.id,
                 audience=audience,
                 text=texts.label(
                     "plan.follow_up",
@@ -317,6 +319,7 @@ feature = Feature(
             "plan.flow_title",
             "pick",
             {"pick": Step(ask_pick, answer_pick), "when": Step(ask_when, answer_when)},
+            role="member",
         )
     ],
 )

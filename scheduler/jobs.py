@@ -80,14 +80,19 @@ async def purge_link_codes(app: App) -> None:
 
 
 async def purge_uploads(app: App) -> None:
-    """Delete the files sent for a broadcast that was never sent (cancelled, abandoned): the
-    flow that asked for them keeps them a day at most."""
+    """Delete the files sent for a broadcast that was never sent (cancelled, abandoned): kept
+    a day at most unless a draft still open holds them, and no longer than that draft lives."""
+    now = utcnow()
     async with app.database.transaction() as session:
-        deleted = await repo.purge_old_uploads(session, before=utcnow() - UPLOADS_KEPT)
+        deleted = await repo.purge_old_uploads(
+            session, before=now - UPLOADS_KEPT, drafts_since=now - DRAFTS_KEPT
+        )
     logger.info("Deleted %d unused upload(s)", deleted)
 
 
 UPLOADS_KEPT = timedelta(days=1)
+# A draft untouched this long is abandoned: its file goes, and its preview says so.
+DRAFTS_KEPT = timedelta(days=7)
 
 
 async def veille_editions(app: App) -> None:

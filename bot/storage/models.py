@@ -8,7 +8,13 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+# From the least to the most rights: the one order of roles.
 ROLES: tuple[str, ...] = ("member", "animator", "admin")
+
+
+def role_at_least(role: str, wanted: str) -> bool:
+    """Whether ``role`` gives at least the rights of ``wanted``."""
+    return ROLES.index(role) >= ROLES.index(wanted)
 
 
 def utcnow() -> datetime:
@@ -177,9 +183,14 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+# Where a flow's answers (ConversationState.data) hold the id of the upload their draft uses,
+# so that the purge leaves it alone.
+DRAFT_UPLOAD = "attachment_id"
+
+
 class Upload(SQLModel, table=True):
     """A file someone sent in a conversation, kept until the step that asked for it is used
-    (a broadcast's attachment); the nightly purge deletes what was left behind."""
+    (a broadcast's attachment); the nightly purge deletes what no open draft holds."""
 
     __tablename__ = "uploads"
 

@@ -7,26 +7,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, false, or_, update
+from sqlalchemy import and_, bindparam, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import select
 
+from bot.storage import personal_data
 from bot.storage.models import (
+    DRAFT_UPLOAD,
+    PRIVATE_CHAT,
     ROLES,
-    Campaign,
     ConversationState,
-    Diagnostic,
-    DigestSubscription,
     Identity,
     LinkCode,
     Membership,
-    OutboxMessage,
     Person,
-    PlannedAction,
     Pole,
     Upload,
+    role_at_least,
     utcnow,
 )
 
@@ -37,6 +36,11 @@ LINK_CODE_TTL = timedelta(minutes=15)
 UNREACHABLE_REASON_MAX = 200
 # Filled from the merged person when the target has nothing there: everything but keys and dates.
 _MERGED_PROFILE_FIELDS = ("display_name", "company", "sector", "locale", "active_pole_id")
+
+
+# Merged by hand in _merge_people: the source's own row, its accounts and memberships (one per
+# pôle, keeping the higher role), and its link codes (dropped).
+_MERGED_APART = frozenset({"people", "identities", "memberships", "link_codes"})
 
 
 class PoleNameTaken(Exception):
@@ -210,11 +214,7 @@ async def link_account(
 
 
 async def _merge_people(session: AsyncSession, *, source: Person, target: Person) -> None:
-    """Move everything of ``source`` to ``target``, then delete ``source``.
-
-    Any table added later with a person_id must be merged here too, or deleting the source
-    fails on its foreign key.
-    """
+    """Move everything of ``source`` to ``target``, then delete ``source``."""
     assert source.id is not None and target.id is not None
     for identity in await identities_of(session, person_id=source.id):
         identity.person_id = target.id
@@ -226,8 +226,8 @@ async def _merge_people(session: AsyncSession, *, source: Person, target: Person
             moved.person_id = target.id
             session.add(moved)
             continue
-        # ROLES goes from the least to the most rights: keep the higher of the two.
-        if ROLES.index(moved.role) > ROLES.index(kept.role):
+        # Keep the higher of the two roles.
+        if not role_at_least(kept.role, moved.role):
             kept.role = moved.role
             session.add(kept)
         await session.delete(moved)
@@ -237,15 +237,12 @@ async def _merge_people(session: AsyncSession, *, source: Person, target: Person
     session.add(target)
     # Rows pointing at the source must be gone before the source itself.
     await session.flush()
-    for table in (
-        Campaign.author_id,
-        Upload.person_id,
-        Diagnostic.person_id,
-        PlannedAction.person_id,
-        DigestSubscription.person_id,
-    ):
+    # Every other row pointing at the source, in any table (found from the schema).
+    for column in personal_data.person_columns():
+        if column.table.name in _MERGED_APART:
+            continue
         await session.execute(
-            update(table.class_).where(table == source.id).values({table.key: target.id})
+            update(column.table).where(column == source.id).values({column.name: target.id})
         )
     await session.execute(delete(LinkCode).where(LinkCode.person_id == source.id))
     await session.delete(source)
@@ -296,6 +293,7 @@ _STATE_OF_ACCOUNT = (
     .where(
         ConversationState.platform == bindparam("platform"),
         ConversationState.platform_user_id == bindparam("user_id"),
+        ConversationState.chat_scope == bindparam("chat_scope"),
     )
     .with_for_update()
 )
@@ -314,6 +312,7 @@ _ACCOUNT = (
         and_(
             ConversationState.platform == Identity.platform,
             ConversationState.platform_user_id == Identity.platform_user_id,
+            ConversationState.chat_scope == bindparam("chat_scope"),
         ),
     )
     .where(
@@ -336,22 +335,34 @@ class Account:
     member: Membership | None = None
 
 
-async def account(session: AsyncSession, *, platform: str, user_id: str) -> Account:
-    """Everything the router needs about the sender, locked until commit: one query for a
-    member, two for someone who has not signed up."""
-    params = {"platform": platform, "user_id": user_id}
+async def account(
+    session: AsyncSession, *, platform: str, user_id: str, chat_scope: str = PRIVATE_CHAT
+) -> Account:
+    """Everything the router needs about the sender, with their state in the chat
+    ``chat_scope``, locked until commit: one query for a member, two for someone who has not
+    signed up."""
+    params = {"platform": platform, "user_id": user_id, "chat_scope": chat_scope}
     row = (await session.execute(_ACCOUNT, params)).first()
     if row is None:
-        return Account(await load_state(session, platform=platform, user_id=user_id))
+        state = await load_state(session, platform=platform, user_id=user_id, chat_scope=chat_scope)
+        return Account(state)
     identity, person, pole, member, state = row
-    state = state or ConversationState(platform=platform, platform_user_id=user_id)
+    state = state or ConversationState(
+        platform=platform, platform_user_id=user_id, chat_scope=chat_scope
+    )
     return Account(state, identity, person, pole, member)
 
 
-async def load_state(session: AsyncSession, *, platform: str, user_id: str) -> ConversationState:
-    """The account's conversation state (locked until commit), new and unsaved if none yet."""
-    state = await session.scalar(_STATE_OF_ACCOUNT, {"platform": platform, "user_id": user_id})
-    return state or ConversationState(platform=platform, platform_user_id=user_id)
+async def load_state(
+    session: AsyncSession, *, platform: str, user_id: str, chat_scope: str = PRIVATE_CHAT
+) -> ConversationState:
+    """The account's conversation state in one chat (locked until commit), new and unsaved if
+    none yet."""
+    params = {"platform": platform, "user_id": user_id, "chat_scope": chat_scope}
+    state = await session.scalar(_STATE_OF_ACCOUNT, params)
+    return state or ConversationState(
+        platform=platform, platform_user_id=user_id, chat_scope=chat_scope
+    )
 
 
 async def save_state(session: AsyncSession, *, state: ConversationState) -> None:
@@ -373,91 +384,15 @@ async def delete_states(session: AsyncSession, *, identities: list[tuple[str, st
 
 
 async def export_person(session: AsyncSession, *, person: Person) -> dict[str, Any]:
-    """Everything stored about ``person``, as plain JSON-ready data."""
-    assert person.id is not None
-    identities = await identities_of(session, person_id=person.id)
-    memberships = await session.execute(
-        select(Membership, Pole)
-        .join(Pole, Pole.id == Membership.pole_id)
-        .where(Membership.person_id == person.id)
-    )
-    states = [
-        await load_state(session, platform=i.platform, user_id=i.platform_user_id)
-        for i in identities
-    ]
-    link_codes = await session.scalars(select(LinkCode).where(LinkCode.person_id == person.id))
-    uploads = await session.execute(
-        select(Upload.filename, Upload.mime_type, Upload.created_at).where(
-            Upload.person_id == person.id
-        )
-    )
-    diagnostics = await session.scalars(
-        select(Diagnostic).where(Diagnostic.person_id == person.id).order_by(Diagnostic.id)
-    )
-    plan = await session.scalars(
-        select(PlannedAction).where(PlannedAction.person_id == person.id).order_by(PlannedAction.id)
-    )
-    subscriptions = await session.scalars(
-        select(DigestSubscription).where(DigestSubscription.person_id == person.id)
-    )
-    received = await session.scalars(
-        select(OutboxMessage).where(_addressed_to(identities)).order_by(OutboxMessage.id)
-    )
-    return {
-        "personne": person.model_dump(mode="json"),
-        "comptes": [i.model_dump(mode="json") for i in identities],
-        "codes_de_liaison": [link.model_dump(mode="json") for link in link_codes],
-        "adhesions": [
-            {"pole": pole.name, "role": member.role, "depuis": member.created_at.isoformat()}
-            for member, pole in memberships
-        ],
-        "conversations": [s.model_dump(mode="json") for s in states if s.id is not None],
-        "diagnostics": [d.model_dump(mode="json") for d in diagnostics],
-        "plan_d_actions": [action.model_dump(mode="json") for action in plan],
-        "abonnements_veille": [s.model_dump(mode="json") for s in subscriptions],
-        "fichiers_envoyes": [
-            {"nom": name, "type": mime_type, "le": created_at.isoformat()}
-            for name, mime_type, created_at in uploads
-        ],
-        "messages_recus": [
-            message.model_dump(mode="json", exclude={"id", "claimed_at"}) for message in received
-        ],
-    }
-
-
-def _addressed_to(identities: list[Identity]) -> Any:
-    """Outbox rows sent (or to be sent) to any of ``identities``."""
-    return or_(
-        false(),
-        *(
-            and_(OutboxMessage.platform == i.platform, OutboxMessage.chat_id == i.platform_user_id)
-            for i in identities
-        ),
-    )
+    """Everything stored about ``person`` or written by them, as plain JSON-ready data."""
+    return await personal_data.export(session, person=person)
 
 
 async def erase_person(session: AsyncSession, *, person: Person) -> None:
-    """Delete the person, their accounts, memberships, link codes, conversation states, files,
-    diagnostics, action plan and watch subscriptions, and the messages queued or sent to them;
-    broadcasts they wrote stay, without their name."""
-    assert person.id is not None
-    identities = await identities_of(session, person_id=person.id)
-    await delete_states(session, identities=[(i.platform, i.platform_user_id) for i in identities])
-    await session.execute(delete(OutboxMessage).where(_addressed_to(identities)))
-    await session.execute(
-        update(Campaign).where(Campaign.author_id == person.id).values(author_id=None)
-    )
-    await session.execute(delete(Upload).where(Upload.person_id == person.id))
-    await session.execute(delete(PlannedAction).where(PlannedAction.person_id == person.id))
-    await session.execute(delete(Diagnostic).where(Diagnostic.person_id == person.id))
-    await session.execute(
-        delete(DigestSubscription).where(DigestSubscription.person_id == person.id)
-    )
-    await session.execute(delete(Membership).where(Membership.person_id == person.id))
-    await session.execute(delete(LinkCode).where(LinkCode.person_id == person.id))
-    await session.execute(delete(Identity).where(Identity.person_id == person.id))
-    await session.execute(delete(Person).where(Person.id == person.id))
-    await session.flush()
+    """Delete every row about the person in every table (their accounts, conversations,
+    memberships, files, diagnostics, plan, subscriptions, the messages sent to them and the
+    campaigns about them); broadcasts they wrote stay, without their name."""
+    await personal_data.erase(session, person=person)
 
 
 async def purge_expired_link_codes(session: AsyncSession, *, now: datetime) -> int:
@@ -466,7 +401,22 @@ async def purge_expired_link_codes(session: AsyncSession, *, now: datetime) -> i
     return deleted.rowcount
 
 
-async def purge_old_uploads(session: AsyncSession, *, before: datetime) -> int:
-    """Delete the files sent before ``before`` that no step used; how many there were."""
-    deleted = await session.execute(delete(Upload).where(Upload.created_at < before))
+async def delete_upload(session: AsyncSession, *, upload_id: int) -> None:
+    await session.execute(delete(Upload).where(Upload.id == upload_id))
+
+
+async def purge_old_uploads(
+    session: AsyncSession, *, before: datetime, drafts_since: datetime
+) -> int:
+    """Delete the files sent before ``before`` that no draft touched since ``drafts_since``
+    holds (a broadcast being written keeps its file); how many there were."""
+    drafts = await session.scalars(
+        select(ConversationState.data).where(
+            ConversationState.flow.is_not(None), ConversationState.updated_at >= drafts_since
+        )
+    )
+    held = {data[DRAFT_UPLOAD] for data in drafts if data.get(DRAFT_UPLOAD) is not None}
+    deleted = await session.execute(
+        delete(Upload).where(Upload.created_at < before, Upload.id.not_in(held))
+    )
     return deleted.rowcount

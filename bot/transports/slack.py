@@ -65,6 +65,12 @@ class SlackLimits:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
 
+def _is_direct(channel: str) -> bool:
+    """A direct message with the bot: Slack's ids of such channels begin with D (C is a
+    channel, G a private channel or a group DM, where others read)."""
+    return channel.startswith("D")
+
+
 def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -277,7 +283,10 @@ class SlackTransport:
         user = body["user"]["id"]
         action = body["actions"][0]
         channel = (body.get("channel") or {}).get("id") or await self._dm_channel(user)
-        await self._converse(Incoming.pressed(self.platform, user, channel, action["value"]))
+        pressed = Incoming.pressed(
+            self.platform, user, channel, action["value"], is_group=not _is_direct(channel)
+        )
+        await self._converse(pressed)
         message = body.get("message")
         if message is not None:
             await self._show_choice(channel, message, action)

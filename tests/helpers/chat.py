@@ -7,20 +7,35 @@ from sqlmodel import select
 from bot.app import App
 from bot.messages import Button, Incoming, IncomingFile, Platform, Reply
 from bot.storage import repositories as repo
-from bot.storage.models import ConversationState, Membership, Person, Pole
+from bot.storage.models import PRIVATE_CHAT, ConversationState, Membership, Person, Pole
 
 
 class Chat:
     """One account talking to the bot; keeps the last replies to press their buttons."""
 
-    def __init__(self, app: App, platform: Platform, user_id: str) -> None:
+    def __init__(
+        self, app: App, platform: Platform, user_id: str, *, group: str | None = None
+    ) -> None:
         self.app = app
         self.platform = platform
         self.user_id = user_id
+        # The group chat this account writes in, None for its private chat with the bot.
+        self.group = group
         self.replies: list[Reply] = []
 
+    def in_group(self, group: str) -> Chat:
+        """The same account, writing in the group chat ``group``."""
+        return Chat(self.app, self.platform, self.user_id, group=group)
+
+    @property
+    def chat_id(self) -> str:
+        return self.group or self.user_id
+
+    def _where(self) -> dict[str, object]:
+        return {"is_group": self.group is not None}
+
     async def say(self, text: str) -> list[Reply]:
-        incoming = Incoming.typed(self.platform, self.user_id, self.user_id, text)
+        incoming = Incoming.typed(self.platform, self.user_id, self.chat_id, text, **self._where())
         return await self._send(incoming)
 
     async def send_file(
@@ -32,7 +47,9 @@ class Chat:
             return data
 
         sent = IncomingFile(filename, mime_type, len(data), fetch)
-        incoming = Incoming.typed(self.platform, self.user_id, self.user_id, caption, files=(sent,))
+        incoming = Incoming.typed(
+            self.platform, self.user_id, self.chat_id, caption, files=(sent,), **self._where()
+        )
         return await self._send(incoming)
 
     async def press(self, label: str) -> list[Reply]:
@@ -40,7 +57,10 @@ class Chat:
         return await self.press_value(self.button(label).value)
 
     async def press_value(self, value: str) -> list[Reply]:
-        return await self._send(Incoming.pressed(self.platform, self.user_id, self.user_id, value))
+        pressed = Incoming.pressed(
+            self.platform, self.user_id, self.chat_id, value, **self._where()
+        )
+        return await self._send(pressed)
 
     async def _send(self, incoming: Incoming) -> list[Reply]:
         self.replies = await self.app.handle(incoming)
@@ -92,6 +112,7 @@ class Chat:
                 select(ConversationState).where(
                     ConversationState.platform == self.platform.value,
                     ConversationState.platform_user_id == self.user_id,
+                    ConversationState.chat_scope == (self.group or PRIVATE_CHAT),
                 )
             )
 

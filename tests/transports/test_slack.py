@@ -124,7 +124,7 @@ async def test_slash_command_is_acknowledged_at_once(slack: Server) -> None:
 async def test_mention_in_a_channel_is_answered_there(slack: Server) -> None:
     assert await slack.post(slack.fake.mention(ALICE, "C0CLUB", "<@UBOT> aide")) == 200
     await slack.fake.wait_for(lambda: len(slack.received("C0CLUB")) == 1)
-    assert "Voici ce que vous pouvez faire ici" in text_of(slack.received("C0CLUB")[0])
+    assert "Voici ce que je sais faire dans ce groupe" in text_of(slack.received("C0CLUB")[0])
 
 
 async def test_menu_button_runs_its_command(slack: Server) -> None:

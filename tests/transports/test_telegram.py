@@ -224,7 +224,7 @@ async def test_ordinary_group_chatter_is_ignored_and_commands_answered(
     answered = await fake_telegram.wait_for_messages(group, 1)
     fake_telegram.user_says(ALICE, "/menu", chat_id=group, chat_type="supergroup")
     answered = await fake_telegram.wait_for_messages(group, 2)
-    assert "Voici ce que vous pouvez faire ici" in answered[0]["text"]
+    assert "Voici ce que je sais faire dans ce groupe" in answered[0]["text"]
     assert "Que voulez-vous faire ?" in answered[1]["text"]
     assert len(fake_telegram.messages_to(group)) == 2
 
