@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8080, ge=1, le=65535)
 
+    # Fewest companies behind any figure shown about other companies (a mean, a count per
+    # level): under it the figure is hidden. Not 1: that would show one company's own score.
+    min_group_size: int = Field(default=5, ge=2)
+
     # How long a message being sent stays reserved to its worker without news from it: after
     # a crash, what it was sending goes out again this much later.
     outbox_lease_seconds: float = Field(default=60.0, ge=1, le=3600)

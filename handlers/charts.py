@@ -9,7 +9,9 @@ All texts come from the caller; this module holds none. The same input gives the
 the PNG carries no software version, and matplotlib's PNGs carry no date.
 
 A ``None`` score means "no answer in that subject". The radar plots it at 0 without a marker
-and appends ``NO_ANSWER_MARK`` to the subject's label; the evolution chart leaves a gap.
+and appends ``NO_ANSWER_MARK`` to the subject's label; the evolution chart leaves a gap. In the
+radar's reference (the pôle's average), ``None`` is a figure that may not be shown: the line is
+broken there, so that nothing suggests a value.
 """
 
 from __future__ import annotations
@@ -220,7 +222,10 @@ def _polygon(
     label: str,
     filled: bool = True,
 ) -> None:
-    radii = [0.0 if value is None else float(value) for value in values]
+    # Filled (the company's own scores): a subject without answer sits at 0, as it counts for
+    # nothing. Not filled (a reference): NaN breaks the line, nothing is drawn for that subject.
+    missing = 0.0 if filled else math.nan
+    radii = [missing if value is None else float(value) for value in values]
     closed_angles = [*angles, angles[0]]
     closed_radii = [*radii, radii[0]]
     axes.plot(closed_angles, closed_radii, color=colour, linestyle=dash, linewidth=2.2, label=label)

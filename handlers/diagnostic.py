@@ -131,17 +131,37 @@ async def result(
     if scores.unknown:
         lines += ["", texts("diagnostic.unknown", count=scores.unknown)]
     assert context.pole is not None and context.pole.id is not None
-    average = await diagnostic_reports.pole_average(context.session, pole_id=context.pole.id)
-    if average is not None:
-        lines += [
-            "",
+    assert context.person is not None and context.person.id is not None
+    minimum = context.settings.min_group_size
+    others = await diagnostic_reports.pole_average(
+        context.session,
+        pole_id=context.pole.id,
+        questionnaire=questionnaire,
+        minimum=minimum,
+        company=context.person.company,
+        person_id=context.person.id,
+    )
+    lines.append("")
+    if others.overall.mean is None:
+        lines.append(texts("diagnostic.pole_average_hidden", minimum=minimum))
+    else:
+        lines.append(
             texts(
                 "diagnostic.pole_average",
-                count=average.companies,
-                percent=_percent(average.percent),
-            ),
+                count=others.companies,
+                percent=_percent(others.overall.mean),
+            )
+        )
+        hidden = [
+            s.title(locale) for s in questionnaire.sections if not others.sections[s.id].shown
         ]
-    chart = await _radar(context, questionnaire, scores, average)
+        if hidden:
+            lines.append(
+                texts(
+                    "diagnostic.pole_subjects_hidden", subjects=", ".join(hidden), minimum=minimum
+                )
+            )
+    chart = await _radar(context, questionnaire, scores, others)
     return [
         Reply(Text.join(lines), attachments=(chart,)),
         _advice(context, questionnaire, scores, answers),
@@ -152,14 +172,15 @@ async def _radar(
     context: Context,
     questionnaire: Questionnaire,
     scores: Scores,
-    average: diagnostic_reports.PoleAverage | None,
+    others: diagnostic_reports.PoleFigures,
 ) -> Attachment:
     texts, locale = context.texts, context.locale
     labels = [section.title(locale) for section in questionnaire.sections]
     values = [s.percent for s in scores.sections]
+    # A hidden subject's mean is None: the pôle's line is not drawn there.
     reference = (
-        [average.sections.get(section.id) for section in questionnaire.sections]
-        if average is not None
+        [others.sections[section.id].mean for section in questionnaire.sections]
+        if others.overall.shown
         else None
     )
     png = await asyncio.to_thread(

@@ -1,9 +1,16 @@
 """``/diagnostic historique`` and ``/diagnostic synthese``: a member's own results over time, and
 for the pôle's animators an anonymous synthesis of their members' latest results.
 
-Anonymity (issue 5): pôle figures exist only from MIN_COMPANIES distinct companies, so that no
-company's answers can be worked out from them; they are aggregates only, never a company name,
-a sector or a row per company. A member only ever sees their own diagnostics.
+Anonymity (issues 5 and 11): every pôle figure goes through ``handlers.anonymity`` and is shown
+only when at least ``min_group_size`` companies contribute to that very figure; figures are
+means and counts only, never a minimum, a maximum, a company name, a sector or a row per
+company. A member only ever sees their own diagnostics.
+
+Companies are counted by the company name given with each diagnostic, folded ("Biocoop  lyon"
+is "Biocoop Lyon"), a person who gave none being a company of their own. Each company counts
+once, by its latest diagnostic: of each member's latest one (an older one is superseded by the
+member's own), the most recent among the company's members. So two colleagues who both answered
+are one company, with the answers it gave last.
 """
 
 from __future__ import annotations
@@ -12,11 +19,9 @@ import asyncio
 import csv
 import io
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
-from statistics import fmean
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
@@ -24,25 +29,26 @@ from sqlmodel import select
 from bot.conversation import Context, fold
 from bot.messages import Attachment, Reply, Text
 from bot.storage.models import Diagnostic
-from content.questionnaires.models import Level, Questionnaire, Section
+from content.questionnaires.models import Level, Questionnaire
 from handlers import charts
+from handlers.anonymity import Aggregate, Band, aggregate, distribution
 from handlers.scoring import grade
 
-MIN_COMPANIES = 5
 WEAKEST = 3
 NO_SCORE = "—"
 _VERSIONS = {"quick": "diagnostic_reports.quick", "full": "diagnostic_reports.full"}
 
 
 @dataclass(frozen=True, slots=True)
-class PoleAverage:
-    """The anonymous mean of a pôle's latest diagnostics, one per member."""
+class PoleFigures:
+    """What may be shown of a pôle's companies, each by its latest diagnostic."""
 
     companies: int
-    diagnostics: int
-    percent: float
-    # Section id -> mean percent; None when no diagnostic has a score in that section.
-    sections: Mapping[str, float | None]
+    overall: Aggregate
+    # Section id -> that subject's mean, over the companies that have a score in it.
+    sections: Mapping[str, Aggregate]
+    # Companies per maturity level, levels merged so that no band is under the threshold.
+    levels: Sequence[Band]
 
 
 async def history(context: Context) -> list[Reply]:
@@ -109,52 +115,53 @@ async def history(context: Context) -> list[Reply]:
 
 
 async def synthesis(context: Context) -> list[Reply]:
-    """For the pôle's animators: levels, mean scores and weakest subjects over each member's
-    latest diagnostic, as text, bar chart and CSV; only from MIN_COMPANIES companies."""
+    """For the pôle's animators: levels, mean scores and weakest subjects over each company's
+    latest diagnostic, as text, bar chart and CSV; each figure only from ``min_group_size``
+    companies."""
     texts, locale = context.texts, context.locale
     # The command already asks for the role; checked again because this shows pôle data.
     if context.pole is None or context.pole.id is None or not context.has_role("animator"):
         return [context.say("diagnostic_reports.not_animator")]
     pole = context.pole
+    minimum = context.settings.min_group_size
+    questionnaire = context.content.diagnostic
     latest = await latest_diagnostics(context.session, pole_id=pole.id)
-    companies = _companies(latest)
-    if companies < MIN_COMPANIES:
+    figures = pole_figures(latest, questionnaire=questionnaire, minimum=minimum)
+    if figures.overall.mean is None:
         # Nothing but the count: even a level distribution would expose the first companies.
         return [
             context.say(
                 "diagnostic_reports.too_few",
                 pole=pole.name,
-                count=companies,
-                minimum=MIN_COMPANIES,
+                count=figures.companies,
+                minimum=minimum,
             )
         ]
 
-    questionnaire = context.content.diagnostic
-    by_section = _scores_by_section(latest)
-    subjects = [(section, by_section.get(section.id, [])) for section in questionnaire.sections]
-    levels = Counter(_level(questionnaire, d).id for d in latest)
-    overall = fmean(d.score for d in latest)
-
     lines = [
         texts("diagnostic_reports.synthesis_title", pole=pole.name),
-        texts("diagnostic_reports.synthesis_counts", diagnostics=len(latest), companies=companies),
+        texts("diagnostic_reports.synthesis_counts", companies=figures.companies, minimum=minimum),
         "",
-        texts("diagnostic_reports.mean_overall", percent=_whole(overall)),
+        texts("diagnostic_reports.mean_overall", percent=_whole(figures.overall.mean)),
         "",
         texts("diagnostic_reports.levels_title"),
+        *_level_lines(context, questionnaire, figures.levels, minimum),
+        "",
+        texts("diagnostic_reports.subjects_title"),
     ]
-    lines += [
-        texts("diagnostic_reports.level_line", level=level.label(locale), count=levels[level.id])
-        for level in questionnaire.levels
-    ]
-    lines += ["", texts("diagnostic_reports.subjects_title")]
-    for section, scores in subjects:
-        if not scores:
+    shown: list[tuple[str, float]] = []
+    for section in questionnaire.sections:
+        mean = figures.sections[section.id].mean
+        if mean is None:
             lines.append(
-                texts("diagnostic_reports.subject_unscored", subject=section.title(locale))
+                texts(
+                    "diagnostic_reports.subject_hidden",
+                    subject=section.title(locale),
+                    minimum=minimum,
+                )
             )
             continue
-        mean = fmean(scores)
+        shown.append((section.title(locale), mean))
         lines.append(
             texts(
                 "diagnostic_reports.subject_line",
@@ -163,26 +170,26 @@ async def synthesis(context: Context) -> list[Reply]:
                 grade=grade(questionnaire, mean).id,
             )
         )
-    scored = [(section.title(locale), fmean(scores)) for section, scores in subjects if scores]
     # sorted() is stable: between equal means, the questionnaire's order decides.
-    weakest = sorted(scored, key=lambda pair: pair[1])[:WEAKEST]
-    lines += [
-        "",
-        texts("diagnostic_reports.weakest", subjects=", ".join(title for title, _ in weakest)),
-        "",
-        texts("diagnostic_reports.csv_note"),
-    ]
+    weakest = sorted(shown, key=lambda pair: pair[1])[:WEAKEST]
+    if weakest:
+        lines += [
+            "",
+            texts("diagnostic_reports.weakest", subjects=", ".join(title for title, _ in weakest)),
+        ]
+    lines += ["", texts("diagnostic_reports.csv_note")]
 
+    # Hidden subjects have no bar: the message above names them.
     png = await asyncio.to_thread(
         charts.bars_png,
-        [title for title, _ in scored],
-        [mean for _, mean in scored],
+        [title for title, _ in shown],
+        [mean for _, mean in shown],
         title=texts.label("diagnostic_reports.bars_title", pole=pole.name),
         value_label=texts.label("diagnostic_reports.bars_axis"),
         format_value=_whole,
     )
     name = f"synthese-diagnostics-{_slug(pole.name)}"
-    table = _csv(context, questionnaire, latest, subjects, levels)
+    table = _csv(context, questionnaire, figures, minimum)
     return [
         Reply(
             Text.join(lines),
@@ -195,75 +202,119 @@ async def synthesis(context: Context) -> list[Reply]:
 
 
 async def pole_average(
-    session: AsyncSession, *, pole_id: int, exclude_person_id: int | None = None
-) -> PoleAverage | None:
-    """The pôle's anonymous average over each member's latest diagnostic, or None under
-    MIN_COMPANIES companies.
+    session: AsyncSession,
+    *,
+    pole_id: int,
+    questionnaire: Questionnaire,
+    minimum: int,
+    company: str | None,
+    person_id: int,
+) -> PoleFigures:
+    """The figures of the pôle's other companies, to compare a member's company with.
 
-    The member's own latest diagnostic is included by default: they are one of the pôle's
-    companies, and it is what the animators' synthesis counts too. Pass ``exclude_person_id`` to
-    compare them with the others only; the MIN_COMPANIES rule then applies to the others.
+    The member's own company is left out (their colleagues' diagnostics too): with it in, the
+    member could take their own score out of the mean and read the others' from fewer than
+    ``minimum`` companies.
     """
-    latest = await latest_diagnostics(session, pole_id=pole_id, exclude_person_id=exclude_person_id)
-    companies = _companies(latest)
-    if companies < MIN_COMPANIES:
-        return None
-    return PoleAverage(
-        companies=companies,
-        diagnostics=len(latest),
-        percent=fmean(d.score for d in latest),
-        sections={
-            section_id: fmean(scores) if scores else None
-            for section_id, scores in _scores_by_section(latest).items()
-        },
+    latest = await latest_diagnostics(session, pole_id=pole_id)
+    return pole_figures(
+        latest,
+        questionnaire=questionnaire,
+        minimum=minimum,
+        excluding=company_key(company, person_id),
     )
 
 
-async def latest_diagnostics(
-    session: AsyncSession, *, pole_id: int, exclude_person_id: int | None = None
-) -> list[Diagnostic]:
+async def latest_diagnostics(session: AsyncSession, *, pole_id: int) -> list[Diagnostic]:
     """The latest diagnostic of each person in the pôle: an older one would count a company
     twice, with answers it has since improved."""
     query = select(Diagnostic).where(Diagnostic.pole_id == pole_id)
-    if exclude_person_id is not None:
-        query = query.where(Diagnostic.person_id != exclude_person_id)
     rows = await session.scalars(query.order_by(Diagnostic.completed_at, Diagnostic.id))
     # Oldest first, so each person's latest overwrites the ones before it.
     latest = {diagnostic.person_id: diagnostic for diagnostic in rows}
     return list(latest.values())
 
 
-def _companies(diagnostics: Iterable[Diagnostic]) -> int:
-    """Distinct companies: names compared folded ("Biocoop  lyon" is "Biocoop Lyon"); a person
-    who gave no company counts as one."""
-    keys: set[tuple[str, object]] = set()
-    for diagnostic in diagnostics:
-        name = fold(diagnostic.company or "")
-        keys.add(("company", name) if name else ("person", diagnostic.person_id))
-    return len(keys)
+def company_key(company: str | None, person_id: int) -> Hashable:
+    """Who a diagnostic speaks for: its company, folded, or the person when they gave none."""
+    name = fold(company or "")
+    return ("company", name) if name else ("person", person_id)
 
 
-def _scores_by_section(diagnostics: Iterable[Diagnostic]) -> dict[str, list[float]]:
-    """Every score given per section; a section left at "je ne sais pas" adds none."""
-    by_section: dict[str, list[float]] = {}
+def pole_figures(
+    diagnostics: Iterable[Diagnostic],
+    *,
+    questionnaire: Questionnaire,
+    minimum: int,
+    excluding: Hashable | None = None,
+) -> PoleFigures:
+    """The figures that may be shown of these members' latest diagnostics (one per member),
+    each company counted once by its latest, without the company ``excluding``."""
+    by_company: dict[Hashable, Diagnostic] = {}
     for diagnostic in diagnostics:
-        for section_id, percent in diagnostic.section_scores.items():
-            scores = by_section.setdefault(section_id, [])
-            if percent is not None:
-                scores.append(percent)
-    return by_section
+        key = company_key(diagnostic.company, diagnostic.person_id)
+        known = by_company.get(key)
+        if known is None or _order(diagnostic) > _order(known):
+            by_company[key] = diagnostic
+    by_company.pop(excluding, None)
+    return PoleFigures(
+        companies=len(by_company),
+        overall=aggregate({key: d.score for key, d in by_company.items()}, minimum=minimum),
+        sections={
+            # A subject answered only "je ne sais pas" has no score: that company adds nothing.
+            section.id: aggregate(
+                {key: d.section_scores.get(section.id) for key, d in by_company.items()},
+                minimum=minimum,
+            )
+            for section in questionnaire.sections
+        },
+        levels=distribution(
+            {key: _level(questionnaire, d).id for key, d in by_company.items()},
+            [level.id for level in questionnaire.levels],
+            minimum=minimum,
+        ),
+    )
+
+
+def _order(diagnostic: Diagnostic) -> tuple[datetime, int]:
+    return diagnostic.completed_at, diagnostic.id or 0
+
+
+def _level_lines(
+    context: Context, questionnaire: Questionnaire, bands: Sequence[Band], minimum: int
+) -> list[Text]:
+    """One line per band of levels; a line saying it is hidden when there is no band."""
+    if not bands:
+        return [context.texts("diagnostic_reports.levels_hidden", minimum=minimum)]
+    lines = [
+        context.texts(
+            "diagnostic_reports.level_line",
+            level=_band_label(context, questionnaire, band),
+            count=band.companies,
+        )
+        for band in bands
+    ]
+    if any(len(band.categories) > 1 for band in bands):
+        lines.append(context.texts("diagnostic_reports.levels_merged", minimum=minimum))
+    return lines
+
+
+def _band_label(context: Context, questionnaire: Questionnaire, band: Band) -> str:
+    """``Débutant`` for one level, ``Débutant à Confirmé`` for merged ones."""
+    labels = {level.id: level.label(context.locale) for level in questionnaire.levels}
+    first, last = labels[band.categories[0]], labels[band.categories[-1]]
+    if len(band.categories) == 1:
+        return first
+    return context.texts.label("diagnostic_reports.level_band", first=first, last=last)
 
 
 def _csv(
-    context: Context,
-    questionnaire: Questionnaire,
-    latest: list[Diagnostic],
-    subjects: list[tuple[Section, list[float]]],
-    levels: Counter[str],
+    context: Context, questionnaire: Questionnaire, figures: PoleFigures, minimum: int
 ) -> bytes:
     """Aggregates only, for Excel: ``;`` and a decimal comma as French Excel expects, and a BOM
-    so that it reads the accents as UTF-8."""
+    so that it reads the accents as UTF-8. A hidden figure's cells are blank, with a note."""
     texts, locale = context.texts, context.locale
+    hidden = texts.label("diagnostic_reports.csv.hidden", minimum=minimum)
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(
@@ -271,48 +322,42 @@ def _csv(
             texts.label("diagnostic_reports.csv.kind"),
             texts.label("diagnostic_reports.csv.name"),
             texts.label("diagnostic_reports.csv.mean"),
-            texts.label("diagnostic_reports.csv.minimum"),
-            texts.label("diagnostic_reports.csv.maximum"),
             texts.label("diagnostic_reports.csv.count"),
+            texts.label("diagnostic_reports.csv.note"),
         ]
     )
-    overall = [d.score for d in latest]
+
+    def figure_row(kind: str, name: str, figure: Aggregate) -> list[str]:
+        if figure.mean is None:
+            # The count is left out too: it would tell how many companies said "je ne sais pas".
+            return [kind, name, "", "", hidden]
+        return [kind, name, _decimal(figure.mean), str(figure.companies), ""]
+
     writer.writerow(
-        [
+        figure_row(
             texts.label("diagnostic_reports.csv.overall"),
             texts.label("diagnostic_reports.overall"),
-            *_spread(overall),
-            len(overall),
-        ]
+            figures.overall,
+        )
     )
-    for section, scores in subjects:
+    for section in questionnaire.sections:
         writer.writerow(
-            [
+            figure_row(
                 texts.label("diagnostic_reports.csv.subject"),
                 section.title(locale),
-                *_spread(scores),
-                len(scores),
-            ]
+                figures.sections[section.id],
+            )
         )
-    for level in questionnaire.levels:
-        writer.writerow(
-            [
-                texts.label("diagnostic_reports.csv.level"),
-                level.label(locale),
-                "",
-                "",
-                "",
-                levels[level.id],
-            ]
-        )
+    kind = texts.label("diagnostic_reports.csv.level")
+    if not figures.levels:
+        for level in questionnaire.levels:
+            writer.writerow([kind, level.label(locale), "", "", hidden])
+    merged = texts.label("diagnostic_reports.csv.merged", minimum=minimum)
+    for band in figures.levels:
+        note = merged if len(band.categories) > 1 else ""
+        label = _band_label(context, questionnaire, band)
+        writer.writerow([kind, label, "", str(band.companies), note])
     return buffer.getvalue().encode("utf-8-sig")
-
-
-def _spread(scores: list[float]) -> list[str]:
-    """Mean, minimum and maximum with one decimal; empty cells when there is no score."""
-    if not scores:
-        return ["", "", ""]
-    return [_decimal(fmean(scores)), _decimal(min(scores)), _decimal(max(scores))]
 
 
 def _change(context: Context, subject: str, before: float | None, after: float | None) -> Text:

@@ -1,12 +1,15 @@
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
+from time_machine import TimeMachineFixture
 
 from bot.app import App
 from bot.messages import Incoming, IncomingFile, Platform
 from bot.storage.models import Campaign, Identity, OutboxMessage, Upload, utcnow
+from scheduler.jobs import purge_uploads
 from tests.helpers.chat import Chat
 
 INVITATION = (
@@ -474,3 +477,43 @@ async def test_an_audience_reaching_nobody_can_be_changed_from_the_preview(
     await claire.press("Envoyer")
 
     assert len(await outbox(app)) == 4
+
+
+async def test_the_nightly_purge_spares_the_file_of_a_draft_still_open(
+    app: App, claire: Chat, members: list[Chat], time_machine: TimeMachineFixture
+) -> None:
+    time_machine.move_to(datetime(2026, 12, 1, 17, tzinfo=UTC), tick=True)
+    await compose(claire, attach=True)
+    await claire.send_file("programme-club.pdf", PROGRAMME)
+    time_machine.move_to(datetime(2026, 12, 3, 3, 45, tzinfo=UTC), tick=True)
+    await purge_uploads(app)
+
+    await claire.press("Tous les membres")
+    await claire.press("Telegram et Slack")
+    assert "Pièce jointe : programme-club.pdf (2 Ko)" in claire.text
+    await claire.press("Envoyer")
+    async with app.database.transaction() as session:
+        campaign = await session.scalar(select(Campaign))
+    assert campaign is not None and campaign.attachment_data == PROGRAMME
+
+
+async def test_a_draft_left_a_week_loses_its_file_and_its_preview_says_so(
+    app: App, claire: Chat, members: list[Chat], time_machine: TimeMachineFixture
+) -> None:
+    time_machine.move_to(datetime(2026, 12, 1, 17, tzinfo=UTC), tick=True)
+    await compose(claire, attach=True)
+    await claire.send_file("programme-club.pdf", PROGRAMME)
+    time_machine.move_to(datetime(2026, 12, 9, 3, 45, tzinfo=UTC), tick=True)
+    await purge_uploads(app)
+    assert await uploads(app) == []
+
+    await claire.press("Tous les membres")
+    await claire.press("Telegram et Slack")
+    assert "Le fichier programme-club.pdf n'est plus disponible" in claire.text
+    assert "Pièce jointe :" not in claire.text
+    await claire.press("Changer de pièce jointe")
+    assert "Garder" not in claire.text
+    await claire.send_file("programme-v2.pdf", PROGRAMME)
+    await claire.press("Tous les membres")
+    await claire.press("Telegram et Slack")
+    assert "Pièce jointe : programme-v2.pdf" in claire.text

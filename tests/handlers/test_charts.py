@@ -3,7 +3,10 @@ import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from io import BytesIO
 from pathlib import Path
+
+from PIL import Image
 
 from handlers.charts import bars_png, evolution_png, radar_png
 
@@ -101,6 +104,24 @@ def test_a_pole_average_with_unanswered_subjects_is_drawn() -> None:
     average = [58, None, 60, 42, None, 35, 50]
 
     assert size_of(radar(reference=average, reference_label="Moyenne du pôle")) == (900, 900)
+
+
+def reference_pixels(png: bytes) -> int:
+    """Pixels of the reference's orange (#D55E00) in a chart."""
+    data = Image.open(BytesIO(png)).convert("RGB").tobytes()
+    pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
+    return sum(1 for r, g, b in pixels if r > 190 and 60 < g < 130 and b < 50)
+
+
+def test_a_hidden_pole_subject_is_drawn_neither_at_a_value_nor_at_zero() -> None:
+    def pole(reference: list[float | None]) -> int:
+        return reference_pixels(radar(reference=reference, reference_label="Moyenne du pôle"))
+
+    hidden = pole([58, None, 60, 42, 55, 35, 50])
+
+    # Its two segments are missing: less orange than with a value there, or with 0.
+    assert hidden < pole([58, 47, 60, 42, 55, 35, 50])
+    assert hidden < pole([58, 0, 60, 42, 55, 35, 50])
 
 
 def test_very_long_labels_and_title_are_drawn() -> None:

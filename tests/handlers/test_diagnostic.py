@@ -6,7 +6,9 @@ from sqlmodel import select
 from bot.app import App
 from bot.messages import Platform
 from bot.storage.models import Diagnostic
+from handlers import charts
 from tests.helpers.chat import Chat
+from tests.helpers.diagnostics import FIVE, add_companies
 
 QUICK_ANSWERS = ("A", "B", "B", "C", "D", "A", "C")  # one per ISO 26000 core subject
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -174,16 +176,95 @@ async def test_other_commands_in_between_then_the_same_question_again(member: Ch
     assert "question 3/7" in member.text
 
 
-async def test_the_pole_average_appears_from_five_companies(app: App, member: Chat) -> None:
-    for n, company in enumerate(
-        ["Scop Les Tisserands", "Hydreos Conseil", "Vergers du Lyonnais", "Atelier Bois Rhône"]
-    ):
+OTHERS = [
+    "Scop Les Tisserands",
+    "Hydreos Conseil",
+    "Vergers du Lyonnais",
+    "Atelier Bois Rhône",
+    "Fromagerie Berthaut",
+]
+
+
+async def others_answer(app: App, answers: list[tuple[str, ...]]) -> None:
+    """Members of other companies take the quick diagnostic, one answer tuple each."""
+    for n, (company, letters) in enumerate(zip(OTHERS, answers, strict=False)):
         other = Chat(app, Platform.TELEGRAM, str(7000 + n))
         await other.sign_up(f"Membre {n}", company)
-        await answer_quick(other, ("B",) * 7)
-        assert "Moyenne anonyme" not in str(other.replies[0].text)
+        await answer_quick(other, letters)
+
+
+def radar_reference(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
+    """What the next radar is drawn with, by the pôle's series."""
+    drawn: dict[str, object] = {}
+
+    def radar_png(labels, scores, **options):  # type: ignore[no-untyped-def]
+        drawn.update(labels=labels, reference=options.get("reference"))
+        return PNG
+
+    monkeypatch.setattr(charts, "radar_png", radar_png)
+    return drawn
+
+
+async def test_the_pole_average_appears_from_five_other_companies(app: App, member: Chat) -> None:
+    await others_answer(app, [("B",) * 7] * 5)
 
     await answer_quick(member)
 
-    # Four companies at 67 % and this one at 57 %: 64.8 %.
-    assert "Moyenne anonyme de votre pôle (5 entreprises) : 65 %" in str(member.replies[0].text)
+    # Five other companies at 14 points of 21, 67 %; the member's own 57 % is not in it.
+    assert "Moyenne anonyme des autres entreprises de votre pôle (5) : 67 %" in member.text
+
+
+async def test_under_five_other_companies_the_pole_average_says_it_is_hidden(
+    app: App, member: Chat
+) -> None:
+    await others_answer(app, [("B",) * 7] * 4)
+
+    await answer_quick(member)
+
+    result = str(member.replies[0].text)
+    assert "Moyenne anonyme des autres entreprises" not in result
+    assert (
+        "Moyenne anonyme de votre pôle : pas encore affichée, elle attend au moins 5 autres "
+        "entreprises ayant fait l'autodiagnostic."
+    ) in result
+
+
+async def test_dont_know_answers_do_not_count_towards_a_subjects_threshold(
+    app: App, member: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The environment is the quick version's fourth question: one of five says "je ne sais pas".
+    unsure = ("B", "B", "B", "Je ne sais pas", "B", "B", "B")
+    await others_answer(app, [*[("B",) * 7] * 4, unsure])
+    drawn = radar_reference(monkeypatch)
+
+    await answer_quick(member)
+
+    assert (
+        "Moyenne du pôle non affichée sur le graphique pour L'environnement : moins de 5 "
+        "entreprises y ont un score."
+    ) in member.text
+    assert drawn["reference"] == [66.7, 66.7, 66.7, None, 66.7, 66.7, 66.7]
+
+
+async def test_the_radar_leaves_out_a_subject_answered_by_four_of_six_companies(
+    app: App, chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await add_companies(
+        app,
+        [
+            *FIVE,
+            ("Brasserie du Vercors", 60.0, "confirme", (55, 45, 60, 50, 65, None, 50)),
+        ],
+    )
+    await chat.sign_up("Alice Martin", "Atelier Bois Rhône", "Agroalimentaire / bio")
+    drawn = radar_reference(monkeypatch)
+
+    await answer_quick(chat)
+
+    reference = drawn["reference"]
+    assert isinstance(reference, list)
+    # Consumers: Hydreos Conseil and Brasserie du Vercors have no score, four companies do.
+    assert reference[5] is None
+    # The environment over the six: (238 + 50) / 6.
+    assert reference[3] == pytest.approx(48.0)
+    assert "Questions relatives aux consommateurs : moins de 5 entreprises" in chat.text

@@ -3,108 +3,31 @@ directly, called through the context the router builds. Expected figures compute
 
 import csv
 import io
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pytest
 
 from bot.app import App
-from bot.conversation import Context
-from bot.messages import Incoming, Platform, Reply
+from bot.messages import Reply
 from bot.storage import repositories as repo
-from bot.storage.models import Diagnostic, Pole
+from bot.storage.models import Pole
 from content.loader import default_content
-from handlers import charts, diagnostic_reports
-from handlers.diagnostic_reports import MIN_COMPANIES, history, pole_average, synthesis
+from handlers import charts
+from handlers.diagnostic_reports import PoleFigures, history, pole_average, synthesis
+from tests.helpers.diagnostics import (
+    FIVE,
+    CompanyRow,
+    add_companies,
+    add_diagnostic,
+    add_member,
+    by_subject,
+    lines_of,
+    run,
+    text_of,
+)
 
-SECTIONS = [section.id for section in default_content().diagnostic.sections]
 PNG = b"\x89PNG\r\n\x1a\n"
-Report = Callable[[Context], Awaitable[list[Reply]]]
-
-
-def by_subject(*percents: float | None) -> dict[str, float | None]:
-    """Scores in the questionnaire's order: gouvernance, droits de l'Homme, conditions de
-    travail, environnement, loyauté, consommateurs, communautés."""
-    assert len(percents) == len(SECTIONS) == 7
-    return dict(zip(SECTIONS, percents, strict=True))
-
-
-async def add_member(
-    app: App,
-    user_id: str,
-    name: str,
-    company: str | None,
-    *,
-    role: str = "member",
-    pole_id: int | None = None,
-) -> tuple[int, int]:
-    """A console account signed up in the default pôle (or ``pole_id``): (person id, pôle id)."""
-    async with app.database.transaction() as session:
-        pole = await repo.pole_by_id(session, pole_id) or await repo.default_pole(session)
-        assert pole is not None
-        person = await repo.create_person(
-            session, platform="console", user_id=user_id, display_name=name, company=company
-        )
-        member = await repo.join_pole(session, person=person, pole=pole)
-        await repo.set_role(session, member=member, role=role)
-        assert person.id is not None and pole.id is not None
-        return person.id, pole.id
-
-
-async def add_diagnostic(
-    app: App,
-    member: tuple[int, int],
-    *,
-    company: str | None,
-    when: datetime,
-    score: float,
-    level: str,
-    sections: dict[str, float | None],
-    version: str = "full",
-) -> None:
-    person_id, pole_id = member
-    async with app.database.transaction() as session:
-        session.add(
-            Diagnostic(
-                person_id=person_id,
-                pole_id=pole_id,
-                company=company,
-                sector="agro_bio",
-                questionnaire="diagnostic",
-                version=version,
-                score=score,
-                level=level,
-                section_scores=sections,
-                completed_at=when,
-            )
-        )
-
-
-async def run(app: App, user_id: str, report: Report) -> list[Reply]:
-    """Call ``report`` with the context the router builds for this console account."""
-    incoming = Incoming.typed(Platform.CONSOLE, user_id, user_id, "/diagnostic")
-    async with app.database.transaction() as session:
-        sender = await repo.account(session, platform="console", user_id=user_id)
-        context = Context(
-            session,
-            app.settings,
-            app.content,
-            incoming,
-            sender.state,
-            app.router.visible_commands,
-            sender.person,
-            sender.pole,
-            sender.member,
-        )
-        return await report(context)
-
-
-def text_of(replies: Sequence[Reply]) -> str:
-    return "\n".join(str(reply.text) for reply in replies)
-
-
-def lines_of(replies: Sequence[Reply]) -> list[str]:
-    return text_of(replies).splitlines()
 
 
 # --- History -------------------------------------------------------------------------------
@@ -289,39 +212,17 @@ async def test_without_diagnostic_the_member_is_offered_to_start_one(app: App) -
 
 # --- Synthesis -----------------------------------------------------------------------------
 
-# Five companies of the pôle: name, score, level, then scores per subject (see by_subject).
-FIVE = [
-    ("Biocoop Lyon", 72.0, "confirme", (80, 67, 75, 60, 90, 70, 62)),
-    ("Scop Les Tisserands", 45.5, "intermediaire", (50, 33, 50, 40, 67, 50, 30)),
-    ("Hydreos Conseil", 30.0, "debutant", (33, 0, 40, 20, 50, None, 33)),
-    ("Maison Perrin Vignobles", 85.0, "expert", (90, 100, 80, 85, 90, 80, 70)),
-    ("Fromagerie Berthaut", 52.5, "intermediaire", (60, 50, 67, 33, 70, 40, 45)),
+# FIVE and a sixth company that also answered "je ne sais pas" on consumers: four of the six
+# companies have a score there.
+SIX: list[CompanyRow] = [
+    *FIVE,
+    ("Brasserie du Vercors", 60.0, "confirme", (55, 45, 60, 50, 65, None, 50)),
 ]
-NOVEMBER = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
-
-
-async def add_companies(
-    app: App,
-    companies: Sequence[tuple[str | None, float, str, tuple]],
-    *,
-    prefix: str = "membre",
-    pole_id: int | None = None,
-) -> None:
-    """One member per entry (``membre-0``, ``membre-1``...), each with one diagnostic of that
-    company."""
-    for index, (company, score, level, sections) in enumerate(companies):
-        member = await add_member(
-            app, f"{prefix}-{index}", f"Membre {index}", company, pole_id=pole_id
-        )
-        await add_diagnostic(
-            app,
-            member,
-            company=company,
-            when=NOVEMBER,
-            score=score,
-            level=level,
-            sections=by_subject(*sections),
-        )
+CONSUMERS = "Questions relatives aux consommateurs"
+CONSUMERS_HIDDEN = (
+    "• Questions relatives aux consommateurs : non affiché (moins de 5 entreprises y ont un score)"
+)
+HIDDEN_CELL = "moins de 5 entreprises : non affiché"
 
 
 @pytest.fixture
@@ -332,6 +233,11 @@ async def animator(app: App) -> str:
 
 def attachments(replies: Sequence[Reply]) -> dict[str, tuple[str, bytes]]:
     return {f.filename: (f.mime_type, f.data) for reply in replies for f in reply.attachments}
+
+
+def csv_rows(replies: Sequence[Reply]) -> list[list[str]]:
+    data = attachments(replies)["synthese-diagnostics-pole-rse.csv"][1]
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
 
 
 async def test_synthesis_is_hidden_under_five_companies(app: App, animator: str) -> None:
@@ -349,7 +255,7 @@ async def test_synthesis_is_hidden_under_five_companies(app: App, animator: str)
 
 async def test_synthesis_counts_companies_not_members(app: App, animator: str) -> None:
     # Six members, four companies: names are compared without case, accents or extra spaces.
-    colleagues = [
+    colleagues: list[CompanyRow] = [
         ("BIOCOOP  lyon", 60.0, "confirme", FIVE[0][3]),
         ("Hydréos conseil", 40.0, "intermediaire", FIVE[2][3]),
     ]
@@ -377,10 +283,10 @@ async def test_a_member_without_company_counts_as_one(app: App, animator: str) -
 
     replies = await run(app, animator, synthesis)
 
-    assert "5 autodiagnostics, de 5 entreprises" in text_of(replies)
+    assert lines_of(replies)[1].startswith("5 entreprises, chacune par son autodiagnostic")
 
 
-async def test_synthesis_from_five_companies_shows_levels_and_means(
+async def test_synthesis_from_five_companies_shows_the_figures_five_of_them_make(
     app: App, animator: str
 ) -> None:
     await add_companies(app, FIVE)
@@ -388,19 +294,17 @@ async def test_synthesis_from_five_companies_shows_levels_and_means(
     lines = lines_of(await run(app, animator, synthesis))
 
     # Means: (72 + 45.5 + 30 + 85 + 52.5) / 5 = 57; per subject, e.g. the environment
-    # (60 + 40 + 20 + 85 + 33) / 5 = 47.6, consumers over the 4 scores 240 / 4 = 60.
+    # (60 + 40 + 20 + 85 + 33) / 5 = 47.6. Consumers: four scores only, hidden. Levels: 1, 2,
+    # 1 and 1 companies, even merged they only make the total, hidden.
     assert lines == [
         "Synthèse des autodiagnostics de Pôle RSE",
-        "5 autodiagnostics, de 5 entreprises (le plus récent de chaque membre). "
-        "Aucune réponse individuelle n'est montrée.",
+        "5 entreprises, chacune par son autodiagnostic le plus récent. Aucune réponse "
+        "individuelle n'est montrée, et aucun chiffre ne repose sur moins de 5 entreprises.",
         "",
         "Score moyen : 57 %",
         "",
         "Répartition par niveau",
-        "• Débutant : 1",
-        "• Intermédiaire : 2",
-        "• Confirmé : 1",
-        "• Expert : 1",
+        "• moins de 5 entreprises par niveau : répartition non affichée",
         "",
         "Score moyen par question centrale",
         "• Gouvernance de l'organisation : 63 % (B)",
@@ -408,14 +312,132 @@ async def test_synthesis_from_five_companies_shows_levels_and_means(
         "• Relations et conditions de travail : 62 % (B)",
         "• L'environnement : 48 % (C)",
         "• Loyauté des pratiques : 73 % (B)",
-        "• Questions relatives aux consommateurs : 60 % (B)",
+        CONSUMERS_HIDDEN,
         "• Communautés et développement local : 48 % (C)",
         "",
         "Questions centrales les plus faibles : L'environnement, "
         "Communautés et développement local, Droits de l'Homme",
         "",
-        "En pièce jointe, un fichier CSV pour Excel avec ces seuls chiffres agrégés : moyenne, "
-        "minimum et maximum par question centrale, nombre d'autodiagnostics par niveau.",
+        "En pièce jointe, un fichier CSV pour Excel avec ces seuls chiffres agrégés : moyenne et "
+        "nombre d'entreprises par question centrale, nombre d'entreprises par niveau ; une case "
+        "vide est un chiffre non affiché.",
+    ]
+
+
+async def test_a_subject_answered_by_four_of_six_companies_shows_no_mean(
+    app: App, animator: str
+) -> None:
+    await add_companies(app, SIX)
+
+    lines = lines_of(await run(app, animator, synthesis))
+
+    assert CONSUMERS_HIDDEN in lines
+    # The four scores' mean, (70 + 50 + 80 + 40) / 4 = 60, appears nowhere.
+    assert not [line for line in lines if CONSUMERS in line and "%" in line]
+
+
+async def test_the_csv_blanks_a_subject_answered_by_four_of_six_companies(
+    app: App, animator: str
+) -> None:
+    await add_companies(app, SIX)
+
+    rows = csv_rows(await run(app, animator, synthesis))
+
+    assert ["Question centrale", CONSUMERS, "", "", HIDDEN_CELL] in rows
+
+
+async def test_the_chart_has_no_bar_for_a_subject_answered_by_four_of_six_companies(
+    app: App, animator: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: dict[str, list] = {}
+
+    def bars_png(labels, values, **_):  # type: ignore[no-untyped-def]
+        drawn.update(labels=list(labels), values=list(values))
+        return PNG
+
+    monkeypatch.setattr(charts, "bars_png", bars_png)
+    await add_companies(app, SIX)
+
+    await run(app, animator, synthesis)
+
+    assert CONSUMERS not in drawn["labels"]
+    assert len(drawn["labels"]) == len(drawn["values"]) == 6
+    # Governance over the six companies: (313 + 55) / 6.
+    assert drawn["values"][0] == pytest.approx(61.33, abs=0.01)
+
+
+async def test_the_csv_has_no_minimum_or_maximum(app: App, animator: str) -> None:
+    await add_companies(app, FIVE)
+
+    rows = csv_rows(await run(app, animator, synthesis))
+
+    assert rows[0] == ["Type", "Libellé", "Moyenne (%)", "Entreprises", "Remarque"]
+    # No cell is one company's own score: the lowest and highest overall, per subject.
+    cells = {cell for row in rows for cell in row}
+    assert not cells & {"30,0", "85,0", "33,0", "90,0", "0,0", "100,0", "20,0"}
+
+
+async def test_the_csv_holds_aggregated_rows_only(app: App, animator: str) -> None:
+    await add_companies(app, FIVE)
+
+    files = attachments(await run(app, animator, synthesis))
+
+    data = files["synthese-diagnostics-pole-rse.csv"][1]
+    assert data.startswith("\ufeff".encode())  # so that Excel reads UTF-8
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[1:] == [
+        ["Ensemble", "Score global", "57,0", "5", ""],
+        ["Question centrale", "Gouvernance de l'organisation", "62,6", "5", ""],
+        ["Question centrale", "Droits de l'Homme", "50,0", "5", ""],
+        ["Question centrale", "Relations et conditions de travail", "62,4", "5", ""],
+        ["Question centrale", "L'environnement", "47,6", "5", ""],
+        ["Question centrale", "Loyauté des pratiques", "73,4", "5", ""],
+        ["Question centrale", CONSUMERS, "", "", HIDDEN_CELL],
+        ["Question centrale", "Communautés et développement local", "48,0", "5", ""],
+        ["Niveau", "Débutant", "", "", HIDDEN_CELL],
+        ["Niveau", "Intermédiaire", "", "", HIDDEN_CELL],
+        ["Niveau", "Confirmé", "", "", HIDDEN_CELL],
+        ["Niveau", "Expert", "", "", HIDDEN_CELL],
+    ]
+    text = data.decode("utf-8-sig")
+    for company, *_ in FIVE:
+        assert company is not None and company not in text
+    assert "agro_bio" not in text
+
+
+async def test_small_levels_are_merged_with_their_neighbours(app: App, animator: str) -> None:
+    # Ten companies: 2 beginners, 3 intermediate, 4 confirmed, 1 expert.
+    levels = ["debutant"] * 2 + ["intermediaire"] * 3 + ["confirme"] * 4 + ["expert"]
+    companies: list[CompanyRow] = [
+        (f"Coopérative {n}", 50.0, level, (50, 50, 50, 50, 50, 50, 50))
+        for n, level in enumerate(levels)
+    ]
+    await add_companies(app, companies)
+
+    replies = await run(app, animator, synthesis)
+
+    lines = lines_of(replies)
+    start = lines.index("Répartition par niveau")
+    assert lines[start + 1 : start + 4] == [
+        "• Débutant à Intermédiaire : 5",
+        "• Confirmé à Expert : 5",
+        "(niveaux voisins regroupés : aucun groupe de moins de 5 entreprises n'est affiché)",
+    ]
+    assert csv_rows(replies)[-2:] == [
+        [
+            "Niveau",
+            "Débutant à Intermédiaire",
+            "",
+            "5",
+            "niveaux regroupés : moins de 5 entreprises chacun",
+        ],
+        [
+            "Niveau",
+            "Confirmé à Expert",
+            "",
+            "5",
+            "niveaux regroupés : moins de 5 entreprises chacun",
+        ],
     ]
 
 
@@ -438,11 +460,82 @@ async def test_synthesis_counts_each_members_latest_diagnostic_only(
 
     lines = lines_of(await run(app, animator, synthesis))
 
-    assert lines[1].startswith("6 autodiagnostics, de 6 entreprises")
-    assert "• Débutant : 2" in lines
-    assert "• Expert : 1" in lines
+    assert lines[1].startswith("6 entreprises")
     # (285 + 20) / 6 = 50.8
     assert "Score moyen : 51 %" in lines
+
+
+async def test_two_people_of_one_company_count_once_by_its_latest_diagnostic(
+    app: App, animator: str
+) -> None:
+    await add_companies(app, FIVE)
+    # A colleague at Biocoop Lyon answered after membre-0: the company's latest diagnostic.
+    colleague = await add_member(app, "lucie", "Lucie Roche", "Biocoop Lyon")
+    await add_diagnostic(
+        app,
+        colleague,
+        company="Biocoop Lyon",
+        when=datetime(2026, 12, 1, tzinfo=UTC),
+        score=20.0,
+        level="debutant",
+        sections=by_subject(20, 20, 20, 20, 20, 20, 20),
+    )
+
+    lines = lines_of(await run(app, animator, synthesis))
+
+    assert lines[1].startswith("5 entreprises")
+    # (20 + 45.5 + 30 + 85 + 52.5) / 5 = 46.6: Biocoop Lyon once, by the colleague's.
+    assert "Score moyen : 47 %" in lines
+
+
+async def test_a_colleagues_score_does_not_make_a_subject_reach_the_threshold(
+    app: App, animator: str
+) -> None:
+    await add_companies(app, FIVE)
+    # Hydreos Conseil's older diagnostic, by a colleague, had a score on consumers; the
+    # company's latest (November) has none: four companies only.
+    colleague = await add_member(app, "marc", "Marc Vidal", "Hydréos conseil")
+    await add_diagnostic(
+        app,
+        colleague,
+        company="Hydréos conseil",
+        when=datetime(2026, 10, 1, tzinfo=UTC),
+        score=40.0,
+        level="intermediaire",
+        sections=by_subject(40, 40, 40, 40, 40, 50, 40),
+    )
+
+    lines = lines_of(await run(app, animator, synthesis))
+
+    assert CONSUMERS_HIDDEN in lines
+
+
+async def test_a_lower_threshold_setting_shows_the_synthesis_from_three_companies(
+    app: App, animator: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.settings, "min_group_size", 3)
+    await add_companies(app, FIVE[:3])
+
+    lines = lines_of(await run(app, animator, synthesis))
+
+    # (72 + 45.5 + 30) / 3 = 49.2; consumers: two scores, under 3.
+    assert "Score moyen : 49 %" in lines
+    assert (
+        "• Questions relatives aux consommateurs : non affiché "
+        "(moins de 3 entreprises y ont un score)"
+    ) in lines
+
+
+async def test_a_higher_threshold_setting_hides_the_synthesis_of_five_companies(
+    app: App, animator: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.settings, "min_group_size", 6)
+    await add_companies(app, FIVE)
+
+    replies = await run(app, animator, synthesis)
+
+    assert "La synthèse s'affiche à partir de 6 entreprises" in text_of(replies)
+    assert not attachments(replies)
 
 
 async def test_synthesis_names_no_company(app: App, animator: str) -> None:
@@ -451,7 +544,7 @@ async def test_synthesis_names_no_company(app: App, animator: str) -> None:
     replies = await run(app, animator, synthesis)
 
     for company, *_ in FIVE:
-        assert company not in text_of(replies)
+        assert company is not None and company not in text_of(replies)
 
 
 async def test_synthesis_attaches_a_bar_chart_and_a_csv(app: App, animator: str) -> None:
@@ -468,35 +561,6 @@ async def test_synthesis_attaches_a_bar_chart_and_a_csv(app: App, animator: str)
     assert files["synthese-diagnostics-pole-rse.csv"][0] == "text/csv"
 
 
-async def test_the_csv_holds_aggregated_rows_only(app: App, animator: str) -> None:
-    await add_companies(app, FIVE)
-
-    files = attachments(await run(app, animator, synthesis))
-
-    data = files["synthese-diagnostics-pole-rse.csv"][1]
-    assert data.startswith("\ufeff".encode())  # so that Excel reads UTF-8
-    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert rows == [
-        ["Type", "Libellé", "Moyenne (%)", "Minimum (%)", "Maximum (%)", "Nombre"],
-        ["Ensemble", "Score global", "57,0", "30,0", "85,0", "5"],
-        ["Question centrale", "Gouvernance de l'organisation", "62,6", "33,0", "90,0", "5"],
-        ["Question centrale", "Droits de l'Homme", "50,0", "0,0", "100,0", "5"],
-        ["Question centrale", "Relations et conditions de travail", "62,4", "40,0", "80,0", "5"],
-        ["Question centrale", "L'environnement", "47,6", "20,0", "85,0", "5"],
-        ["Question centrale", "Loyauté des pratiques", "73,4", "50,0", "90,0", "5"],
-        ["Question centrale", "Questions relatives aux consommateurs", "60,0", "40,0", "80,0", "4"],
-        ["Question centrale", "Communautés et développement local", "48,0", "30,0", "70,0", "5"],
-        ["Niveau", "Débutant", "", "", "", "1"],
-        ["Niveau", "Intermédiaire", "", "", "", "2"],
-        ["Niveau", "Confirmé", "", "", "", "1"],
-        ["Niveau", "Expert", "", "", "", "1"],
-    ]
-    text = data.decode("utf-8-sig")
-    for company, *_ in FIVE:
-        assert company not in text
-    assert "agro_bio" not in text
-
-
 async def test_a_member_is_refused_the_synthesis(app: App) -> None:
     await add_companies(app, FIVE)
     await add_member(app, "alice", "Alice Martin", "Biocoop Lyon")
@@ -509,47 +573,80 @@ async def test_a_member_is_refused_the_synthesis(app: App) -> None:
     assert not attachments(replies)
 
 
-# --- Pôle average --------------------------------------------------------------------------
+# --- A member's comparison with the pôle ---------------------------------------------------
 
 
-async def average(app: App, **options: int) -> diagnostic_reports.PoleAverage | None:
-    async with app.database.transaction() as session:
-        pole = await repo.default_pole(session)
-        assert isinstance(pole, Pole) and pole.id is not None
-        return await pole_average(session, pole_id=pole.id, **options)
-
-
-async def member_of(app: App, user_id: str) -> tuple[int, int]:
+async def compared(app: App, user_id: str) -> PoleFigures:
+    """The figures the member ``user_id`` is compared with after a diagnostic."""
     async with app.database.transaction() as session:
         person = await repo.person_for(session, platform="console", user_id=user_id)
-        assert person is not None and person.id is not None and person.active_pole_id
-        return person.id, person.active_pole_id
+        pole = await repo.default_pole(session)
+        assert person is not None and person.id is not None
+        assert isinstance(pole, Pole) and pole.id is not None
+        return await pole_average(
+            session,
+            pole_id=pole.id,
+            questionnaire=app.content.diagnostic,
+            minimum=app.settings.min_group_size,
+            company=person.company,
+            person_id=person.id,
+        )
 
 
-async def test_pole_average_is_none_under_five_companies(app: App) -> None:
-    await add_companies(app, FIVE[:4])
+async def test_the_comparison_is_over_the_other_companies(app: App) -> None:
+    await add_companies(app, SIX)
 
-    assert MIN_COMPANIES == 5
-    assert await average(app) is None
+    # Brasserie du Vercors (membre-5) is compared with the five others.
+    result = await compared(app, "membre-5")
+
+    assert result.companies == 5
+    assert result.overall.mean == pytest.approx(57.0)
+    assert result.sections["gouvernance"].mean == pytest.approx(62.6)
 
 
-async def test_pole_average_from_five_companies(app: App) -> None:
+async def test_the_comparison_is_hidden_under_five_other_companies(app: App) -> None:
     await add_companies(app, FIVE)
 
-    result = await average(app)
+    # Without Fromagerie Berthaut, four companies remain: too few to show.
+    result = await compared(app, "membre-4")
 
-    assert result is not None
-    assert (result.companies, result.diagnostics) == (5, 5)
-    assert result.percent == pytest.approx(57.0)
-    assert result.sections == pytest.approx(by_subject(62.6, 50.0, 62.4, 47.6, 73.4, 60.0, 48.0))
+    assert result.overall.mean is None
+    assert all(figure.mean is None for figure in result.sections.values())
 
 
-async def test_pole_average_takes_each_persons_latest_diagnostic_only(app: App) -> None:
+async def test_the_comparison_leaves_a_colleagues_diagnostic_out(app: App) -> None:
     await add_companies(app, FIVE)
+    await add_member(app, "paul", "Paul Girard", "Fromagerie Berthaut")
+
+    # Paul's colleague answered for Fromagerie Berthaut: four other companies.
+    result = await compared(app, "paul")
+
+    assert (result.companies, result.overall.mean) == (4, None)
+
+
+async def test_the_comparison_hides_a_subject_answered_by_four_of_six_companies(
+    app: App,
+) -> None:
+    atelier: CompanyRow = ("Atelier Bois Rhône", 66.0, "confirme", (70, 60, 65, 70, 60, 70, 65))
+    await add_companies(app, [*SIX, atelier])
+
+    result = await compared(app, "membre-6")
+
+    assert result.companies == 6
+    assert result.sections["consommateurs"].mean is None
+    assert result.sections["environnement"].mean == pytest.approx(48.0)
+
+
+async def test_the_comparison_takes_each_companys_latest_diagnostic_only(app: App) -> None:
+    await add_companies(app, SIX)
     # Biocoop Lyon's member had done better in the spring: only November's diagnostic counts.
+    async with app.database.transaction() as session:
+        person = await repo.person_for(session, platform="console", user_id="membre-0")
+        assert person is not None and person.id is not None and person.active_pole_id
+        biocoop = (person.id, person.active_pole_id)
     await add_diagnostic(
         app,
-        await member_of(app, "membre-0"),
+        biocoop,
         company="Biocoop Lyon",
         when=datetime(2026, 4, 2, tzinfo=UTC),
         score=97.0,
@@ -557,17 +654,7 @@ async def test_pole_average_takes_each_persons_latest_diagnostic_only(app: App) 
         sections=by_subject(100, 100, 100, 100, 100, 100, 100),
     )
 
-    result = await average(app)
+    result = await compared(app, "membre-5")
 
-    assert result is not None
-    assert result.diagnostics == 5
-    assert result.percent == pytest.approx(57.0)
-    assert result.sections["gouvernance"] == pytest.approx(62.6)
-
-
-async def test_pole_average_can_leave_the_member_out(app: App) -> None:
-    await add_companies(app, FIVE)
-    person_id, _ = await member_of(app, "membre-4")
-
-    # Without Fromagerie Berthaut, four companies remain: too few to show.
-    assert await average(app, exclude_person_id=person_id) is None
+    assert result.companies == 5
+    assert result.overall.mean == pytest.approx(57.0)
