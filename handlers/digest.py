@@ -10,26 +10,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
 
 from bot.feeds import Entry, FeedState, Fetcher, FetchOutcome, title_key
 from bot.messages import Platform
 from bot.opml import Outline
 from bot.outbound import internal_address
 from bot.outbox import Recipient, enqueue
+from bot.storage import repositories as repo
 from bot.storage.models import (
     Campaign,
-    DigestSubscription,
     Edition,
     Feed,
     FeedItem,
-    Membership,
     Pole,
     utcnow,
 )
 from content.loader import Content
+from handlers import digest_calendar
 from handlers.audiences import recipient_of
 
 if TYPE_CHECKING:
@@ -41,6 +39,7 @@ PER_THEME = 5
 # A feed failing this long is flagged to the animators.
 FAILING_FOR = timedelta(days=7)
 FEED_ALERT = "feed_alert"
+EDITION_ALERT = "edition_alert"
 # Less than a week: last Monday's alert must not stop this Monday's.
 ALERT_EVERY = timedelta(days=6)
 
@@ -53,16 +52,9 @@ async def store_items(
         return 0
     urls = {entry.canonical_url for entry in entries}
     keys = {title_key(entry.title) for entry in entries}
-    seen = await session.execute(
-        select(FeedItem.canonical_url, FeedItem.title_key).where(
-            FeedItem.pole_id == feed.pole_id,
-            or_(FeedItem.canonical_url.in_(urls), FeedItem.title_key.in_(keys)),
-        )
+    seen_urls, seen_keys = await repo.seen_items(
+        session, pole_id=feed.pole_id, urls=urls, keys=keys
     )
-    seen_urls, seen_keys = set(), set()
-    for url, key in seen:
-        seen_urls.add(url)
-        seen_keys.add(key)
     stored = 0
     for entry in entries:
         key = title_key(entry.title)
@@ -110,7 +102,7 @@ async def add_feeds(
 ) -> Imported:
     """Follow the feeds the pôle does not follow yet (a theme the file gives is kept if it is
     one of ours), except those leading to an internal address unless ``allow_private``."""
-    known = set(await session.scalars(select(Feed.url).where(Feed.pole_id == pole_id)))
+    known = await repo.feed_urls(session, pole_id=pole_id)
     themes = set(content.themes.ids)
     fresh = list({o.url: o for o in outlines if o.url not in known and len(o.url) <= 500}.values())
     internal: list[str | None] = [None] * len(fresh)
@@ -154,10 +146,10 @@ async def refresh(
 ) -> list[FetchOutcome]:
     """Fetch every feed (of one pôle, or all) and store the new items."""
     async with app.database.transaction() as session:
-        query = select(Feed).order_by(Feed.id)
-        if pole_id is not None:
-            query = query.where(Feed.pole_id == pole_id)
-        feeds = list(await session.scalars(query))
+        if pole_id is None:
+            feeds = await repo.every_feed(session)
+        else:
+            feeds = await repo.pole_feeds(session, pole_id=pole_id)
     states = [FeedState(feed.url, feed.etag, feed.last_modified) for feed in feeds]
     async with Fetcher(allow_private=app.settings.feeds_allow_private) as fetcher:
         outcomes = await fetcher.fetch_all(states, on_done=on_done)
@@ -174,44 +166,77 @@ async def refresh(
     return outcomes
 
 
+async def _animators_by_locale(
+    session: AsyncSession, *, pole_id: int, default: str
+) -> dict[str, list[Recipient]]:
+    """The pôle's animators who can be written to, by the language each chose."""
+    found: dict[str, list[Recipient]] = {}
+    for person in await repo.pole_animators(session, pole_id=pole_id):
+        assert person.id is not None
+        if (recipient := await recipient_of(session, person_id=person.id)) is not None:
+            found.setdefault(person.locale or default, []).append(recipient)
+    return found
+
+
 async def alert_failing_feeds(app: App, *, pole_id: int) -> int:
-    """Tell the pôle's animators which feeds have failed for a week, once a week at most
-    whatever its calendar; how many messages."""
+    """Tell the pôle's animators, each in their language, which feeds have failed for a week,
+    once a week at most whatever its calendar; how many messages."""
     now = utcnow()
     async with app.database.transaction() as session:
-        told = await session.scalar(
-            select(Campaign.id).where(
-                Campaign.pole_id == pole_id,
-                Campaign.kind == FEED_ALERT,
-                Campaign.created_at > now - ALERT_EVERY,
-            )
-        )
-        if told is not None:
+        if await repo.campaign_since(
+            session, pole_id=pole_id, kind=FEED_ALERT, since=now - ALERT_EVERY
+        ):
             return 0
-        feeds = await session.scalars(select(Feed).where(Feed.pole_id == pole_id))
-        broken = [feed for feed in feeds if failing(feed, now)]
+        broken = [f for f in await repo.pole_feeds(session, pole_id=pole_id) if failing(f, now)]
         if not broken:
             return 0
-        animators = await session.scalars(
-            select(Membership.person_id).where(
-                Membership.pole_id == pole_id, Membership.role.in_(("animator", "admin"))
+        animators = await _animators_by_locale(
+            session, pole_id=pole_id, default=app.settings.locale
+        )
+        queued = 0
+        for locale, recipients in animators.items():
+            texts = app.content.texts(locale)
+            lines = [texts.label("digest.failing_feeds", count=len(broken))]
+            lines += [
+                _inert(f"• {feed.title or feed.url} — {feed.last_error or '?'}") for feed in broken
+            ]
+            campaign = Campaign(
+                pole_id=pole_id,
+                kind=FEED_ALERT,
+                audience=f"animators:feeds:{now:%Y-%m-%d}",
+                text="\n".join(lines),
             )
+            queued += await enqueue(session, campaign=campaign, recipients=recipients)
+        return queued
+
+
+async def edition_failed(app: App, edition: digest_calendar.Due, *, now: datetime) -> None:
+    """Put the edition off until its retry time; the first failure of a streak is told to the
+    pôle's animators, each in their language (the next ones would say nothing new)."""
+    async with app.database.transaction() as session:
+        row = await digest_calendar.mark_failed(session, edition, now=now)
+        if row.failures != 1:
+            return
+        pole = await session.get(Pole, edition.pole_id)
+        assert pole is not None and row.retry_at is not None
+        animators = await _animators_by_locale(
+            session, pole_id=edition.pole_id, default=app.settings.locale
         )
-        recipients = [r for p in animators if (r := await recipient_of(session, person_id=p))]
-        if not recipients:
-            return 0
-        texts = app.content.texts(app.settings.locale)
-        lines = [texts.label("digest.failing_feeds", count=len(broken))]
-        lines += [
-            _inert(f"• {feed.title or feed.url} — {feed.last_error or '?'}") for feed in broken
-        ]
-        campaign = Campaign(
-            pole_id=pole_id,
-            kind=FEED_ALERT,
-            audience=f"animators:feeds:{now:%Y-%m-%d}",
-            text="\n".join(lines),
-        )
-        return await enqueue(session, campaign=campaign, recipients=recipients)
+        for locale, recipients in animators.items():
+            texts = app.content.texts(locale)
+            text = texts.label(
+                "digest.edition_failed",
+                edition=texts.label(f"digest.names.{edition.kind}"),
+                pole=pole.name,
+                retry=digest_calendar.moment(texts, row.retry_at, app.settings.tz),
+            )
+            campaign = Campaign(
+                pole_id=edition.pole_id,
+                kind=EDITION_ALERT,
+                audience=f"animators:edition:{edition.kind}",
+                text=text,
+            )
+            await enqueue(session, campaign=campaign, recipients=recipients)
 
 
 @dataclass(frozen=True)
@@ -239,18 +264,13 @@ async def draft(
     """The next edition of ``kind``: items first seen since the previous one and in none of
     that kind yet, newest first, ``per_theme`` at most per theme; None if nothing is new."""
     now = now or utcnow()
-    editions = list(
-        await session.scalars(
-            select(Edition).where(Edition.pole_id == pole.id, Edition.kind == kind)
-        )
-    )
+    assert pole.id is not None
+    editions = await repo.editions_of(session, pole_id=pole.id, kind=kind)
     carried = {item_id for edition in editions for item_id in edition.item_ids}
     since = max(
         (edition.created_at for edition in editions), default=now - FIRST_EDITION_SPAN[kind]
     )
-    candidates = await session.scalars(
-        select(FeedItem).where(FeedItem.pole_id == pole.id, FeedItem.first_seen_at > since)
-    )
+    candidates = await repo.items_seen_since(session, pole_id=pole.id, since=since)
     fresh = [item for item in candidates if item.id not in carried]
     sections = group(content, fresh, per_theme)
     return Draft(pole, kind, sections) if sections else None
@@ -319,17 +339,16 @@ async def publish(app: App, *, pole_id: int, kind: str, dry_run: bool = False) -
         if dry_run:
             return preview
         session.add(Edition(pole_id=pole_id, kind=kind, item_ids=[i.id for i in edition.items]))
-        subscriptions = await session.scalars(
-            select(DigestSubscription).where(DigestSubscription.pole_id == pole_id)
-        )
-        by_themes: dict[tuple[str, ...], list[Recipient]] = {}
-        for subscription in subscriptions:
-            key = tuple(sorted(subscription.themes))
-            by_themes.setdefault(key, []).append(
+        # One campaign per set of themes and language: a member reads it in the language they
+        # chose, a group or a channel in the default one.
+        audiences: dict[tuple[tuple[str, ...], str], list[Recipient]] = {}
+        for subscription, locale in await repo.digest_subscribers(session, pole_id=pole_id):
+            key = (tuple(sorted(subscription.themes)), locale or app.settings.locale)
+            audiences.setdefault(key, []).append(
                 Recipient(Platform(subscription.platform), subscription.chat_id)
             )
-        for themes, recipients in by_themes.items():
-            text = render(app.content, edition, locale=app.settings.locale, themes=themes)
+        for (themes, locale), recipients in audiences.items():
+            text = render(app.content, edition, locale=locale, themes=themes)
             if text:
                 campaign = Campaign(
                     pole_id=pole_id, kind=f"digest_{kind}", audience=f"veille:{kind}", text=text

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
 
-from bot.feeds import fold
+from bot.conversation import fold
 from bot.messages import Text
 from bot.schedules import Schedule, ScheduleError, parse_schedule
+from bot.storage import repositories as repo
 from bot.storage.models import EditionSchedule, Pole
 from content.loader import Content, Texts
 from content.veille.models import EDITION_KINDS
@@ -28,6 +28,12 @@ KIND_WORDS = {
 # What an animator may write instead of days and a time.
 OFF_WORDS = frozenset({"aucune", "aucun", "stop", "jamais", "off", "none", "never"})
 DEFAULT_WORDS = frozenset({"defaut", "default"})
+# An edition that failed is tried again after 5 minutes, then 10, 20, 40, 80, then every 2 hours:
+# soon enough for a passing fault (a feed host or the database restarting), few enough for a
+# lasting one to fetch the pôle's feeds 7 times in the 6 hours of RSEBOT_MISFIRE_GRACE_HOURS
+# instead of 360; and an operator's fix is picked up within 2 hours.
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_MOST = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -64,10 +70,8 @@ def _planned(content: Content, kind: str, row: EditionSchedule | None) -> Planne
 async def _rows(
     session: AsyncSession, pole_id: int | None = None
 ) -> dict[tuple[int, str], EditionSchedule]:
-    query = select(EditionSchedule)
-    if pole_id is not None:
-        query = query.where(EditionSchedule.pole_id == pole_id)
-    return {(row.pole_id, row.kind): row for row in await session.scalars(query)}
+    rows = await repo.edition_schedules(session, pole_id=pole_id)
+    return {(row.pole_id, row.kind): row for row in rows}
 
 
 async def calendar(session: AsyncSession, content: Content, *, pole_id: int) -> list[Planned]:
@@ -105,15 +109,15 @@ async def due(
 ) -> list[Due]:
     """The editions whose calendar named a time since they were last dealt with, each at the
     latest such time. Times older than ``grace`` (the bot was down) are let go: their items
-    go into the next edition."""
+    go into the next edition. An edition that failed waits for its retry time."""
     rows = await _rows(session)
     found = []
-    for pole in await session.scalars(select(Pole).order_by(Pole.id)):
+    for pole in await repo.list_poles(session):
         assert pole.id is not None
         for kind in EDITION_KINDS:
             row = rows.get((pole.id, kind))
             schedule = _planned(content, kind, row).schedule
-            if schedule is None:
+            if schedule is None or (row and row.retry_at and row.retry_at > now):
                 continue
             since = (row and row.handled_until) or pole.created_at
             at = schedule.latest(max(since, now - grace), now, zone)
@@ -123,13 +127,32 @@ async def due(
 
 
 async def mark_done(session: AsyncSession, edition: Due) -> None:
-    """The edition's time is dealt with: it will not be due again."""
+    """The edition's time is dealt with: it will not be due again, and a failing streak ends."""
     rows = await _rows(session, edition.pole_id)
     row = rows.get((edition.pole_id, edition.kind)) or EditionSchedule(
         pole_id=edition.pole_id, kind=edition.kind
     )
     row.handled_until = max(row.handled_until or edition.at, edition.at)
+    row.failures, row.retry_at = 0, None
     session.add(row)
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long to wait after the ``failures``-th failure in a row (see RETRY_FIRST)."""
+    return min(RETRY_FIRST * 2 ** min(failures - 1, 16), RETRY_MOST)
+
+
+async def mark_failed(session: AsyncSession, edition: Due, *, now: datetime) -> EditionSchedule:
+    """The edition failed: not tried again before a delay growing with each failure in a row;
+    the row says how many and when."""
+    rows = await _rows(session, edition.pole_id)
+    row = rows.get((edition.pole_id, edition.kind)) or EditionSchedule(
+        pole_id=edition.pole_id, kind=edition.kind
+    )
+    row.failures += 1
+    row.retry_at = now + retry_delay(row.failures)
+    session.add(row)
+    return row
 
 
 def describe(texts: Texts, schedule: Schedule) -> str:

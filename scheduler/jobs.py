@@ -97,8 +97,9 @@ DRAFTS_KEPT = timedelta(days=7)
 
 async def veille_editions(app: App) -> None:
     """Publish the editions due by each pôle's calendar (handlers/digest_calendar.py), after
-    fetching that pôle's feeds. An edition that fails is tried again at the next minute, until
-    the misfire grace time has passed."""
+    fetching that pôle's feeds. An edition that fails is put off with a growing delay (its
+    animators told once) until it goes out or the misfire grace time has passed; the other
+    pôles' editions go on."""
     now = utcnow()
     grace = timedelta(hours=app.settings.misfire_grace_hours)
     async with app.database.transaction() as session:
@@ -118,6 +119,13 @@ async def veille_editions(app: App) -> None:
             await digest.alert_failing_feeds(app, pole_id=edition.pole_id)
         except Exception:
             logger.exception("Veille %s of pôle %d failed", edition.kind, edition.pole_id)
+            try:
+                await digest.edition_failed(app, edition, now=now)
+            except Exception:
+                # The database itself, most likely: tried again at the next minute.
+                logger.exception(
+                    "Could not put off veille %s of pôle %d", edition.kind, edition.pole_id
+                )
             continue
         async with app.database.transaction() as session:
             await digest_calendar.mark_done(session, edition)

@@ -319,6 +319,9 @@ class EditionSchedule(SQLModel, table=True):
     active: bool = Field(default=True)
     # The times the calendar named up to here are done (sent, empty, or before a change).
     handled_until: datetime | None = None
+    # Failed attempts since the last edition that went out, and when the next may be made.
+    failures: int = Field(default=0)
+    retry_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
 
 

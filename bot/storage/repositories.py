@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, update
+from sqlalchemy import and_, bindparam, delete, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -18,7 +18,13 @@ from bot.storage.models import (
     DRAFT_UPLOAD,
     PRIVATE_CHAT,
     ROLES,
+    Campaign,
     ConversationState,
+    DigestSubscription,
+    Edition,
+    EditionSchedule,
+    Feed,
+    FeedItem,
     Identity,
     LinkCode,
     Membership,
@@ -420,3 +426,154 @@ async def purge_old_uploads(
         delete(Upload).where(Upload.created_at < before, Upload.id.not_in(held))
     )
     return deleted.rowcount
+
+
+# --- veille -----------------------------------------------------------------------------------
+# Every query of the watch digest (handlers/veille/), each filtered by pôle where it reads a
+# pôle's data: one place to check that no pôle sees another's feeds, items or subscribers.
+
+ANIMATOR_ROLES = ("animator", "admin")
+
+
+async def pole_feeds(session: AsyncSession, *, pole_id: int) -> list[Feed]:
+    """The pôle's feeds, in the order they were added (the numbers of /veille sources)."""
+    return list(
+        await session.scalars(select(Feed).where(Feed.pole_id == pole_id).order_by(Feed.id))
+    )
+
+
+async def every_feed(session: AsyncSession) -> list[Feed]:
+    """Every pôle's feeds, for a run that fetches them all."""
+    return list(await session.scalars(select(Feed).order_by(Feed.id)))
+
+
+async def feed_urls(session: AsyncSession, *, pole_id: int) -> set[str]:
+    return set(await session.scalars(select(Feed.url).where(Feed.pole_id == pole_id)))
+
+
+async def delete_feed(session: AsyncSession, *, pole_id: int, feed_id: int) -> None:
+    await session.execute(delete(Feed).where(Feed.pole_id == pole_id, Feed.id == feed_id))
+
+
+async def seen_items(
+    session: AsyncSession, *, pole_id: int, urls: set[str], keys: set[str]
+) -> tuple[set[str], set[str]]:
+    """The canonical addresses and title keys among these that the pôle already stored."""
+    rows = await session.execute(
+        select(FeedItem.canonical_url, FeedItem.title_key).where(
+            FeedItem.pole_id == pole_id,
+            or_(FeedItem.canonical_url.in_(urls), FeedItem.title_key.in_(keys)),
+        )
+    )
+    seen_urls, seen_keys = set(), set()
+    for url, key in rows:
+        seen_urls.add(url)
+        seen_keys.add(key)
+    return seen_urls, seen_keys
+
+
+async def pole_items(session: AsyncSession, *, pole_id: int, ids: list[int]) -> list[FeedItem]:
+    return list(
+        await session.scalars(
+            select(FeedItem).where(FeedItem.pole_id == pole_id, FeedItem.id.in_(ids))
+        )
+    )
+
+
+async def recent_items(session: AsyncSession, *, pole_id: int, limit: int) -> list[FeedItem]:
+    """The pôle's ``limit`` items seen last, newest first."""
+    return list(
+        await session.scalars(
+            select(FeedItem)
+            .where(FeedItem.pole_id == pole_id)
+            .order_by(FeedItem.first_seen_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+async def items_seen_since(
+    session: AsyncSession, *, pole_id: int, since: datetime
+) -> list[FeedItem]:
+    return list(
+        await session.scalars(
+            select(FeedItem).where(FeedItem.pole_id == pole_id, FeedItem.first_seen_at > since)
+        )
+    )
+
+
+async def editions_of(session: AsyncSession, *, pole_id: int, kind: str) -> list[Edition]:
+    return list(
+        await session.scalars(
+            select(Edition).where(Edition.pole_id == pole_id, Edition.kind == kind)
+        )
+    )
+
+
+async def latest_edition(session: AsyncSession, *, pole_id: int) -> Edition | None:
+    return await session.scalar(
+        select(Edition)
+        .where(Edition.pole_id == pole_id)
+        .order_by(Edition.created_at.desc(), Edition.id.desc())
+        .limit(1)
+    )
+
+
+async def edition_schedules(
+    session: AsyncSession, *, pole_id: int | None = None
+) -> list[EditionSchedule]:
+    """The calendars a pôle (or, with None, every pôle) set apart from the default."""
+    query = select(EditionSchedule)
+    if pole_id is not None:
+        query = query.where(EditionSchedule.pole_id == pole_id)
+    return list(await session.scalars(query))
+
+
+async def digest_subscription(
+    session: AsyncSession, *, pole_id: int, platform: str, chat_id: str
+) -> DigestSubscription | None:
+    return await session.scalar(
+        select(DigestSubscription).where(
+            DigestSubscription.pole_id == pole_id,
+            DigestSubscription.platform == platform,
+            DigestSubscription.chat_id == chat_id,
+        )
+    )
+
+
+async def digest_subscribers(
+    session: AsyncSession, *, pole_id: int
+) -> list[tuple[DigestSubscription, str | None]]:
+    """The pôle's subscriptions, each with its member's language (None: a group or a channel,
+    or a member who never chose one)."""
+    rows = await session.execute(
+        select(DigestSubscription, Person.locale)
+        .outerjoin(Person, Person.id == DigestSubscription.person_id)
+        .where(DigestSubscription.pole_id == pole_id)
+        .order_by(DigestSubscription.id)
+    )
+    return [(subscription, locale) for subscription, locale in rows]
+
+
+async def pole_animators(session: AsyncSession, *, pole_id: int) -> list[Person]:
+    """The pôle's animators and admins, who hear of its watch's troubles."""
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.pole_id == pole_id, Membership.role.in_(ANIMATOR_ROLES))
+            .order_by(Person.id)
+        )
+    )
+
+
+async def campaign_since(
+    session: AsyncSession, *, pole_id: int, kind: str, since: datetime
+) -> bool:
+    """Whether the pôle queued a campaign of ``kind`` after ``since``."""
+    found = await session.scalar(
+        select(Campaign.id)
+        .where(Campaign.pole_id == pole_id, Campaign.kind == kind, Campaign.created_at > since)
+        .limit(1)
+    )
+    return found is not None

@@ -210,6 +210,38 @@ async def test_animators_are_told_of_feeds_failing_for_a_week(app: App, feed: Fe
     )
 
 
+async def test_each_animator_is_told_of_failing_feeds_in_their_language(
+    app: App, feed: Feed
+) -> None:
+    await failing_for_ten_days_with_an_animator(app, feed)
+    english = Chat(app, Platform.TELEGRAM, "5003")
+    await english.sign_up("Emma Wilson", "Hydreos")
+    await english.grant("animator")
+    await english.say("/langue en")
+
+    assert await digest.alert_failing_feeds(app, pole_id=feed.pole_id) == 2
+
+    async with app.database.transaction() as session:
+        rows = await session.execute(
+            select(OutboxMessage.chat_id, Campaign.text)
+            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
+            .order_by(OutboxMessage.chat_id)
+        )
+        firsts = [(chat_id, text.split("\n")[0]) for chat_id, text in rows]
+    assert firsts == [
+        (
+            "5001",
+            "Veille : 1 flux en échec depuis plus d'une semaine. Vérifiez leur adresse "
+            "(/veille sources) ou retirez-les (/veille retirer N).",
+        ),
+        (
+            "5003",
+            "Watch: 1 feed(s) failing for over a week. Check their address (/veille sources) "
+            "or remove them (/veille retirer N).",
+        ),
+    ]
+
+
 async def test_the_failing_feeds_alert_goes_out_once_a_week_at_most(
     app: App, feed: Feed, time_machine: TimeMachineFixture
 ) -> None:

@@ -11,11 +11,13 @@ from sqlmodel import select
 from time_machine import TimeMachineFixture
 
 from bot.app import App
+from bot.messages import Platform
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, DigestSubscription, Feed, OutboxMessage, Pole
-from handlers import digest_calendar
+from handlers import digest, digest_calendar
 from scheduler.jobs import JOBS
 from scheduler.service import Scheduler
+from tests.helpers.chat import Chat
 from tests.helpers.feed_server import FeedServer
 from tests.scheduler.conftest import StartScheduler
 from tests.scheduler.test_runs import at
@@ -202,3 +204,191 @@ async def test_a_calendar_changed_after_its_time_waits_for_the_next_one(
     await run_at(scheduler, time_machine, (7, 9))
 
     assert await queued(app) == [("5001", NOTE_TITLE.format(pole=pole.name))]
+
+
+# --- an edition that fails -----------------------------------------------------------------
+
+
+class FailingPublish:
+    """``digest.publish`` failing for one pôle, ``times`` times, then doing its work; it counts
+    that pôle's attempts."""
+
+    def __init__(self, pole: Pole, times: int = 1_000) -> None:
+        self.pole_id, self.left, self.attempts = pole.id, times, 0
+        self.real = digest.publish
+
+    async def __call__(self, app: App, *, pole_id: int, kind: str) -> str | None:
+        if pole_id == self.pole_id:
+            self.attempts += 1
+            if self.left > 0:
+                self.left -= 1
+                raise RuntimeError("disque plein")
+        return await self.real(app, pole_id=pole_id, kind=kind)
+
+
+def failing(monkeypatch: pytest.MonkeyPatch, pole: Pole, times: int = 1_000) -> FailingPublish:
+    publish = FailingPublish(pole, times)
+    monkeypatch.setattr(digest, "publish", publish)
+    return publish
+
+
+async def animator_of(app: App, user_id: str, locale: str = "fr") -> Chat:
+    """An animator of the default pôle, on Telegram, speaking ``locale``."""
+    animator = Chat(app, Platform.TELEGRAM, user_id)
+    await animator.sign_up("Claire Martin", "Pôle Végépolys")
+    await animator.grant("animator")
+    if locale != "fr":
+        await animator.say(f"/langue {locale}")
+    return animator
+
+
+async def campaigns_of(app: App, kind: str) -> list[tuple[str, str]]:
+    """Each recipient of the campaigns of ``kind`` and their text, in order."""
+    async with app.database.transaction() as session:
+        rows = await session.execute(
+            select(OutboxMessage.chat_id, Campaign.text)
+            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
+            .where(Campaign.kind == kind)
+            .order_by(OutboxMessage.id)
+        )
+        return [(chat_id, text) for chat_id, text in rows]
+
+
+def test_the_delay_doubles_from_5_minutes_up_to_2_hours() -> None:
+    delays = [digest_calendar.retry_delay(n) / timedelta(minutes=1) for n in range(1, 9)]
+
+    assert delays == [5, 10, 20, 40, 80, 120, 120, 120]
+
+
+async def test_a_failing_edition_is_not_tried_again_the_next_minute(
+    app: App,
+    pole: Pole,
+    start_scheduler: StartScheduler,
+    time_machine: TimeMachineFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    publish = failing(monkeypatch, pole)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 8)
+
+    await run_at(scheduler, time_machine, (0, 8, 30), (0, 8, 31), (0, 8, 32), (0, 8, 34))
+
+    assert publish.attempts == 1
+    assert await queued(app) == []
+
+
+async def test_a_failing_edition_is_tried_again_after_growing_delays_and_then_goes_out(
+    app: App,
+    pole: Pole,
+    start_scheduler: StartScheduler,
+    time_machine: TimeMachineFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    publish = failing(monkeypatch, pole, times=2)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 8)
+
+    # Fails at 08:30, then at 08:35 (5 minutes on); 10 minutes later it goes out.
+    await run_at(scheduler, time_machine, (0, 8, 30), (0, 8, 35), (0, 8, 40), (0, 8, 44))
+    assert (publish.attempts, await queued(app)) == (2, [])
+    await run_at(scheduler, time_machine, (0, 8, 45), (0, 8, 46), (0, 9, 30))
+
+    assert publish.attempts == 3
+    assert await queued(app) == [("5001", NOTE_TITLE.format(pole=pole.name))]
+
+
+async def test_the_animators_are_told_once_while_an_edition_keeps_failing(
+    app: App,
+    pole: Pole,
+    start_scheduler: StartScheduler,
+    time_machine: TimeMachineFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await animator_of(app, "7001")
+    await animator_of(app, "7002", "en")
+    failing(monkeypatch, pole)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 8)
+
+    await run_at(scheduler, time_machine, (0, 8, 30), (0, 8, 35), (0, 8, 45), (0, 9, 5))
+
+    assert await campaigns_of(app, "edition_alert") == [
+        (
+            "7001",
+            f"Veille : la note de la semaine de {pole.name} n'a pas pu partir. Nouvel essai le "
+            "lundi 23/11 à 08:35, puis à intervalles croissants ; pas d'autre message tant que "
+            "l'échec dure (le journal du bot dit pourquoi).",
+        ),
+        (
+            "7002",
+            f"Watch: this week's note of {pole.name} could not go out. Next try on Monday 23/11 "
+            "at 08:35, then at growing intervals; no other message while it keeps failing (the "
+            "bot's log says why).",
+        ),
+    ]
+
+
+async def test_after_an_edition_went_out_a_new_failure_is_told_again(
+    app: App,
+    pole: Pole,
+    start_scheduler: StartScheduler,
+    time_machine: TimeMachineFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await animator_of(app, "7001")
+    publish = failing(monkeypatch, pole, times=1)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 8)
+    await run_at(scheduler, time_machine, (0, 8, 30), (0, 8, 35))
+    publish.left = 1
+
+    await run_at(scheduler, time_machine, (7, 8, 30))
+
+    assert [chat for chat, _ in await campaigns_of(app, "edition_alert")] == ["7001", "7001"]
+
+
+async def test_a_failing_pole_does_not_hold_up_the_others(
+    app: App,
+    start_scheduler: StartScheduler,
+    time_machine: TimeMachineFixture,
+    server: FeedServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    agroe, hydreos = await default_pole(app), await other_pole(app)
+    await watching(app, server, agroe, "rss2.xml", "5001")
+    await watching(app, server, hydreos, "atom.xml", "6001")
+    publish = failing(monkeypatch, agroe)
+    scheduler = await started_at(start_scheduler, time_machine, 0, 8)
+
+    await run_at(scheduler, time_machine, (0, 8, 30), (0, 8, 31))
+
+    assert publish.attempts == 1
+    assert await queued(app) == [("6001", NOTE_TITLE.format(pole="Hydreos"))]
+
+
+# --- each recipient's language ---------------------------------------------------------------
+
+
+async def subscribed_member(app: App, user_id: str, locale: str) -> None:
+    """A member of the default pôle on Telegram, speaking ``locale``, subscribed to every
+    theme."""
+    member = Chat(app, Platform.TELEGRAM, user_id)
+    await member.sign_up("Bob Lefèvre", "Scop Les Tisserands")
+    if locale != "fr":
+        await member.say(f"/langue {locale}")
+    await member.say("/veille abonner")
+    # The last button, before any theme is ticked: « Tous les thèmes », « All themes ».
+    await member.press_value(member.buttons[-1].value)
+
+
+async def test_each_member_receives_the_edition_in_their_language(
+    app: App, pole: Pole, start_scheduler: StartScheduler, time_machine: TimeMachineFixture
+) -> None:
+    await subscribed_member(app, "8001", "en")
+    await subscribed_member(app, "8002", "fr")
+    scheduler = await started_at(start_scheduler, time_machine, 0, 8)
+
+    await run_at(scheduler, time_machine, (0, 8, 30))
+
+    # 5001, a group the animator subscribed, reads the default language.
+    assert sorted(await queued(app)) == [
+        ("5001", NOTE_TITLE.format(pole=pole.name)),
+        ("8001", f"**{pole.name} CSR watch — this week's note**"),
+        ("8002", NOTE_TITLE.format(pole=pole.name)),
+    ]
