@@ -12,14 +12,15 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
 
 from bot.messages import Platform
 from bot.outbox import Recipient
-from bot.storage.models import DigestSubscription, Identity, Membership
+from bot.storage import repositories as repo
+from bot.storage.models import Identity
 
 # Console accounts are people at this machine's terminal: nothing can reach them unasked.
 REACHABLE_FIRST: tuple[Platform, ...] = (Platform.TELEGRAM, Platform.SLACK)
+_REACHABLE = tuple(platform.value for platform in REACHABLE_FIRST)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,21 +47,7 @@ async def pole_members(
 ) -> list[list[Identity]]:
     """Every member's accounts (of the people ``among`` if given) on the platforms we can write
     to first, oldest first."""
-    query = (
-        select(Identity)
-        .join(Membership, Membership.person_id == Identity.person_id)
-        .where(
-            Membership.pole_id == pole_id,
-            Identity.platform.in_([p.value for p in REACHABLE_FIRST]),
-        )
-        .order_by(Identity.person_id, Identity.id)
-    )
-    if among is not None:
-        query = query.where(Identity.person_id.in_(among))
-    people: dict[int, list[Identity]] = {}
-    for identity in await session.scalars(query):
-        people.setdefault(identity.person_id, []).append(identity)
-    return list(people.values())
+    return await repo.member_accounts(session, pole_id=pole_id, platforms=_REACHABLE, among=among)
 
 
 async def digest_subscribers(
@@ -68,12 +55,10 @@ async def digest_subscribers(
 ) -> list[list[Identity]]:
     """The members subscribed to the pôle's watch digest (to ``theme`` if given: those who
     chose it, or every theme). Groups and channels are not people: left out."""
-    rows = await session.execute(
-        select(DigestSubscription.person_id, DigestSubscription.themes).where(
-            DigestSubscription.pole_id == pole_id, DigestSubscription.person_id.is_not(None)
-        )
-    )
-    people = {person for person, themes in rows if theme is None or not themes or theme in themes}
+    subscribed = await repo.person_subscriptions(session, pole_id=pole_id)
+    people = {
+        person for person, themes in subscribed if theme is None or not themes or theme in themes
+    }
     return await pole_members(session, pole_id=pole_id, among=people)
 
 
@@ -104,15 +89,7 @@ async def resolve(
 
 async def recipient_of(session: AsyncSession, *, person_id: int) -> Recipient | None:
     """Where to write to one person first: their first reachable account, if any."""
-    accounts = await session.scalars(
-        select(Identity)
-        .where(
-            Identity.person_id == person_id,
-            Identity.platform.in_([p.value for p in REACHABLE_FIRST]),
-        )
-        .order_by(Identity.id)
-    )
-    return _chosen(list(accounts))
+    return _chosen(await repo.accounts_on(session, person_id=person_id, platforms=_REACHABLE))
 
 
 def _chosen(accounts: list[Identity], platform: Platform | None = None) -> Recipient | None:

@@ -9,9 +9,6 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
-
 from bot.conversation import (
     Answer,
     Command,
@@ -27,7 +24,8 @@ from bot.conversation import (
 )
 from bot.messages import Reply, Text
 from bot.outbox import enqueue
-from bot.storage.models import Campaign, Diagnostic, Person, PlannedAction, utcnow
+from bot.storage import repositories as repo
+from bot.storage.models import Campaign, Diagnostic, PlannedAction, utcnow
 from content.loader import Content
 from handlers.audiences import recipient_of
 from handlers.diagnostic import recommended
@@ -55,24 +53,6 @@ STATUS_WORDS = {
 STATUS_BUTTONS = {"done": "fait", "in_progress": "encours", "not_started": "pas"}
 
 
-async def latest_diagnostic(session: AsyncSession, person_id: int) -> Diagnostic | None:
-    return await session.scalar(
-        select(Diagnostic)
-        .where(Diagnostic.person_id == person_id)
-        .order_by(Diagnostic.completed_at.desc(), Diagnostic.id.desc())
-        .limit(1)
-    )
-
-
-async def planned(session: AsyncSession, person_id: int) -> list[PlannedAction]:
-    found = await session.scalars(
-        select(PlannedAction)
-        .where(PlannedAction.person_id == person_id)
-        .order_by(PlannedAction.due_on, PlannedAction.id)
-    )
-    return list(found)
-
-
 def action_text(
     content: Content, sector: str | None, section_id: str, action_id: str, locale: str
 ) -> str:
@@ -87,7 +67,7 @@ def action_text(
 async def _sector(context: Context) -> str | None:
     """The sector of the member's last diagnostic, whose pack may hold their actions."""
     assert context.person is not None and context.person.id is not None
-    diagnostic = await latest_diagnostic(context.session, context.person.id)
+    diagnostic = await repo.latest_diagnostic(context.session, person_id=context.person.id)
     return diagnostic.sector if diagnostic else None
 
 
@@ -98,7 +78,9 @@ async def show_plan(context: Context) -> list[Reply]:
     args = [fold(arg) for arg in context.incoming.args]
     if args[:1] == ["maj"]:
         return [await _update(context, args[1:])]
-    if args[:1] == ["ajouter"] or not await planned(context.session, context.person.id):
+    if args[:1] == ["ajouter"] or not await repo.planned_actions(
+        context.session, person_id=context.person.id
+    ):
         return await _choose(context)
     return [await plan_summary(context)]
 
@@ -108,7 +90,9 @@ async def plan_summary(context: Context) -> Reply:
     assert context.person is not None and context.person.id is not None
     sector, texts = await _sector(context), context.texts
     lines = [texts("plan.title")]
-    for number, action in enumerate(await planned(context.session, context.person.id), start=1):
+    for number, action in enumerate(
+        await repo.planned_actions(context.session, person_id=context.person.id), start=1
+    ):
         text = action_text(
             context.content, sector, action.section, action.action_id, context.locale
         )
@@ -130,7 +114,7 @@ async def _update(context: Context, args: Sequence[str]) -> Reply:
     """``maj 2 en cours``: the plan's 2nd action; ``maj #17 fait`` (follow-up buttons): the
     action whose id is 17. Only the member's own actions can be found either way."""
     assert context.person is not None and context.person.id is not None
-    actions = await planned(context.session, context.person.id)
+    actions = await repo.planned_actions(context.session, person_id=context.person.id)
     which = args[0] if args else ""
     status = STATUS_WORDS.get("".join(args[1:]))
     target = None
@@ -152,13 +136,13 @@ async def _update(context: Context, args: Sequence[str]) -> Reply:
 
 async def _choose(context: Context) -> list[Reply]:
     assert context.person is not None and context.person.id is not None
-    diagnostic = await latest_diagnostic(context.session, context.person.id)
+    diagnostic = await repo.latest_diagnostic(context.session, person_id=context.person.id)
     if diagnostic is None:
         button = context.command_button(context.texts.label("plan.diagnostic_button"), "diagnostic")
         return [context.say("plan.no_diagnostic", buttons=[button])]
     already = {
         action.action_id
-        for action in await planned(context.session, context.person.id)
+        for action in await repo.planned_actions(context.session, person_id=context.person.id)
         if action.status != "done"
     }
     candidates = [
@@ -270,16 +254,9 @@ async def follow_up(app: App) -> int:
     month = utcnow().astimezone(app.settings.tz).strftime("%Y-%m")
     queued = 0
     async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(PlannedAction, Diagnostic, Person)
-            .join(Diagnostic, Diagnostic.id == PlannedAction.diagnostic_id)
-            .join(Person, Person.id == PlannedAction.person_id)
-            .where(PlannedAction.status != "done")
-            .order_by(PlannedAction.id)
-        )
-        for action, diagnostic, person in rows:
+        for action, diagnostic, person in await repo.actions_to_follow(session):
             audience = f"follow_up:{action.id}:{month}"
-            if await session.scalar(select(Campaign.id).where(Campaign.audience == audience)):
+            if await repo.campaign_for(session, audience=audience):
                 continue
             recipient = await recipient_of(session, person_id=action.person_id)
             if recipient is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +21,7 @@ from bot.storage.models import (
     ROLES,
     Campaign,
     ConversationState,
+    Diagnostic,
     DigestSubscription,
     Edition,
     EditionSchedule,
@@ -29,6 +31,7 @@ from bot.storage.models import (
     LinkCode,
     Membership,
     Person,
+    PlannedAction,
     Pole,
     Upload,
     role_at_least,
@@ -428,11 +431,103 @@ async def purge_old_uploads(
     return deleted.rowcount
 
 
+# --- audiences and plans ----------------------------------------------------------------------
+
+
+async def member_accounts(
+    session: AsyncSession,
+    *,
+    pole_id: int,
+    platforms: Collection[str],
+    among: Collection[int] | None = None,
+) -> list[list[Identity]]:
+    """Every member's accounts on ``platforms`` (of the people ``among`` if given), one list per
+    person, oldest first."""
+    query = (
+        select(Identity)
+        .join(Membership, Membership.person_id == Identity.person_id)
+        .where(Membership.pole_id == pole_id, Identity.platform.in_(platforms))
+        .order_by(Identity.person_id, Identity.id)
+    )
+    if among is not None:
+        query = query.where(Identity.person_id.in_(among))
+    people: dict[int, list[Identity]] = {}
+    for identity in await session.scalars(query):
+        people.setdefault(identity.person_id, []).append(identity)
+    return list(people.values())
+
+
+async def person_subscriptions(
+    session: AsyncSession, *, pole_id: int
+) -> list[tuple[int, list[str]]]:
+    """The members (not groups nor channels) subscribed to the pôle's digest, with their themes
+    (empty: every theme)."""
+    rows = await session.execute(
+        select(DigestSubscription.person_id, DigestSubscription.themes).where(
+            DigestSubscription.pole_id == pole_id, DigestSubscription.person_id.is_not(None)
+        )
+    )
+    return [(person_id, themes) for person_id, themes in rows if person_id is not None]
+
+
+async def accounts_on(
+    session: AsyncSession, *, person_id: int, platforms: Collection[str]
+) -> list[Identity]:
+    """A person's accounts on ``platforms``, oldest first."""
+    return list(
+        await session.scalars(
+            select(Identity)
+            .where(Identity.person_id == person_id, Identity.platform.in_(platforms))
+            .order_by(Identity.id)
+        )
+    )
+
+
+async def latest_diagnostic(session: AsyncSession, *, person_id: int) -> Diagnostic | None:
+    return await session.scalar(
+        select(Diagnostic)
+        .where(Diagnostic.person_id == person_id)
+        .order_by(Diagnostic.completed_at.desc(), Diagnostic.id.desc())
+        .limit(1)
+    )
+
+
+async def planned_actions(session: AsyncSession, *, person_id: int) -> list[PlannedAction]:
+    """A person's plan, soonest target first."""
+    return list(
+        await session.scalars(
+            select(PlannedAction)
+            .where(PlannedAction.person_id == person_id)
+            .order_by(PlannedAction.due_on, PlannedAction.id)
+        )
+    )
+
+
+async def actions_to_follow(
+    session: AsyncSession,
+) -> list[tuple[PlannedAction, Diagnostic, Person]]:
+    """Every planned action not done yet, with its diagnostic and its person."""
+    rows = await session.execute(
+        select(PlannedAction, Diagnostic, Person)
+        .join(Diagnostic, Diagnostic.id == PlannedAction.diagnostic_id)
+        .join(Person, Person.id == PlannedAction.person_id)
+        .where(PlannedAction.status != "done")
+        .order_by(PlannedAction.id)
+    )
+    return [(action, diagnostic, person) for action, diagnostic, person in rows]
+
+
+async def campaign_for(session: AsyncSession, *, audience: str) -> bool:
+    """Whether a campaign was already queued for exactly ``audience``."""
+    found = await session.scalar(select(Campaign.id).where(Campaign.audience == audience).limit(1))
+    return found is not None
+
+
 # --- veille -----------------------------------------------------------------------------------
 # Every query of the watch digest (handlers/veille/), each filtered by pôle where it reads a
 # pôle's data: one place to check that no pôle sees another's feeds, items or subscribers.
 
-ANIMATOR_ROLES = ("animator", "admin")
+ANIMATOR_ROLES = ROLES[ROLES.index("animator") :]
 
 
 async def pole_feeds(session: AsyncSession, *, pole_id: int) -> list[Feed]:
