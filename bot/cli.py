@@ -443,7 +443,7 @@ def feeds_import(
         raise _fail(str(exc)) from None
 
     async def add(app: App) -> None:
-        from handlers.digest import add_feeds
+        from handlers.veille.sources import add_feeds
 
         target = await _pole_or_fail(app, pole)
         assert target.id is not None
@@ -471,15 +471,12 @@ def feeds_export(pole: Annotated[str | None, _POLE_OPTION] = None) -> None:
     from bot.opml import Outline, write_opml
 
     async def export(app: App) -> None:
-        from sqlmodel import select
-
-        from bot.storage.models import Feed
+        from bot.storage import repositories as repo
 
         target = await _pole_or_fail(app, pole)
+        assert target.id is not None
         async with app.database.transaction() as session:
-            feeds = await session.scalars(
-                select(Feed).where(Feed.pole_id == target.id).order_by(Feed.id)
-            )
+            feeds = await repo.pole_feeds(session, pole_id=target.id)
             outlines = [Outline(f.url, f.title, f.theme) for f in feeds]
         sys.stdout.buffer.write(write_opml(f"Veille RSE — {target.name}", outlines))
 
@@ -493,13 +490,13 @@ def feeds_check(pole: Annotated[str | None, _POLE_OPTION] = None) -> None:
     from rich.progress import Progress
     from rich.table import Table
 
-    from handlers import digest
+    from handlers.veille import editions
 
     async def check(app: App) -> None:
         target = await _pole_or_fail(app, pole)
         with Progress(transient=True) as progress:
             bar = progress.add_task("Relevé des flux", total=None)
-            outcomes = await digest.refresh(
+            outcomes = await editions.refresh(
                 app, pole_id=target.id, on_done=lambda _: progress.advance(bar)
             )
         table = Table("Flux", "État", "Articles")
@@ -544,13 +541,13 @@ def digest_schedule(
     pole: Annotated[str | None, _POLE_OPTION] = None,
 ) -> None:
     """Afficher ou changer le calendrier des éditions de la veille du pôle."""
-    from bot.feeds import fold
+    from bot.conversation import fold
     from bot.schedules import ScheduleError
     from bot.storage.models import utcnow
     from bot.transports.console import render
-    from handlers import digest_calendar
+    from handlers.veille import calendar
 
-    edition = digest_calendar.KIND_WORDS.get(fold(kind)) if kind else None
+    edition = calendar.KIND_WORDS.get(fold(kind)) if kind else None
     if kind is not None and (edition is None or not words):
         raise _fail("donnez l'édition (note ou lettre) puis le calendrier, ex. : note lundi 8h30")
 
@@ -561,7 +558,7 @@ def digest_schedule(
         async with app.database.transaction() as session:
             if edition is not None and words:
                 try:
-                    await digest_calendar.change(
+                    await calendar.change(
                         session,
                         app.content,
                         pole_id=target.id,
@@ -571,8 +568,8 @@ def digest_schedule(
                     )
                 except ScheduleError as error:
                     raise _fail(texts.label(error.key, **error.values)) from None
-            planned = await digest_calendar.calendar(session, app.content, pole_id=target.id)
-        text = digest_calendar.calendar_text(texts, target, planned, now=now, zone=app.settings.tz)
+            planned = await calendar.calendar(session, app.content, pole_id=target.id)
+        text = calendar.calendar_text(texts, target, planned, now=now, zone=app.settings.tz)
         typer.echo(render(text))
 
     _with_app(schedule)
@@ -580,7 +577,7 @@ def digest_schedule(
 
 def _digest(kind: str, pole: str | None, *, dry_run: bool) -> None:
     from content.veille.models import EDITION_KINDS
-    from handlers import digest
+    from handlers.veille import editions
 
     if kind not in EDITION_KINDS:
         raise _fail(f"édition inconnue « {kind} » : {' ou '.join(EDITION_KINDS)}.")
@@ -588,8 +585,8 @@ def _digest(kind: str, pole: str | None, *, dry_run: bool) -> None:
     async def build(app: App) -> None:
         target = await _pole_or_fail(app, pole)
         assert target.id is not None
-        await digest.refresh(app, pole_id=target.id)
-        text = await digest.publish(app, pole_id=target.id, kind=kind, dry_run=dry_run)
+        await editions.refresh(app, pole_id=target.id)
+        text = await editions.publish(app, pole_id=target.id, kind=kind, dry_run=dry_run)
         if text is None:
             typer.echo("Rien de nouveau depuis la dernière édition : pas d'envoi.")
             return

@@ -19,8 +19,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.storage import repositories as repo
 from bot.storage.models import utcnow
-from handlers import digest, digest_calendar
 from handlers.plan import follow_up
+from handlers.veille import alerts, calendar, editions
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -96,31 +96,29 @@ DRAFTS_KEPT = timedelta(days=7)
 
 
 async def veille_editions(app: App) -> None:
-    """Publish the editions due by each pôle's calendar (handlers/digest_calendar.py), after
+    """Publish the editions due by each pôle's calendar (handlers/veille/calendar.py), after
     fetching that pôle's feeds. An edition that fails is put off with a growing delay (its
     animators told once) until it goes out or the misfire grace time has passed; the other
     pôles' editions go on."""
     now = utcnow()
     grace = timedelta(hours=app.settings.misfire_grace_hours)
     async with app.database.transaction() as session:
-        editions = await digest_calendar.due(
-            session, app.content, now=now, zone=app.settings.tz, grace=grace
-        )
+        due = await calendar.due(session, app.content, now=now, zone=app.settings.tz, grace=grace)
     fetched: set[int] = set()
-    for edition in editions:
+    for edition in due:
         try:
             if edition.pole_id not in fetched:
-                await digest.refresh(app, pole_id=edition.pole_id)
+                await editions.refresh(app, pole_id=edition.pole_id)
                 fetched.add(edition.pole_id)
-            if await digest.publish(app, pole_id=edition.pole_id, kind=edition.kind) is None:
+            if await editions.publish(app, pole_id=edition.pole_id, kind=edition.kind) is None:
                 logger.info(
                     "No new item for pôle %d: no %s this time", edition.pole_id, edition.kind
                 )
-            await digest.alert_failing_feeds(app, pole_id=edition.pole_id)
+            await alerts.alert_failing_feeds(app, pole_id=edition.pole_id)
         except Exception:
             logger.exception("Veille %s of pôle %d failed", edition.kind, edition.pole_id)
             try:
-                await digest.edition_failed(app, edition, now=now)
+                await alerts.edition_failed(app, edition, now=now)
             except Exception:
                 # The database itself, most likely: tried again at the next minute.
                 logger.exception(
@@ -128,7 +126,7 @@ async def veille_editions(app: App) -> None:
                 )
             continue
         async with app.database.transaction() as session:
-            await digest_calendar.mark_done(session, edition)
+            await calendar.mark_done(session, edition)
 
 
 async def follow_up_actions(app: App) -> None:

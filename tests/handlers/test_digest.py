@@ -12,7 +12,7 @@ from bot.feeds import Entry, FetchOutcome
 from bot.messages import Platform
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, DigestSubscription, Edition, Feed, FeedItem, OutboxMessage
-from handlers import digest
+from handlers.veille import alerts, editions, sources
 from tests.helpers.chat import Chat
 from tests.helpers.feed_server import FeedServer
 
@@ -59,7 +59,7 @@ async def feed(app: App) -> Feed:
 
 async def store(app: App, feed: Feed, *entries: Entry) -> int:
     async with app.database.transaction() as session:
-        return await digest.store_items(session, app.content, feed, entries)
+        return await editions.store_items(session, app.content, feed, entries)
 
 
 async def items(app: App) -> list[FeedItem]:
@@ -96,12 +96,12 @@ async def test_a_feed_given_a_theme_tags_all_its_items(app: App, feed: Feed) -> 
 async def test_a_feed_failing_for_a_week_is_flagged(feed: Feed) -> None:
     feed.last_ok_at = NOW - timedelta(days=8)
     for _ in range(3):
-        digest.record_health(feed, FetchOutcome(feed.url, "error", error="HTTP 500"), NOW)
+        sources.record_health(feed, FetchOutcome(feed.url, "error", error="HTTP 500"), NOW)
 
     assert (feed.failures, feed.last_error) == (3, "HTTP 500")
-    assert digest.failing(feed, NOW)
-    digest.record_health(feed, FetchOutcome(feed.url, "ok", etag='"v2"'), NOW)
-    assert (feed.failures, feed.etag, digest.failing(feed, NOW)) == (0, '"v2"', False)
+    assert sources.failing(feed, NOW)
+    sources.record_health(feed, FetchOutcome(feed.url, "ok", etag='"v2"'), NOW)
+    assert (feed.failures, feed.etag, sources.failing(feed, NOW)) == (0, '"v2"', False)
 
 
 async def subscribe(app: App, chat_id: str, themes: list[str]) -> None:
@@ -118,10 +118,10 @@ async def test_an_edition_groups_new_items_by_theme_newest_first(app: App, feed:
     async with app.database.transaction() as session:
         pole = await repo.default_pole(session)
         assert pole is not None
-        edition = await digest.draft(session, app.content, pole=pole, kind="note")
+        edition = await editions.draft(session, app.content, pole=pole, kind="note")
 
     assert edition is not None
-    text = digest.render(app.content, edition, locale="fr")
+    text = editions.render(app.content, edition, locale="fr")
     assert text.startswith("**Veille RSE de Pôle RSE — la note de la semaine**")
     assert text.index("Bilan carbone") < text.index("Biodéchets") < text.index("CSRD")
     assert f"• [{CSRD.title}]({CSRD.url}) — Actu-Environnement, 22/11" in text
@@ -135,8 +135,8 @@ async def test_publishing_queues_each_subscriber_their_themes_once(app: App, fee
         pole = await repo.default_pole(session)
     assert pole is not None and pole.id is not None
 
-    assert await digest.publish(app, pole_id=pole.id, kind="note") is not None
-    assert await digest.publish(app, pole_id=pole.id, kind="note") is None
+    assert await editions.publish(app, pole_id=pole.id, kind="note") is not None
+    assert await editions.publish(app, pole_id=pole.id, kind="note") is None
 
     async with app.database.transaction() as session:
         campaigns = {c.id: c for c in await session.scalars(select(Campaign).order_by(Campaign.id))}
@@ -155,9 +155,9 @@ async def test_the_newsletter_has_its_own_memory(app: App, feed: Feed) -> None:
         pole = await repo.default_pole(session)
     assert pole is not None and pole.id is not None
 
-    await digest.publish(app, pole_id=pole.id, kind="note")
+    await editions.publish(app, pole_id=pole.id, kind="note")
 
-    newsletter = await digest.publish(app, pole_id=pole.id, kind="newsletter", dry_run=True)
+    newsletter = await editions.publish(app, pole_id=pole.id, kind="newsletter", dry_run=True)
     assert newsletter is not None and "la lettre de la quinzaine" in newsletter
 
 
@@ -169,7 +169,7 @@ async def test_a_feed_at_an_internal_address_keeps_our_refusal_as_its_error(app:
             assert pole is not None and pole.id is not None
             session.add(Feed(pole_id=pole.id, url=server.url("rss2.xml")))
 
-        await digest.refresh(app)
+        await editions.refresh(app)
 
     async with app.database.transaction() as session:
         (stored,) = await session.scalars(select(Feed))
@@ -197,7 +197,7 @@ async def test_animators_are_told_of_feeds_failing_for_a_week(app: App, feed: Fe
     await failing_for_ten_days_with_an_animator(app, feed)
     await Chat(app, Platform.TELEGRAM, "5002").sign_up("Bob Lefèvre", "Scop Les Tisserands")
 
-    assert await digest.alert_failing_feeds(app, pole_id=feed.pole_id) == 1
+    assert await alerts.alert_failing_feeds(app, pole_id=feed.pole_id) == 1
 
     async with app.database.transaction() as session:
         (row,) = await session.scalars(select(OutboxMessage))
@@ -219,7 +219,7 @@ async def test_each_animator_is_told_of_failing_feeds_in_their_language(
     await english.grant("animator")
     await english.say("/langue en")
 
-    assert await digest.alert_failing_feeds(app, pole_id=feed.pole_id) == 2
+    assert await alerts.alert_failing_feeds(app, pole_id=feed.pole_id) == 2
 
     async with app.database.transaction() as session:
         rows = await session.execute(
@@ -248,10 +248,10 @@ async def test_the_failing_feeds_alert_goes_out_once_a_week_at_most(
     await failing_for_ten_days_with_an_animator(app, feed)
     monday = datetime.now(UTC)
 
-    sent = [await digest.alert_failing_feeds(app, pole_id=feed.pole_id)]
+    sent = [await alerts.alert_failing_feeds(app, pole_id=feed.pole_id)]
     for days in (1, 5, 7):
         time_machine.move_to(monday + timedelta(days=days), tick=False)
-        sent.append(await digest.alert_failing_feeds(app, pole_id=feed.pole_id))
+        sent.append(await alerts.alert_failing_feeds(app, pole_id=feed.pole_id))
 
     assert sent == [1, 0, 0, 1]
 
@@ -263,7 +263,7 @@ async def test_no_alert_for_a_feed_failing_since_yesterday(app: App, feed: Feed)
         stored.failures, stored.last_ok_at = 2, datetime.now(UTC) - timedelta(days=1)
         session.add(stored)
 
-    assert await digest.alert_failing_feeds(app, pole_id=feed.pole_id) == 0
+    assert await alerts.alert_failing_feeds(app, pole_id=feed.pole_id) == 0
 
 
 async def test_an_edition_shows_at_most_the_configured_items_per_theme(
@@ -275,7 +275,7 @@ async def test_an_edition_shows_at_most_the_configured_items_per_theme(
         pole = await repo.default_pole(session)
     assert pole is not None and pole.id is not None
 
-    text = await digest.publish(app, pole_id=pole.id, kind="note", dry_run=True)
+    text = await editions.publish(app, pole_id=pole.id, kind="note", dry_run=True)
 
     assert text is not None
     assert text.count("• [") == 1

@@ -13,7 +13,7 @@ from bot.messages import ForwardedFrom, Incoming, Platform
 from bot.opml import Outline, write_opml
 from bot.storage import repositories as repo
 from bot.storage.models import DigestSubscription, EditionSchedule, Feed
-from handlers import digest
+from handlers.veille import editions
 from tests.handlers.test_digest import COMPOST, CSRD, store
 from tests.helpers.chat import Chat
 
@@ -105,7 +105,7 @@ async def test_the_latest_edition_is_shown_on_demand(app: App, member: Chat) -> 
         session.add(feed)
         await session.flush()
     await store(app, feed, CSRD, COMPOST)
-    await digest.publish(app, pole_id=pole.id, kind="note")
+    await editions.publish(app, pole_id=pole.id, kind="note")
 
     await member.say("/veille")
     assert member.text.startswith("Veille RSE de Pôle RSE — la note de la semaine")

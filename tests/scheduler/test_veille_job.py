@@ -14,7 +14,7 @@ from bot.app import App
 from bot.messages import Platform
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, DigestSubscription, Feed, OutboxMessage, Pole
-from handlers import digest, digest_calendar
+from handlers.veille import calendar, editions
 from scheduler.jobs import JOBS
 from scheduler.service import Scheduler
 from tests.helpers.chat import Chat
@@ -80,7 +80,7 @@ async def set_calendar(
     """What an animator's ``/veille horaire KIND WORDS`` does, the day before by default."""
     assert pole.id is not None
     async with app.database.transaction() as session:
-        await digest_calendar.change(
+        await calendar.change(
             session, app.content, pole_id=pole.id, kind=kind, words=words, now=now or at(-1, 12)
         )
 
@@ -210,12 +210,12 @@ async def test_a_calendar_changed_after_its_time_waits_for_the_next_one(
 
 
 class FailingPublish:
-    """``digest.publish`` failing for one pôle, ``times`` times, then doing its work; it counts
+    """``editions.publish`` failing for one pôle, ``times`` times, then doing its work; it counts
     that pôle's attempts."""
 
     def __init__(self, pole: Pole, times: int = 1_000) -> None:
         self.pole_id, self.left, self.attempts = pole.id, times, 0
-        self.real = digest.publish
+        self.real = editions.publish
 
     async def __call__(self, app: App, *, pole_id: int, kind: str) -> str | None:
         if pole_id == self.pole_id:
@@ -228,7 +228,7 @@ class FailingPublish:
 
 def failing(monkeypatch: pytest.MonkeyPatch, pole: Pole, times: int = 1_000) -> FailingPublish:
     publish = FailingPublish(pole, times)
-    monkeypatch.setattr(digest, "publish", publish)
+    monkeypatch.setattr(editions, "publish", publish)
     return publish
 
 
@@ -255,7 +255,7 @@ async def campaigns_of(app: App, kind: str) -> list[tuple[str, str]]:
 
 
 def test_the_delay_doubles_from_5_minutes_up_to_2_hours() -> None:
-    delays = [digest_calendar.retry_delay(n) / timedelta(minutes=1) for n in range(1, 9)]
+    delays = [calendar.retry_delay(n) / timedelta(minutes=1) for n in range(1, 9)]
 
     assert delays == [5, 10, 20, 40, 80, 120, 120, 120]
 

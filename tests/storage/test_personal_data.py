@@ -12,8 +12,8 @@ from bot.messages import Platform
 from bot.storage import personal_data
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Membership
-from handlers import digest
 from handlers.plan import follow_up
+from handlers.veille import editions
 from tests.handlers.test_diagnostic import QUICK_ANSWERS
 from tests.helpers.chat import Chat
 from tests.helpers.feed_server import FeedServer
@@ -66,8 +66,8 @@ async def _fill_everything(app: App, feeds: FeedServer) -> tuple[Chat, Chat]:
     async with app.database.transaction() as session:
         pole = await repo.default_pole(session)
         assert pole is not None and pole.id is not None
-    await digest.refresh(app, pole_id=pole.id)
-    assert await digest.publish(app, pole_id=pole.id, kind="note") is not None
+    await editions.refresh(app, pole_id=pole.id)
+    assert await editions.publish(app, pole_id=pole.id, kind="note") is not None
 
     for animator in (alice, claire):
         await animator.say("/diffuser")

@@ -12,7 +12,7 @@ from bot.outbox import Tuning
 from bot.runner import serve
 from bot.storage import repositories as repo
 from bot.storage.models import Feed
-from handlers import digest
+from handlers.veille import editions
 from tests.helpers.chat import Chat
 from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.fake_telegram import FakeTelegram
@@ -65,8 +65,8 @@ async def test_an_edition_reaches_a_telegram_channel_a_slack_channel_and_a_membe
             assert (await fake_slack.post(url, mention))[0] == 200
             (subscribed,) = await fake_slack.wait_for_messages(SLACK_CHANNEL, 1)
 
-            await digest.refresh(app, pole_id=pole.id)
-            await digest.publish(app, pole_id=pole.id, kind="note")
+            await editions.refresh(app, pole_id=pole.id)
+            await editions.publish(app, pole_id=pole.id, kind="note")
 
             (in_channel,) = await fake_telegram.wait_for_messages(CHANNEL, 1)
             _, in_slack = await fake_slack.wait_for_messages(SLACK_CHANNEL, 2)

@@ -1,5 +1,6 @@
 """When each pôle's editions go out: the pôle's own calendar, else the default of
-content/veille/editions.yaml; which editions are due; and the calendar in words."""
+content/veille/editions.yaml; which editions are due, and when a failed one is tried again; the
+calendar in words, and ``/veille horaire`` to see or change it."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.conversation import fold
-from bot.messages import Text
+from bot.conversation import Context, fold
+from bot.messages import Reply, Text
 from bot.schedules import Schedule, ScheduleError, parse_schedule
 from bot.storage import repositories as repo
-from bot.storage.models import EditionSchedule, Pole
+from bot.storage.models import EditionSchedule, Pole, utcnow
 from content.loader import Content, Texts
 from content.veille.models import EDITION_KINDS
+from handlers.veille.access import animator_refusal
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 logger = logging.getLogger(__name__)
 
@@ -230,3 +234,53 @@ def _enumerate(texts: Texts, items: Sequence[str]) -> str:
 
 def _capitalized(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+# --- in the chat: /veille horaire ----------------------------------------------------------
+
+
+async def calendar_summary(context: Context) -> str:
+    """When the pôle's editions go out, in one phrase of the member's language."""
+    assert context.pole is not None and context.pole.id is not None
+    planned = await calendar(context.session, context.content, pole_id=context.pole.id)
+    return summary(context.texts, planned)
+
+
+async def schedule(context: Context, args: Sequence[str]) -> Reply:
+    """The pôle's calendar; ``note|lettre JOURS HEURE`` (or ``aucune``, ``défaut``) changes
+    it, for animators."""
+    assert context.pole is not None and context.pole.id is not None
+    now, zone = utcnow(), context.settings.tz
+    kind = KIND_WORDS.get(fold(args[0])) if args else None
+    # « /veille horaire lettre » alone asks to see the calendar, not to change it.
+    if not args or (kind is not None and len(args) == 1):
+        planned = await calendar(context.session, context.content, pole_id=context.pole.id)
+        text = calendar_text(context.texts, context.pole, planned, now=now, zone=zone)
+        return Reply(Text.join([text, context.texts("veille.calendar_help")]))
+    if refusal := animator_refusal(context):
+        return refusal
+    if kind is None:
+        return context.say("veille.schedule_usage")
+    try:
+        planned = await change(
+            context.session,
+            context.content,
+            pole_id=context.pole.id,
+            kind=kind,
+            words=" ".join(args[1:]),
+            now=now,
+        )
+    except ScheduleError as error:
+        return context.say(error.key, **error.values)
+    edition = context.texts.label(f"digest.names.{kind}")
+    if planned.schedule is None:
+        return context.say(
+            "veille.schedule_off", edition=edition, pole=context.pole.name, word=args[0]
+        )
+    return context.say(
+        "veille.schedule_set",
+        edition=edition,
+        pole=context.pole.name,
+        when=describe(context.texts, planned.schedule),
+        next=moment(context.texts, planned.schedule.next_time(now, zone), zone),
+    )

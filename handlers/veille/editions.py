@@ -1,47 +1,34 @@
-"""The watch digest ("veille"): a pôle's feeds fetched and their new items stored once, then
+"""The watch digest's editions: a pôle's feeds fetched and their new items stored once, then
 editions (the weekly note, the newsletter) built from what no edition of that kind carried yet,
-grouped by theme, and queued in the outbox for the subscribers whose themes they touch."""
+grouped by theme, and queued in the outbox for the subscribers whose themes they touch, each in
+their language; ``/veille`` shows the latest."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from bot.conversation import Context
 from bot.feeds import Entry, FeedState, Fetcher, FetchOutcome, title_key
-from bot.messages import Platform
-from bot.opml import Outline
-from bot.outbound import internal_address
+from bot.messages import Platform, Reply, Text
 from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
-from bot.storage.models import (
-    Campaign,
-    Edition,
-    Feed,
-    FeedItem,
-    Pole,
-    utcnow,
-)
+from bot.storage.models import Campaign, Edition, Feed, FeedItem, Pole, utcnow
 from content.loader import Content
-from handlers import digest_calendar
-from handlers.audiences import recipient_of
+from handlers.veille.calendar import calendar_summary
+from handlers.veille.sources import record_health
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.app import App
 
 # How far back the first edition of a kind looks, when no earlier one bounds it.
 FIRST_EDITION_SPAN = {"note": timedelta(days=7), "newsletter": timedelta(days=16)}
+
 PER_THEME = 5
-# A feed failing this long is flagged to the animators.
-FAILING_FOR = timedelta(days=7)
-FEED_ALERT = "feed_alert"
-EDITION_ALERT = "edition_alert"
-# Less than a week: last Monday's alert must not stop this Monday's.
-ALERT_EVERY = timedelta(days=6)
 
 
 async def store_items(
@@ -82,62 +69,6 @@ async def store_items(
     return stored
 
 
-@dataclass(frozen=True)
-class Imported:
-    """What adding a file's feeds did: how many were added, already followed, refused."""
-
-    added: int
-    known: int
-    # (address, the internal address it leads to): never followed, see bot/outbound.py.
-    refused: tuple[tuple[str, str], ...] = ()
-
-
-async def add_feeds(
-    session: AsyncSession,
-    content: Content,
-    *,
-    pole_id: int,
-    outlines: Sequence[Outline],
-    allow_private: bool,
-) -> Imported:
-    """Follow the feeds the pôle does not follow yet (a theme the file gives is kept if it is
-    one of ours), except those leading to an internal address unless ``allow_private``."""
-    known = await repo.feed_urls(session, pole_id=pole_id)
-    themes = set(content.themes.ids)
-    fresh = list({o.url: o for o in outlines if o.url not in known and len(o.url) <= 500}.values())
-    internal: list[str | None] = [None] * len(fresh)
-    if not allow_private:
-        # At once: a file of a hundred feeds must not wait for a hundred DNS answers in turn.
-        internal = list(await asyncio.gather(*(internal_address(o.url) for o in fresh)))
-    refused = []
-    for outline, address in zip(fresh, internal, strict=True):
-        if address is not None:
-            refused.append((outline.url, address))
-            continue
-        theme = outline.category if outline.category in themes else None
-        title = outline.title[:200] if outline.title else None
-        session.add(Feed(pole_id=pole_id, url=outline.url, title=title, theme=theme))
-    added = len(fresh) - len(refused)
-    return Imported(added, len(outlines) - len(fresh), tuple(refused))
-
-
-def record_health(feed: Feed, outcome: FetchOutcome, now: datetime) -> None:
-    if outcome.status == "error":
-        feed.failures += 1
-        feed.last_error = (outcome.error or "erreur inconnue")[:300]
-        return
-    feed.failures, feed.last_error, feed.last_ok_at = 0, None, now
-    feed.etag, feed.last_modified = outcome.etag, outcome.last_modified
-    if outcome.title:
-        feed.title = outcome.title[:200]
-
-
-def failing(feed: Feed, now: datetime) -> bool:
-    """Failing for a week: every fetch since its last success, or since it was added."""
-    since = feed.last_ok_at or feed.created_at
-    return feed.failures > 0 and now - since >= FAILING_FOR
-
-
 async def refresh(
     app: App,
     *,
@@ -164,79 +95,6 @@ async def refresh(
             session.add(stored)
             await store_items(session, app.content, stored, outcome.entries)
     return outcomes
-
-
-async def _animators_by_locale(
-    session: AsyncSession, *, pole_id: int, default: str
-) -> dict[str, list[Recipient]]:
-    """The pôle's animators who can be written to, by the language each chose."""
-    found: dict[str, list[Recipient]] = {}
-    for person in await repo.pole_animators(session, pole_id=pole_id):
-        assert person.id is not None
-        if (recipient := await recipient_of(session, person_id=person.id)) is not None:
-            found.setdefault(person.locale or default, []).append(recipient)
-    return found
-
-
-async def alert_failing_feeds(app: App, *, pole_id: int) -> int:
-    """Tell the pôle's animators, each in their language, which feeds have failed for a week,
-    once a week at most whatever its calendar; how many messages."""
-    now = utcnow()
-    async with app.database.transaction() as session:
-        if await repo.campaign_since(
-            session, pole_id=pole_id, kind=FEED_ALERT, since=now - ALERT_EVERY
-        ):
-            return 0
-        broken = [f for f in await repo.pole_feeds(session, pole_id=pole_id) if failing(f, now)]
-        if not broken:
-            return 0
-        animators = await _animators_by_locale(
-            session, pole_id=pole_id, default=app.settings.locale
-        )
-        queued = 0
-        for locale, recipients in animators.items():
-            texts = app.content.texts(locale)
-            lines = [texts.label("digest.failing_feeds", count=len(broken))]
-            lines += [
-                _inert(f"• {feed.title or feed.url} — {feed.last_error or '?'}") for feed in broken
-            ]
-            campaign = Campaign(
-                pole_id=pole_id,
-                kind=FEED_ALERT,
-                audience=f"animators:feeds:{now:%Y-%m-%d}",
-                text="\n".join(lines),
-            )
-            queued += await enqueue(session, campaign=campaign, recipients=recipients)
-        return queued
-
-
-async def edition_failed(app: App, edition: digest_calendar.Due, *, now: datetime) -> None:
-    """Put the edition off until its retry time; the first failure of a streak is told to the
-    pôle's animators, each in their language (the next ones would say nothing new)."""
-    async with app.database.transaction() as session:
-        row = await digest_calendar.mark_failed(session, edition, now=now)
-        if row.failures != 1:
-            return
-        pole = await session.get(Pole, edition.pole_id)
-        assert pole is not None and row.retry_at is not None
-        animators = await _animators_by_locale(
-            session, pole_id=edition.pole_id, default=app.settings.locale
-        )
-        for locale, recipients in animators.items():
-            texts = app.content.texts(locale)
-            text = texts.label(
-                "digest.edition_failed",
-                edition=texts.label(f"digest.names.{edition.kind}"),
-                pole=pole.name,
-                retry=digest_calendar.moment(texts, row.retry_at, app.settings.tz),
-            )
-            campaign = Campaign(
-                pole_id=edition.pole_id,
-                kind=EDITION_ALERT,
-                audience=f"animators:edition:{edition.kind}",
-                text=text,
-            )
-            await enqueue(session, campaign=campaign, recipients=recipients)
 
 
 @dataclass(frozen=True)
@@ -311,10 +169,10 @@ def render(content: Content, draft: Draft, *, locale: str, themes: Sequence[str]
 
 def item_line(item: FeedItem, when: str) -> str:
     """``• [title](address) — source, date`` in our markup, feed text made harmless in it."""
-    return f"• [{_inert(item.title)}]({_address(item.url)}) — {_inert(item.source)}, {when}"
+    return f"• [{inert(item.title)}]({_address(item.url)}) — {inert(item.source)}, {when}"
 
 
-def _inert(text: str) -> str:
+def inert(text: str) -> str:
     # No bracket to end the link early, no marker to start bold or italic.
     return text.replace("[", "(").replace("]", ")").replace("**", "*").replace("__", "_")
 
@@ -355,3 +213,24 @@ async def publish(app: App, *, pole_id: int, kind: str, dry_run: bool = False) -
                 )
                 await enqueue(session, campaign=campaign, recipients=recipients)
     return preview
+
+
+async def latest(context: Context) -> Reply:
+    """``/veille``: the pôle's latest edition, in the member's language, and a button to
+    subscribe."""
+    assert context.pole is not None and context.pole.id is not None
+    edition = await repo.latest_edition(context.session, pole_id=context.pole.id)
+    subscribe = context.command_button(
+        context.texts.label("veille.subscribe_button"), "veille abonner"
+    )
+    if edition is None:
+        return context.say(
+            "veille.no_edition",
+            pole=context.pole.name,
+            calendar=await calendar_summary(context),
+            buttons=[subscribe],
+        )
+    items = await repo.pole_items(context.session, pole_id=context.pole.id, ids=edition.item_ids)
+    shown = Draft(context.pole, edition.kind, group(context.content, items))
+    text = render(context.content, shown, locale=context.locale)
+    return Reply(Text.parse(text), (subscribe,))
