@@ -479,14 +479,21 @@ async def test_an_audience_reaching_nobody_can_be_changed_from_the_preview(
     assert len(await outbox(app)) == 4
 
 
+async def left_with_a_file(
+    app: App, animator: Chat, time_machine: TimeMachineFixture, *, nights: int
+) -> None:
+    """A draft with a file, left at its audience step for ``nights``, each purged."""
+    time_machine.move_to(datetime(2026, 12, 1, 17, tzinfo=UTC), tick=True)
+    await compose(animator, attach=True)
+    await animator.send_file("programme-club.pdf", PROGRAMME)
+    time_machine.move_to(datetime(2026, 12, 1 + nights, 3, 45, tzinfo=UTC), tick=True)
+    await purge_uploads(app)
+
+
 async def test_the_nightly_purge_spares_the_file_of_a_draft_still_open(
     app: App, claire: Chat, members: list[Chat], time_machine: TimeMachineFixture
 ) -> None:
-    time_machine.move_to(datetime(2026, 12, 1, 17, tzinfo=UTC), tick=True)
-    await compose(claire, attach=True)
-    await claire.send_file("programme-club.pdf", PROGRAMME)
-    time_machine.move_to(datetime(2026, 12, 3, 3, 45, tzinfo=UTC), tick=True)
-    await purge_uploads(app)
+    await left_with_a_file(app, claire, time_machine, nights=2)
 
     await claire.press("Tous les membres")
     await claire.press("Telegram et Slack")
@@ -500,11 +507,7 @@ async def test_the_nightly_purge_spares_the_file_of_a_draft_still_open(
 async def test_a_draft_left_a_week_loses_its_file_and_its_preview_says_so(
     app: App, claire: Chat, members: list[Chat], time_machine: TimeMachineFixture
 ) -> None:
-    time_machine.move_to(datetime(2026, 12, 1, 17, tzinfo=UTC), tick=True)
-    await compose(claire, attach=True)
-    await claire.send_file("programme-club.pdf", PROGRAMME)
-    time_machine.move_to(datetime(2026, 12, 9, 3, 45, tzinfo=UTC), tick=True)
-    await purge_uploads(app)
+    await left_with_a_file(app, claire, time_machine, nights=8)
     assert await uploads(app) == []
 
     await claire.press("Tous les membres")
