@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.conversation import ROLE_RANK, Command
+from bot.conversation import Command
 from bot.features import all_features
-from bot.storage.models import ACTION_STATUSES, ROLES
+from bot.storage.models import ACTION_STATUSES, ROLES, role_at_least
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
 from content.veille.models import EDITION_KINDS
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
@@ -179,7 +179,7 @@ def test_menu_entries_are_shown_only_to_those_allowed_to_use_them(content: Conte
         needed = commands[item.command].role
         if needed is not None:
             assert item.role is not None, item.command
-            assert ROLE_RANK[item.role] >= ROLE_RANK[needed], item.command
+            assert role_at_least(item.role, needed), item.command
 
 
 def test_sectors_are_unique_and_cover_the_spec(content: Content) -> None:

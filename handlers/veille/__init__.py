@@ -62,6 +62,7 @@ feature = Feature(
             "veille.flow_title",
             "themes",
             {"themes": Step(subscriptions.ask_themes, subscriptions.answer_themes)},
+            role="member",
         ),
         Flow(
             subscriptions.CHANNEL_FLOW,
@@ -71,12 +72,14 @@ feature = Feature(
                 "channel": Step(subscriptions.ask_channel, subscriptions.answer_channel),
                 "stop": Step(subscriptions.ask_stop_channel, subscriptions.answer_stop_channel),
             },
+            role="animator",
         ),
         Flow(
             sources.OPML_FLOW,
             "veille.opml_title",
             "file",
             {"file": Step(sources.ask_opml, sources.answer_opml, takes_files=True)},
+            role="animator",
         ),
     ],
 )

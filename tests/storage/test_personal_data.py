@@ -14,6 +14,7 @@ from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Membership
 from handlers.plan import follow_up
 from handlers.veille import editions
+from tests.handlers.test_broadcast import compose
 from tests.handlers.test_diagnostic import QUICK_ANSWERS
 from tests.helpers.chat import Chat
 from tests.helpers.feed_server import FeedServer
@@ -70,10 +71,7 @@ async def _fill_everything(app: App, feeds: FeedServer) -> tuple[Chat, Chat]:
     assert await editions.publish(app, pole_id=pole.id, kind="note") is not None
 
     for animator in (alice, claire):
-        await animator.say("/diffuser")
-        await animator.say("Club RSE jeudi 4 décembre à 9 h : retour sur le bilan carbone.")
-        await animator.press("Sans pièce jointe")
-        await animator.press("Tous les membres")
+        await compose(animator, "Club RSE jeudi 4 décembre à 9 h : retour sur le bilan carbone.")
         await animator.press("Telegram et Slack")
         await animator.press("Envoyer")
         assert "lancée" in animator.text, animator.text
