@@ -312,9 +312,9 @@ def admin_grant(
     ] = None,
 ) -> None:
     """Donner un rôle à une personne inscrite."""
-    from bot.conversation import fold
     from bot.identities import parse_account
     from bot.storage import repositories as repo
+    from content.text import fold
     from handlers.roles import ROLE_WORDS
 
     wanted = ROLE_WORDS.get(fold(role))
@@ -541,10 +541,10 @@ def digest_schedule(
     pole: Annotated[str | None, _POLE_OPTION] = None,
 ) -> None:
     """Afficher ou changer le calendrier des éditions de la veille du pôle."""
-    from bot.conversation import fold
-    from bot.schedules import ScheduleError
     from bot.storage.models import utcnow
     from bot.transports.console import render
+    from content.schedules import ScheduleError
+    from content.text import fold
     from handlers.veille import calendar
 
     edition = calendar.KIND_WORDS.get(fold(kind)) if kind else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,8 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.messages import Attachment, Button, ForwardedFrom, Incoming, IncomingFile, Reply
-from bot.storage.models import ConversationState, Membership, Person, Pole, role_at_least
+from bot.storage.models import (
+    ConversationState,
+    Membership,
+    Person,
+    Pole,
+)
 from content.loader import Content, Texts
+from content.roles import role_at_least
 
 
 @dataclass
@@ -178,9 +183,3 @@ class Feature:
 
     commands: Sequence[Command] = ()
     flows: Sequence[Flow] = field(default=())
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free, space-collapsed text, to compare what people type."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())

@@ -15,7 +15,6 @@ import re
 import signal
 import socket
 import ssl
-import unicodedata
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,6 +29,7 @@ import feedparser
 import httpx
 
 from bot.outbound import AddressRefused, Allowed, PublicTransport, everything, is_public
+from content.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -211,19 +211,7 @@ def summarise(html_text: str, limit: int = SUMMARY_LIMIT) -> str:
     return cut.rstrip(" ,;:-–—") + "…"
 
 
-_ACCENTS = re.compile(r"[\u0300-\u036f]+")
 _NOT_WORD = re.compile(r"[\W_]+")
-
-
-def fold(text: str) -> str:
-    """Lower-case, without accents: "Économie" and "economie" compare equal."""
-    # NFKD splits "é" into "e" and a combining accent, which goes. Written with C-level calls
-    # only: every item goes through here, and a str.translate table was 3 to 5 times slower.
-    text = _ACCENTS.sub("", unicodedata.normalize("NFKD", text))
-    # Ligatures NFKD keeps whole, which a French reader takes as two letters.
-    return (
-        text.replace("œ", "oe").replace("Œ", "oe").replace("æ", "ae").replace("Æ", "ae").casefold()
-    )
 
 
 def title_key(title: str) -> str:

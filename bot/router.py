@@ -12,12 +12,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.conversation import Answer, Command, Context, Done, Feature, Flow, Next, Retry, Step, fold
+from bot.conversation import Answer, Command, Context, Done, Feature, Flow, Next, Retry, Step
 from bot.messages import Incoming, Reply
 from bot.storage import repositories as repo
 from bot.storage.database import Database
-from bot.storage.models import PRIVATE_CHAT, ConversationState, role_at_least
+from bot.storage.models import (
+    PRIVATE_CHAT,
+    ConversationState,
+)
 from content.loader import Content
+from content.roles import role_at_least
+from content.text import fold
 
 logger = logging.getLogger(__name__)
 

@@ -8,13 +8,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from bot.messages import Text
-from bot.schedules import Schedule, weekday_names
+from content.roles import ROLES
+from content.schedules import Schedule, weekday_names
+from content.text import Text
 
 if TYPE_CHECKING:
     from content.questionnaires.models import Questionnaire
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 CONTENT_DIR = Path(__file__).resolve().parent
 LOCALES: tuple[str, ...] = ("fr", "en")
-Role = Literal["member", "animator", "admin"]
 
 
 class ContentError(Exception):
@@ -51,8 +51,15 @@ class MenuItem(BaseModel):
 
     command: str = Field(pattern=r"^[a-z]+$")
     label: Localized
-    role: Role | None = "member"
+    role: str | None = "member"
     newcomers_only: bool = False
+
+    @field_validator("role")
+    @classmethod
+    def _known_role(cls, role: str | None) -> str | None:
+        if role is not None and role not in ROLES:
+            raise ValueError(f"rôle inconnu {role!r} ({', '.join(ROLES)})")
+        return role
 
 
 class _Sectors(BaseModel):

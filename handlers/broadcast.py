@@ -16,13 +16,13 @@ from bot.conversation import (
     Outcome,
     Retry,
     Step,
-    fold,
 )
 from bot.messages import IncomingFile, Platform, Reply, Text
 from bot.outbox import Report, enqueue, recent_campaigns, report
 from bot.storage import repositories as repo
 from bot.storage.models import DRAFT_UPLOAD, Campaign, Person, Upload
 from content.loader import Texts
+from content.text import fold
 from handlers.audiences import AUDIENCES, BY_THEME, REACHABLE_FIRST, Audience, resolve
 
 logger = logging.getLogger(__name__)

@@ -6,21 +6,11 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.conversation import (
-    Answer,
-    Command,
-    Context,
-    Feature,
-    Flow,
-    Next,
-    Outcome,
-    Retry,
-    Step,
-    fold,
-)
+from bot.conversation import Answer, Command, Context, Feature, Flow, Next, Outcome, Retry, Step
 from bot.messages import Attachment, Reply, Text
 from bot.storage.models import Diagnostic
 from content.questionnaires.models import Action, Questionnaire, Section
+from content.text import fold
 from handlers import charts, diagnostic_reports
 from handlers.questionnaire import Runner
 from handlers.scoring import Scores, grade, score

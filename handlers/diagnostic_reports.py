@@ -26,10 +26,11 @@ from datetime import date, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
-from bot.conversation import Context, fold
+from bot.conversation import Context
 from bot.messages import Attachment, Reply, Text
 from bot.storage.models import Diagnostic
 from content.questionnaires.models import Level, Questionnaire
+from content.text import fold
 from handlers import charts
 from handlers.anonymity import Aggregate, Band, aggregate, distribution
 from handlers.scoring import grade

@@ -20,13 +20,13 @@ from bot.conversation import (
     Outcome,
     Retry,
     Step,
-    fold,
 )
 from bot.messages import Reply, Text
 from bot.outbox import enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Diagnostic, PlannedAction, utcnow
 from content.loader import Content
+from content.text import fold
 from handlers.audiences import recipient_of
 from handlers.diagnostic import recommended
 

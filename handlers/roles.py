@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from bot.conversation import Command, Context, Feature, fold
+from bot.conversation import Command, Context, Feature
 from bot.identities import parse_account
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Membership, Person
+from content.text import fold
 
 # What people type in either language, folded, to the stored role.
 ROLE_WORDS = {

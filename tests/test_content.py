@@ -10,8 +10,11 @@ import yaml
 
 from bot.conversation import Command
 from bot.features import all_features
-from bot.storage.models import ACTION_STATUSES, ROLES, role_at_least
+from bot.storage.models import (
+    ACTION_STATUSES,
+)
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
+from content.roles import ROLES, role_at_least
 from content.veille.models import EDITION_KINDS
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
 
@@ -195,3 +198,21 @@ def test_a_duplicate_sector_id_is_refused(content_copy: Path) -> None:
     _edit_yaml(content_copy / "sectors.yaml", duplicate)
     with pytest.raises(ContentError, match="secteur en double"):
         load_content(content_copy)
+
+
+def test_content_imports_nothing_from_the_bot() -> None:
+    """content/ is the base layer: the bot reads it, never the other way round."""
+    offending = []
+    for path in CONTENT_DIR.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in {
+                "bot",
+                "handlers",
+                "scheduler",
+            }:
+                offending.append(f"{path.name}: {node.module}")
+            if isinstance(node, ast.Import):
+                offending += [
+                    f"{path.name}: {a.name}" for a in node.names if a.name.startswith("bot")
+                ]
+    assert offending == []

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.schedules import Schedule, ScheduleError, parse_schedule, weekday_names
 from content.loader import default_content
+from content.schedules import Schedule, ScheduleError, parse_schedule, weekday_names
 
 PARIS = ZoneInfo("Europe/Paris")
 NAMES = default_content().weekdays

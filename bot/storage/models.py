@@ -8,14 +8,6 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-# From the least to the most rights: the one order of roles.
-ROLES: tuple[str, ...] = ("member", "animator", "admin")
-
-
-def role_at_least(role: str, wanted: str) -> bool:
-    """Whether ``role`` gives at least the rights of ``wanted``."""
-    return ROLES.index(role) >= ROLES.index(wanted)
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

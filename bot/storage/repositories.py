@@ -18,7 +18,6 @@ from bot.storage import personal_data
 from bot.storage.models import (
     DRAFT_UPLOAD,
     PRIVATE_CHAT,
-    ROLES,
     Campaign,
     ConversationState,
     Diagnostic,
@@ -34,9 +33,9 @@ from bot.storage.models import (
     PlannedAction,
     Pole,
     Upload,
-    role_at_least,
     utcnow,
 )
+from content.roles import ROLES, role_at_least
 
 # No 0/O, 1/I/L: codes are read aloud at meetings and typed from paper.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -14,9 +14,9 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from bot.conversation import fold
 from bot.messages import Attachment, Button, Incoming, IncomingFile, Platform, Reply, Text
 from bot.transports.base import Handle
+from content.text import fold
 
 PROMPT = "> "
 # A line starting with this sends the file whose path follows, as attaching it would elsewhere.

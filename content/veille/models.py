@@ -17,12 +17,12 @@ from pydantic import (
     model_validator,
 )
 
-from bot.feeds import fold
-from bot.schedules import Schedule, ScheduleError, parse_schedule
 from content.loader import CONTENT_DIR, ContentError, Localized, Texts, read_yaml
 
 # Same short French wording of pydantic's errors as the questionnaires.
 from content.questionnaires.models import _explain
+from content.schedules import Schedule, ScheduleError, parse_schedule
+from content.text import fold
 
 THEMES_PATH = CONTENT_DIR / "veille" / "themes.yaml"
 # The edition kinds: the weekly note and the newsletter.

@@ -8,8 +8,9 @@ queries are in the veille section of bot/storage/repositories.py.
 
 from __future__ import annotations
 
-from bot.conversation import Command, Context, Feature, Flow, Step, fold
+from bot.conversation import Command, Context, Feature, Flow, Step
 from bot.messages import Platform, Reply
+from content.text import fold
 from handlers.veille import calendar, editions, search, sources, subscriptions
 from handlers.veille.access import animator_refusal
 

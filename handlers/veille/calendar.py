@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from bot.conversation import Context, fold
+from bot.conversation import Context
 from bot.messages import Reply, Text
-from bot.schedules import Schedule, ScheduleError, parse_schedule
 from bot.storage import repositories as repo
 from bot.storage.models import EditionSchedule, Pole, utcnow
 from content.loader import Content, Texts
+from content.schedules import Schedule, ScheduleError, parse_schedule
+from content.text import fold
 from content.veille.models import EDITION_KINDS
 from handlers.veille.access import animator_refusal
 

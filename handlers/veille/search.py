@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from bot.conversation import Context, fold
+from bot.conversation import Context
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
+from content.text import fold
 from handlers.veille.editions import item_line
 
 FOUND_MAX = 10

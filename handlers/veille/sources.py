@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from bot.conversation import Answer, Context, Done, Outcome, Retry, fold
+from bot.conversation import Answer, Context, Done, Outcome, Retry
 from bot.feeds import FetchOutcome
 from bot.messages import Attachment, Reply, Text
 from bot.opml import OpmlError, Outline, read_opml, write_opml
@@ -17,6 +17,7 @@ from bot.outbound import internal_address
 from bot.storage import repositories as repo
 from bot.storage.models import Feed, utcnow
 from content.loader import Content
+from content.text import fold
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
-from bot.feeds import fold
+from content.text import fold
 
 # APScheduler's day names, which are also the canonical form's.
 CRON_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
