@@ -28,7 +28,7 @@ from bot.storage.models import Campaign, Diagnostic, PlannedAction, utcnow
 from content.loader import Content
 from content.text import fold
 from handlers.audiences import recipient_of
-from handlers.diagnostic import recommended
+from handlers.diagnostic.result import recommended
 
 if TYPE_CHECKING:
     from bot.app import App

@@ -522,6 +522,35 @@ async def campaign_for(session: AsyncSession, *, audience: str) -> bool:
     return found is not None
 
 
+# --- diagnostic -------------------------------------------------------------------------------
+# Every query of the self-diagnostic's reports (handlers/diagnostic/): a member reads only their
+# own diagnostics, a pôle's figures only that pôle's.
+
+
+async def diagnostics_of(session: AsyncSession, *, person_id: int) -> list[Diagnostic]:
+    """A person's diagnostics, oldest first: their history, never anyone else's."""
+    return list(
+        await session.scalars(
+            select(Diagnostic)
+            .where(Diagnostic.person_id == person_id)
+            .order_by(Diagnostic.completed_at, Diagnostic.id)
+        )
+    )
+
+
+async def latest_pole_diagnostics(session: AsyncSession, *, pole_id: int) -> list[Diagnostic]:
+    """The latest diagnostic of each person in the pôle, for its anonymous figures: an older
+    one would count a company twice, with answers it has since improved."""
+    rows = await session.scalars(
+        select(Diagnostic)
+        .where(Diagnostic.pole_id == pole_id)
+        .order_by(Diagnostic.completed_at, Diagnostic.id)
+    )
+    # Oldest first, so each person's latest overwrites the ones before it.
+    latest = {diagnostic.person_id: diagnostic for diagnostic in rows}
+    return list(latest.values())
+
+
 # --- veille -----------------------------------------------------------------------------------
 # Every query of the watch digest (handlers/veille/), each filtered by pôle where it reads a
 # pôle's data: one place to check that no pôle sees another's feeds, items or subscribers.

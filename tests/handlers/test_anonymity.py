@@ -10,7 +10,7 @@ from bot.config import ConfigError, load_settings
 from bot.storage.models import Diagnostic
 from content.loader import default_content
 from handlers.anonymity import Band, aggregate, distribution
-from handlers.diagnostic_reports import pole_figures
+from handlers.diagnostic.figures import pole_figures
 
 LEVELS = ["debutant", "intermediaire", "confirme", "expert"]
 QUESTIONNAIRE = default_content().diagnostic

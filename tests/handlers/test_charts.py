@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from handlers.charts import bars_png, evolution_png, radar_png
+from handlers.diagnostic.charts import bars_png, evolution_png, radar_png
 
 SUBJECTS = [
     "Gouvernance de l'organisation",
@@ -175,7 +175,7 @@ def test_charts_drawn_in_parallel_threads_equal_charts_drawn_alone() -> None:
 
 
 def test_importing_the_module_does_not_import_matplotlib() -> None:
-    script = "import handlers.charts, sys; print('matplotlib' in sys.modules)"
+    script = "import handlers.diagnostic.charts, sys; print('matplotlib' in sys.modules)"
 
     done = subprocess.run(
         [sys.executable, "-c", script],
@@ -190,7 +190,8 @@ def test_importing_the_module_does_not_import_matplotlib() -> None:
 
 
 def test_drawing_never_imports_pyplot() -> None:
-    script = "import handlers.charts as c, sys; c.bars_png(['a'], [1], title='t', value_label='v');"
+    script = "import handlers.diagnostic.charts as c, sys;"
+    script += " c.bars_png(['a'], [1], title='t', value_label='v');"
     script += " print('matplotlib.pyplot' in sys.modules)"
 
     done = subprocess.run(

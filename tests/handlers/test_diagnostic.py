@@ -1,12 +1,15 @@
 """/diagnostic through the router, as any transport drives it."""
 
+import ast
+from pathlib import Path
+
 import pytest
 from sqlmodel import select
 
 from bot.app import App
 from bot.messages import Platform
 from bot.storage.models import Diagnostic
-from handlers import charts
+from handlers.diagnostic import charts
 from tests.helpers.chat import Chat
 from tests.helpers.diagnostics import FIVE, add_companies
 
@@ -268,3 +271,23 @@ async def test_the_radar_leaves_out_a_subject_answered_by_four_of_six_companies(
     # The environment over the six: (238 + 50) / 6.
     assert reference[3] == pytest.approx(48.0)
     assert "Questions relatives aux consommateurs : moins de 5 entreprises" in chat.text
+
+
+def test_the_diagnostic_handlers_leave_every_query_to_the_repositories() -> None:
+    package = Path(__file__).resolve().parents[2] / "handlers" / "diagnostic"
+    imported = {
+        (path.name, name)
+        for path in package.glob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in (
+            [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else [a.name for a in node.names]
+        )
+    }
+
+    assert len({module for module, _ in imported}) >= 6
+    assert not [
+        (m, name) for m, name in imported if name.split(".")[0] in {"sqlalchemy", "sqlmodel"}
+    ]

@@ -13,8 +13,9 @@ from bot.messages import Reply
 from bot.storage import repositories as repo
 from bot.storage.models import Pole
 from content.loader import default_content
-from handlers import charts
-from handlers.diagnostic_reports import PoleFigures, history, pole_average, synthesis
+from handlers.diagnostic import charts
+from handlers.diagnostic.figures import PoleFigures, compared_with
+from handlers.diagnostic.reports import history, synthesis
 from tests.helpers.diagnostics import (
     FIVE,
     CompanyRow,
@@ -583,9 +584,9 @@ async def compared(app: App, user_id: str) -> PoleFigures:
         pole = await repo.default_pole(session)
         assert person is not None and person.id is not None
         assert isinstance(pole, Pole) and pole.id is not None
-        return await pole_average(
-            session,
-            pole_id=pole.id,
+        latest = await repo.latest_pole_diagnostics(session, pole_id=pole.id)
+        return compared_with(
+            latest,
             questionnaire=app.content.diagnostic,
             minimum=app.settings.min_group_size,
             company=person.company,

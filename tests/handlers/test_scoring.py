@@ -4,7 +4,7 @@ import pytest
 
 from content.loader import default_content
 from content.questionnaires.models import DONT_KNOW, Questionnaire
-from handlers.scoring import grade, score
+from handlers.diagnostic.scoring import grade, score
 
 FULL = default_content().diagnostic
 QUICK = FULL.quick()

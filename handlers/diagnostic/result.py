@@ -1,96 +1,21 @@
-"""/diagnostic: the RSE self-diagnostic in chat (quick or full, adapted to the member's sector),
-one question at a time, then the level, a radar chart, strengths and improvement axes;
-``/diagnostic historique`` and ``/diagnostic synthese`` show past results and the pôle's."""
+"""The result of a completed diagnostic: level and score, each subject's grade, the comparison
+with the pôle's other companies, the radar chart, strengths and improvement axes with their
+recommended actions."""
 
 from __future__ import annotations
 
 import asyncio
 
-from bot.conversation import Answer, Command, Context, Feature, Flow, Next, Outcome, Retry, Step
+from bot.conversation import Context
 from bot.messages import Attachment, Reply, Text
-from bot.storage.models import Diagnostic
+from bot.storage import repositories as repo
 from content.questionnaires.models import Action, Questionnaire, Section
-from content.text import fold
-from handlers import charts, diagnostic_reports
-from handlers.questionnaire import Runner
-from handlers.scoring import Scores, grade, score
+from handlers.diagnostic import charts
+from handlers.diagnostic.figures import PoleFigures, compared_with
+from handlers.diagnostic.scoring import Scores, grade
 
-FLOW = "diagnostic"
 SHOWN = 3
 ACTIONS_PER_AXIS = 2
-HISTORY_WORDS = frozenset({"historique", "history", "progres", "progress"})
-SYNTHESIS_WORDS = frozenset({"synthese", "synthesis", "pole"})
-
-
-def questionnaire_of(context: Context) -> Questionnaire:
-    """The questionnaire being answered: the member's sector pack, quick or full."""
-    chosen = context.content.diagnostic.for_sector(context.data.get("sector"))
-    return chosen.quick() if context.data.get("version") == "quick" else chosen
-
-
-async def start(context: Context) -> list[Reply]:
-    """Start a diagnostic; ``historique`` and ``synthese`` show results instead."""
-    word = fold(context.incoming.args[0]) if context.incoming.args else ""
-    if word in HISTORY_WORDS:
-        return await diagnostic_reports.history(context)
-    if word in SYNTHESIS_WORDS:
-        return await diagnostic_reports.synthesis(context)
-    assert context.person is not None
-    context.start_flow(FLOW, {"sector": context.person.sector})
-    return []
-
-
-async def ask_version(context: Context) -> Reply:
-    """Presents the diagnostic and asks for the quick or the full version."""
-    diagnostic = context.content.diagnostic
-    full = diagnostic.for_sector(context.data.get("sector"))
-    texts = context.texts
-    intro = Text.plain(diagnostic.intro(context.locale)) if diagnostic.intro else Text()
-    return Reply(
-        Text.join([intro, texts("diagnostic.ask_version")], "\n\n"),
-        (
-            context.choice(
-                texts.label("diagnostic.quick", count=len(full.quick().questions())), "quick"
-            ),
-            context.choice(texts.label("diagnostic.full", count=len(full.questions())), "full"),
-        ),
-    )
-
-
-async def answer_version(context: Context, answer: Answer) -> Outcome:
-    if answer.choice not in ("quick", "full"):
-        return Retry(context.say("errors.pick_a_button"))
-    context.data["version"] = answer.choice
-    Runner.begin(context.data)
-    return Next("question")
-
-
-async def finish(context: Context, questionnaire: Questionnaire) -> list[Reply]:
-    """Store the diagnostic and show its result."""
-    answers: dict[str, str] = context.data["answers"]
-    try:
-        scores = score(questionnaire, answers)
-    except ValueError:
-        return [context.say("diagnostic.no_score")]
-    assert context.person is not None and context.person.id is not None
-    assert context.pole is not None and context.pole.id is not None
-    context.session.add(
-        Diagnostic(
-            person_id=context.person.id,
-            pole_id=context.pole.id,
-            company=context.person.company,
-            sector=questionnaire.sector,
-            questionnaire=questionnaire.id,
-            version=context.data["version"],
-            answers=answers,
-            comments=context.data.get("comments", {}),
-            score=scores.percent,
-            level=scores.level.id,
-            section_scores=scores.by_section(),
-        )
-    )
-    await context.session.flush()
-    return await result(context, questionnaire, scores, answers)
 
 
 async def result(
@@ -123,9 +48,9 @@ async def result(
     assert context.pole is not None and context.pole.id is not None
     assert context.person is not None and context.person.id is not None
     minimum = context.settings.min_group_size
-    others = await diagnostic_reports.pole_average(
-        context.session,
-        pole_id=context.pole.id,
+    latest = await repo.latest_pole_diagnostics(context.session, pole_id=context.pole.id)
+    others = compared_with(
+        latest,
         questionnaire=questionnaire,
         minimum=minimum,
         company=context.person.company,
@@ -162,7 +87,7 @@ async def _radar(
     context: Context,
     questionnaire: Questionnaire,
     scores: Scores,
-    others: diagnostic_reports.PoleFigures,
+    others: PoleFigures,
 ) -> Attachment:
     texts, locale = context.texts, context.locale
     labels = [section.title(locale) for section in questionnaire.sections]
@@ -239,32 +164,3 @@ def recommended(
 
 def _percent(value: float) -> str:
     return f"{value:.0f}"
-
-
-RUNNER = Runner(questionnaire_of, finish)
-
-
-feature = Feature(
-    commands=[
-        Command(
-            "diagnostic",
-            start,
-            "help.diagnostic",
-            role="member",
-            starts_flow=FLOW,
-            aliases=("autodiagnostic",),
-            private_only=True,
-        )
-    ],
-    flows=[
-        Flow(
-            FLOW,
-            "diagnostic.title",
-            "version",
-            {
-                "version": Step(ask_version, answer_version),
-                **RUNNER.steps,
-            },
-        )
-    ],
-)

@@ -1,16 +1,10 @@
 """``/diagnostic historique`` and ``/diagnostic synthese``: a member's own results over time, and
 for the pôle's animators an anonymous synthesis of their members' latest results.
 
-Anonymity (issues 5 and 11): every pôle figure goes through ``handlers.anonymity`` and is shown
-only when at least ``min_group_size`` companies contribute to that very figure; figures are
-means and counts only, never a minimum, a maximum, a company name, a sector or a row per
-company. A member only ever sees their own diagnostics.
-
-Companies are counted by the company name given with each diagnostic, folded ("Biocoop  lyon"
-is "Biocoop Lyon"), a person who gave none being a company of their own. Each company counts
-once, by its latest diagnostic: of each member's latest one (an older one is superseded by the
-member's own), the most recent among the company's members. So two colleagues who both answered
-are one company, with the answers it gave last.
+Anonymity (issues 5 and 11): every pôle figure comes from ``figures.py``, through
+``handlers.anonymity``, and is shown only when at least ``min_group_size`` companies contribute
+to that very figure; figures are means and counts only, never a minimum, a maximum, a company
+name, a sector or a row per company. A member only ever sees their own diagnostics.
 """
 
 from __future__ import annotations
@@ -19,37 +13,23 @@ import asyncio
 import csv
 import io
 import re
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
-
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import select
+from collections.abc import Sequence
+from datetime import date
 
 from bot.conversation import Context
 from bot.messages import Attachment, Reply, Text
+from bot.storage import repositories as repo
 from bot.storage.models import Diagnostic
-from content.questionnaires.models import Level, Questionnaire
+from content.questionnaires.models import Questionnaire
 from content.text import fold
-from handlers import charts
-from handlers.anonymity import Aggregate, Band, aggregate, distribution
-from handlers.scoring import grade
+from handlers.anonymity import Aggregate, Band
+from handlers.diagnostic import charts
+from handlers.diagnostic.figures import PoleFigures, level_of, pole_figures
+from handlers.diagnostic.scoring import grade
 
 WEAKEST = 3
 NO_SCORE = "—"
 _VERSIONS = {"quick": "diagnostic_reports.quick", "full": "diagnostic_reports.full"}
-
-
-@dataclass(frozen=True, slots=True)
-class PoleFigures:
-    """What may be shown of a pôle's companies, each by its latest diagnostic."""
-
-    companies: int
-    overall: Aggregate
-    # Section id -> that subject's mean, over the companies that have a score in it.
-    sections: Mapping[str, Aggregate]
-    # Companies per maturity level, levels merged so that no band is under the threshold.
-    levels: Sequence[Band]
 
 
 async def history(context: Context) -> list[Reply]:
@@ -58,12 +38,7 @@ async def history(context: Context) -> list[Reply]:
     texts, locale = context.texts, context.locale
     if context.person is None:
         return [context.say("errors.members_only")]
-    rows = await context.session.scalars(
-        select(Diagnostic)
-        .where(Diagnostic.person_id == context.person.id)
-        .order_by(Diagnostic.completed_at, Diagnostic.id)
-    )
-    done = list(rows)
+    done = await repo.diagnostics_of(context.session, person_id=context.person.id)
     if not done:
         start = context.command_button(texts.label("diagnostic_reports.start_button"), "diagnostic")
         return [context.say("diagnostic_reports.none", buttons=[start])]
@@ -76,7 +51,7 @@ async def history(context: Context) -> list[Reply]:
                 "diagnostic_reports.history_line",
                 date=_day(context, diagnostic).strftime("%d/%m/%Y"),
                 version=texts.label(_VERSIONS.get(diagnostic.version, _VERSIONS["full"])),
-                level=_level(questionnaire, diagnostic).label(locale),
+                level=level_of(questionnaire, diagnostic).label(locale),
                 percent=_whole(diagnostic.score),
             )
         )
@@ -126,7 +101,7 @@ async def synthesis(context: Context) -> list[Reply]:
     pole = context.pole
     minimum = context.settings.min_group_size
     questionnaire = context.content.diagnostic
-    latest = await latest_diagnostics(context.session, pole_id=pole.id)
+    latest = await repo.latest_pole_diagnostics(context.session, pole_id=pole.id)
     figures = pole_figures(latest, questionnaire=questionnaire, minimum=minimum)
     if figures.overall.mean is None:
         # Nothing but the count: even a level distribution would expose the first companies.
@@ -200,85 +175,6 @@ async def synthesis(context: Context) -> list[Reply]:
             ),
         )
     ]
-
-
-async def pole_average(
-    session: AsyncSession,
-    *,
-    pole_id: int,
-    questionnaire: Questionnaire,
-    minimum: int,
-    company: str | None,
-    person_id: int,
-) -> PoleFigures:
-    """The figures of the pôle's other companies, to compare a member's company with.
-
-    The member's own company is left out (their colleagues' diagnostics too): with it in, the
-    member could take their own score out of the mean and read the others' from fewer than
-    ``minimum`` companies.
-    """
-    latest = await latest_diagnostics(session, pole_id=pole_id)
-    return pole_figures(
-        latest,
-        questionnaire=questionnaire,
-        minimum=minimum,
-        excluding=company_key(company, person_id),
-    )
-
-
-async def latest_diagnostics(session: AsyncSession, *, pole_id: int) -> list[Diagnostic]:
-    """The latest diagnostic of each person in the pôle: an older one would count a company
-    twice, with answers it has since improved."""
-    query = select(Diagnostic).where(Diagnostic.pole_id == pole_id)
-    rows = await session.scalars(query.order_by(Diagnostic.completed_at, Diagnostic.id))
-    # Oldest first, so each person's latest overwrites the ones before it.
-    latest = {diagnostic.person_id: diagnostic for diagnostic in rows}
-    return list(latest.values())
-
-
-def company_key(company: str | None, person_id: int) -> Hashable:
-    """Who a diagnostic speaks for: its company, folded, or the person when they gave none."""
-    name = fold(company or "")
-    return ("company", name) if name else ("person", person_id)
-
-
-def pole_figures(
-    diagnostics: Iterable[Diagnostic],
-    *,
-    questionnaire: Questionnaire,
-    minimum: int,
-    excluding: Hashable | None = None,
-) -> PoleFigures:
-    """The figures that may be shown of these members' latest diagnostics (one per member),
-    each company counted once by its latest, without the company ``excluding``."""
-    by_company: dict[Hashable, Diagnostic] = {}
-    for diagnostic in diagnostics:
-        key = company_key(diagnostic.company, diagnostic.person_id)
-        known = by_company.get(key)
-        if known is None or _order(diagnostic) > _order(known):
-            by_company[key] = diagnostic
-    by_company.pop(excluding, None)
-    return PoleFigures(
-        companies=len(by_company),
-        overall=aggregate({key: d.score for key, d in by_company.items()}, minimum=minimum),
-        sections={
-            # A subject answered only "je ne sais pas" has no score: that company adds nothing.
-            section.id: aggregate(
-                {key: d.section_scores.get(section.id) for key, d in by_company.items()},
-                minimum=minimum,
-            )
-            for section in questionnaire.sections
-        },
-        levels=distribution(
-            {key: _level(questionnaire, d).id for key, d in by_company.items()},
-            [level.id for level in questionnaire.levels],
-            minimum=minimum,
-        ),
-    )
-
-
-def _order(diagnostic: Diagnostic) -> tuple[datetime, int]:
-    return diagnostic.completed_at, diagnostic.id or 0
 
 
 def _level_lines(
@@ -381,14 +277,6 @@ def _change(context: Context, subject: str, before: float | None, after: float |
     )
 
 
-def _level(questionnaire: Questionnaire, diagnostic: Diagnostic) -> Level:
-    """The level given at the time; from the score if the content no longer has that level."""
-    for level in questionnaire.levels:
-        if level.id == diagnostic.level:
-            return level
-    return questionnaire.level_for(diagnostic.score)
-
-
 def _day(context: Context, diagnostic: Diagnostic) -> date:
     return diagnostic.completed_at.astimezone(context.settings.tz).date()
 
@@ -400,7 +288,7 @@ def _percent_or_dash(context: Context, percent: float | None) -> str:
 
 
 def _whole(percent: float) -> str:
-    # As on the result screen (handlers/diagnostic.py), so that the same score reads the same.
+    # As on the result screen (result.py), so that the same score reads the same.
     return f"{percent:.0f}"
 
 
