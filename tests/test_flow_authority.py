@@ -96,3 +96,10 @@ def test_a_command_asking_less_than_its_flows_role_cannot_be_registered(app: App
             content=app.content,
             features=[Feature(commands=[command], flows=[flow])],
         )
+
+
+def test_only_sign_up_and_erasure_are_flows_open_to_anyone(app: App) -> None:
+    """Every other flow acts in a pôle: it must say which role it needs there."""
+    open_to_anyone = {name for name, flow in app.router.flows.items() if flow.role is None}
+
+    assert open_to_anyone == {"onboarding", "forget"}

@@ -53,6 +53,8 @@ feature = Feature(
                 "version": Step(ask_version, answer_version),
                 **RUNNER.steps,
             },
+            # A diagnostic is saved in the pôle it began in, by one of its members.
+            role="member",
         )
     ],
 )
