@@ -2,9 +2,11 @@
 the fake servers: typed, pressed (an old menu's button), or while a private draft is open."""
 
 import pytest
+from sqlmodel import select
 
 from bot.app import App
 from bot.messages import Platform
+from bot.storage.models import Campaign
 from bot.transports.telegram import TelegramTransport
 from tests.helpers.chat import Chat
 from tests.helpers.fake_slack import FakeSlack
@@ -79,3 +81,37 @@ async def test_a_button_pressed_in_a_slack_channel_is_refused_like_the_typed_com
 
 
 __all__ = ["slack"]  # the fixture of test_slack.py, used here too
+
+
+async def test_a_private_command_mentioned_in_a_slack_channel_is_refused_there(
+    slack: Server, fake_slack: FakeSlack
+) -> None:
+    await slack_sign_up(slack)
+    request = fake_slack.mention(SLACK_ALICE, CHANNEL, "<@UBOT> mesdonnees")
+    assert await slack.post(request) == 200
+    (answer,) = await fake_slack.wait_for_messages(CHANNEL, 1)
+
+    assert "ne fonctionne qu'en conversation privée" in text_of(answer)
+    assert fake_slack.files == []
+
+
+async def test_an_animator_demoted_mid_draft_on_telegram_sends_nothing(
+    app: App, fake_telegram: FakeTelegram, telegram: TelegramTransport
+) -> None:
+    alice = Conversation(fake_telegram)
+    await sign_up(alice)
+    account = Chat(app, Platform.TELEGRAM, str(ALICE))
+    await account.grant("animator")
+    await alice.say("/diffuser")
+    await alice.say("Club RSE jeudi 4 décembre à 9 h chez Scop Les Tisserands.")
+    await alice.press("Sans pièce jointe")
+    await alice.press("Tous les membres")
+    await alice.press("Telegram et Slack")
+    await account.grant("member")
+
+    stopped = await alice.press("Envoyer")
+
+    assert "Vous n'avez plus le rôle animateur ou animatrice" in stopped["text"]
+    assert not (stopped.get("reply_markup") or {}).get("inline_keyboard")
+    async with app.database.transaction() as session:
+        assert await session.scalar(select(Campaign.id)) is None
