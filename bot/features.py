@@ -8,6 +8,7 @@ from bot.conversation import Feature
 def all_features() -> list[Feature]:
     from handlers import (
         broadcast,
+        club,
         diagnostic,
         language,
         linking,
@@ -25,6 +26,7 @@ def all_features() -> list[Feature]:
         diagnostic.feature,
         plan.feature,
         veille.feature,
+        club.feature,
         language.feature,
         privacy.feature,
         linking.feature,

@@ -6,6 +6,7 @@ import re
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -73,6 +74,14 @@ class _Sectors(BaseModel):
         return self
 
 
+class _Charter(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(min_length=1)
+    updated: date
+    text: Localized
+
+
 class _Menu(BaseModel):
     menu: list[MenuItem] = Field(min_length=1)
 
@@ -124,6 +133,8 @@ class Content:
     weekdays: Mapping[str, int]
     # The default calendar of each edition kind of the watch digest.
     editions: Mapping[str, Schedule]
+    # The charter of values a new club starts with.
+    charter: Localized
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
@@ -174,6 +185,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     try:
         sectors = _Sectors.model_validate(read_yaml(directory / "sectors.yaml")).sectors
         menu = _Menu.model_validate(read_yaml(directory / "menu.yaml")).menu
+        charter = _Charter.model_validate(read_yaml(directory / "club" / "charter.yaml")).text
     except ValidationError as exc:
         raise ContentError(f"contenu invalide : {exc}") from None
     # Imported here: the questionnaire models build on this module.
@@ -191,7 +203,9 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     except ValueError as exc:
         raise ContentError(f"textes : schedules.weekdays, {exc}") from None
     editions = load_editions(directory / "veille" / "editions.yaml", weekdays, texts["fr"])
-    return Content(texts, tuple(sectors), tuple(menu), diagnostic, themes, weekdays, editions)
+    return Content(
+        texts, tuple(sectors), tuple(menu), diagnostic, themes, weekdays, editions, charter
+    )
 
 
 @cache

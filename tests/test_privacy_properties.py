@@ -70,6 +70,9 @@ COMMANDS = (
     "/langue en",
     "/langue fr",
     "/annuler",
+    "/club",
+    "/club creer Club BouRSE",
+    "/club quitter",
 )
 # Said in private only: a group must never see them.
 CONFIDENTIAL = (
@@ -87,13 +90,15 @@ class World:
     # The last replies of each (actor, chat), for pressing their current buttons.
     last: dict[tuple[int, bool], list[Reply]] = field(default_factory=dict)
     codes: set[str] = field(default_factory=set)
+    # Club codes given to animators of either pôle, typed by anyone later.
+    club_codes: list[str] = field(default_factory=list)
     erased: set[str] = field(default_factory=set)
 
 
 step = st.tuples(
     st.integers(0, len(ACTORS) - 1),
     st.booleans(),  # in the actor's pôle group
-    st.sampled_from(["command", "press", "old_press", "text", "file"]),
+    st.sampled_from(["command", "press", "old_press", "text", "file", "join_club"]),
     st.integers(0, 200),
 )
 
@@ -138,6 +143,9 @@ def _incoming(world: World, actor: Actor, in_group: bool, kind: str, pick: int) 
     if kind == "old_press" and world.seen:
         value = world.seen[pick % len(world.seen)].value
         return Incoming.pressed(platform, actor.user_id, chat, value, **where)
+    if kind == "join_club" and world.club_codes:
+        code = world.club_codes[pick % len(world.club_codes)]
+        return Incoming.typed(platform, actor.user_id, chat, f"/club rejoindre {code}", **where)
     if kind == "text" and not in_group:
         return Incoming.typed(platform, actor.user_id, chat, CONFIDENTIAL[pick % 2], **where)
     if kind == "file":
@@ -169,6 +177,8 @@ def _check_replies(world: World, actor: Actor, in_group: bool, replies: list[Rep
         assert FILE_NAME not in said and "mes-donnees" not in said, said
         assert not any(code in said for code in world.codes), said
     for reply in replies:
+        if "Son code : " in str(reply.text):
+            world.club_codes.append(str(reply.text).split("Son code : ")[1].split(".")[0])
         if "Votre code de liaison : " in str(reply.text):
             world.codes.add(str(reply.text).split("Votre code de liaison : ")[1].split()[0])
 

@@ -332,3 +332,52 @@ class DigestSubscription(SQLModel, table=True):
     # Empty: every theme.
     themes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Club(SQLModel, table=True):
+    """A club of a pôle (the Club BouRSE): its members meet, and what they share stays among
+    them and the pôle's animators."""
+
+    __tablename__ = "clubs"
+    __table_args__ = (UniqueConstraint("pole_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    name: str = Field(max_length=80)
+    # Given by the animators to the companies they want in; typed with /club rejoindre.
+    code: str = Field(max_length=16, unique=True)
+    meetings_per_year: int = Field(default=5)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ClubCharter(SQLModel, table=True):
+    """One version of a club's charter of values; members accept the latest one."""
+
+    __tablename__ = "club_charters"
+    __table_args__ = (UniqueConstraint("club_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id", index=True)
+    version: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+CLUB_STATUSES: tuple[str, ...] = ("invited", "member", "removed")
+
+
+class ClubMember(SQLModel, table=True):
+    """A person's place in a club: invited, member (having accepted a version of the charter),
+    or removed by an animator, with the reason kept for the animators."""
+
+    __tablename__ = "club_members"
+    __table_args__ = (UniqueConstraint("club_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    status: str = Field(default="invited", max_length=12)
+    charter_version: int | None = None
+    accepted_at: datetime | None = None
+    removal_reason: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, or_, update
+from sqlalchemy import and_, bindparam, delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -19,6 +19,9 @@ from bot.storage.models import (
     DRAFT_UPLOAD,
     PRIVATE_CHAT,
     Campaign,
+    Club,
+    ClubCharter,
+    ClubMember,
     ConversationState,
     Diagnostic,
     DigestSubscription,
@@ -36,6 +39,7 @@ from bot.storage.models import (
     utcnow,
 )
 from content.roles import ROLES, role_at_least
+from content.text import fold
 
 # No 0/O, 1/I/L: codes are read aloud at meetings and typed from paper.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -700,3 +704,96 @@ async def campaign_since(
         .limit(1)
     )
     return found is not None
+
+
+# --- clubs -------------------------------------------------------------------------------------
+
+
+class ClubNameTaken(Exception):
+    """The pôle already has a club of this name."""
+
+
+async def create_club(session: AsyncSession, *, pole_id: int, name: str, charter: str) -> Club:
+    """A new club of the pôle, its code, and version 1 of its charter."""
+    name = " ".join(name.split())
+    existing = await session.scalars(select(Club.name).where(Club.pole_id == pole_id))
+    if any(fold(other) == fold(name) for other in existing):
+        raise ClubNameTaken(name)
+    club = Club(pole_id=pole_id, name=name, code=new_invite_code())
+    session.add(club)
+    await session.flush()
+    assert club.id is not None
+    session.add(ClubCharter(club_id=club.id, version=1, text=charter))
+    await session.flush()
+    return club
+
+
+async def pole_clubs(session: AsyncSession, *, pole_id: int) -> list[tuple[Club, int]]:
+    """The pôle's clubs, each with its number of members (who accepted a charter)."""
+    members = (
+        select(func.count(ClubMember.id))
+        .where(ClubMember.club_id == Club.id, ClubMember.status == "member")
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Club, members).where(Club.pole_id == pole_id).order_by(Club.name)
+    )
+    return [(club, count) for club, count in rows]
+
+
+async def club_by_code(session: AsyncSession, *, pole_id: int, code: str) -> Club | None:
+    """The pôle's club with this code: a code of another pôle's club is unknown here."""
+    normalized = normalize_invite_code(code)
+    if not normalized:
+        return None
+    return await session.scalar(
+        select(Club).where(Club.pole_id == pole_id, Club.code == normalized)
+    )
+
+
+async def clubs_of(
+    session: AsyncSession, *, person_id: int, pole_id: int
+) -> list[tuple[Club, ClubMember]]:
+    """The clubs of the pôle where the person has a place (invited, member or removed)."""
+    rows = await session.execute(
+        select(Club, ClubMember)
+        .join(ClubMember, ClubMember.club_id == Club.id)
+        .where(ClubMember.person_id == person_id, Club.pole_id == pole_id)
+        .order_by(Club.name)
+    )
+    return [(club, member) for club, member in rows]
+
+
+async def club_member(session: AsyncSession, *, club_id: int, person_id: int) -> ClubMember | None:
+    return await session.scalar(
+        select(ClubMember).where(ClubMember.club_id == club_id, ClubMember.person_id == person_id)
+    )
+
+
+async def latest_charter(session: AsyncSession, *, club_id: int) -> ClubCharter:
+    charter = await session.scalar(
+        select(ClubCharter)
+        .where(ClubCharter.club_id == club_id)
+        .order_by(ClubCharter.version.desc())
+        .limit(1)
+    )
+    assert charter is not None  # every club is created with its first version
+    return charter
+
+
+async def accept_charter(
+    session: AsyncSession, *, club_id: int, person_id: int, version: int
+) -> ClubMember:
+    """Record that the person accepted this version of the club's charter: they are a member."""
+    member = await club_member(session, club_id=club_id, person_id=person_id)
+    if member is None:
+        member = ClubMember(club_id=club_id, person_id=person_id)
+    member.status, member.charter_version, member.accepted_at = "member", version, utcnow()
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def leave_club(session: AsyncSession, *, member: ClubMember) -> None:
+    await session.delete(member)
+    await session.flush()

@@ -76,6 +76,11 @@ async def _fill_everything(app: App, feeds: FeedServer) -> tuple[Chat, Chat]:
         await animator.press("Envoyer")
         assert "lancée" in animator.text, animator.text
 
+    await alice.say("/club creer Club BouRSE")
+    code = alice.text.split("Son code : ")[1].split(".")[0]
+    await alice.say(f"/club rejoindre {code}")
+    await alice.press("J'accepte la charte")
+
     await alice.say("/diffuser")
     await alice.say(f"Brouillon : écrivez-moi à {EMAIL}")
     await alice.send_file("programme.pdf", f"%PDF-1.4 programme de {NAME}".encode())
