@@ -2,8 +2,9 @@
 can write to first. Shared by /diffuser and ``rse-bot broadcast``; clubs and survey partners
 join ``AUDIENCES`` as those features arrive.
 
-An audience is named ``all``, ``veille`` (the members subscribed to the watch digest) or
-``veille:THEME`` (those of them who receive that theme)."""
+An audience is named ``all``, ``veille`` (the members subscribed to the watch digest),
+``veille:THEME`` (those of them who receive that theme) or ``club:ID`` (the members of one of
+the pôle's clubs who accepted its current charter)."""
 
 from __future__ import annotations
 
@@ -62,26 +63,37 @@ async def digest_subscribers(
     return await pole_members(session, pole_id=pole_id, among=people)
 
 
+async def club_members(session: AsyncSession, *, pole_id: int, club: str) -> list[list[Identity]]:
+    """The members of the pôle's club ``club`` (its id) who accepted its current charter: those
+    who have not are shown nothing of the club, its messages included."""
+    people = await repo.club_member_ids(session, pole_id=pole_id, club_id=int(club))
+    return await pole_members(session, pole_id=pole_id, among=people)
+
+
 AUDIENCES: dict[str, Callable[..., Awaitable[list[list[Identity]]]]] = {
     "all": pole_members,
     "veille": digest_subscribers,
+    "club": club_members,
 }
-# Audiences narrowed to a theme of the watch digest by ``NAME:THEME``.
-BY_THEME = frozenset({"veille"})
+# Audiences narrowed by ``NAME:QUALIFIER``, and the keyword their function takes it as.
+QUALIFIED: dict[str, str] = {"veille": "theme", "club": "club"}
 
 
 def known(audience: str, themes: Collection[str]) -> bool:
-    """Whether ``audience`` names an audience (and, after a colon, one of ``themes``)."""
+    """Whether ``audience`` is one the command line sends to: ``all``, ``veille`` or
+    ``veille:THEME`` with one of ``themes`` (a club is found by its name in the database)."""
     name, _, theme = audience.partition(":")
-    return name in AUDIENCES and (not theme or (name in BY_THEME and theme in themes))
+    if name == "veille":
+        return not theme or theme in themes
+    return name == "all" and not theme
 
 
 async def resolve(
     session: AsyncSession, *, audience: str, pole_id: int, platform: Platform | None = None
 ) -> Audience:
     """One recipient per person: their first reachable account (on ``platform`` if given)."""
-    name, _, theme = audience.partition(":")
-    narrowed = {"theme": theme} if theme else {}
+    name, _, qualifier = audience.partition(":")
+    narrowed = {QUALIFIED[name]: qualifier} if qualifier else {}
     people = await AUDIENCES[name](session, pole_id=pole_id, **narrowed)
     chosen = (_chosen(accounts, platform) for accounts in people)
     return Audience(tuple(recipient for recipient in chosen if recipient is not None))

@@ -23,7 +23,7 @@ from bot.storage import repositories as repo
 from bot.storage.models import DRAFT_UPLOAD, Campaign, Person, Upload
 from content.loader import Texts
 from content.text import fold
-from handlers.audiences import AUDIENCES, BY_THEME, REACHABLE_FIRST, Audience, resolve
+from handlers.audiences import AUDIENCES, REACHABLE_FIRST, Audience, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -134,22 +134,46 @@ async def _drop_upload(context: Context) -> None:
         await repo.delete_upload(context.session, upload_id=upload_id)
 
 
+async def _offered(context: Context) -> list[str]:
+    """The audiences to choose from: a club's members only if the pôle has a club."""
+    assert context.pole is not None and context.pole.id is not None
+    clubs = await repo.pole_clubs(context.session, pole_id=context.pole.id)
+    return [name for name in AUDIENCES if name != "club" or clubs]
+
+
 async def ask_audience(context: Context) -> Reply:
     """Asks who receives it."""
     assert context.pole is not None
     label = context.texts.label
     buttons = [
         context.choice(label(f"broadcast.audiences.{name}", pole=context.pole.name), name)
-        for name in AUDIENCES
+        for name in await _offered(context)
     ]
     return context.say("broadcast.ask_audience", buttons=buttons)
 
 
 async def answer_audience(context: Context, answer: Answer) -> Outcome:
-    if answer.choice not in AUDIENCES:
+    if answer.choice not in await _offered(context):
         return Retry(context.say("errors.pick_a_button"))
     context.data["audience"] = answer.choice
-    return Next("theme" if answer.choice in BY_THEME else "platform")
+    return Next({"veille": "theme", "club": "club"}.get(answer.choice, "platform"))
+
+
+async def ask_club(context: Context) -> Reply:
+    """Asks the members of which club."""
+    assert context.pole is not None and context.pole.id is not None
+    clubs = await repo.pole_clubs(context.session, pole_id=context.pole.id)
+    buttons = [context.choice(club.name, str(club.id)) for club, _ in clubs]
+    return context.say("broadcast.ask_club", buttons=buttons)
+
+
+async def answer_club(context: Context, answer: Answer) -> Outcome:
+    assert context.pole is not None and context.pole.id is not None
+    clubs = await repo.pole_clubs(context.session, pole_id=context.pole.id)
+    if answer.choice not in {str(club.id) for club, _ in clubs}:
+        return Retry(context.say("errors.pick_a_button"))
+    context.data["audience"] = f"club:{answer.choice}"
+    return Next("platform")
 
 
 async def ask_theme(context: Context) -> Reply:
@@ -171,10 +195,15 @@ async def answer_theme(context: Context, answer: Answer) -> Outcome:
     return Next("platform")
 
 
-def audience_label(context: Context, audience: str) -> str:
+async def audience_label(context: Context, audience: str) -> str:
     """« Tous les membres de Pôle RSE », « Les abonnés à la veille de Pôle RSE — Climat… »."""
     assert context.pole is not None
     name, _, theme = audience.partition(":")
+    if name == "club":
+        club = await repo.pole_club(
+            context.session, pole_id=context.pole.id or 0, club_id=int(theme)
+        )
+        return context.texts.label("broadcast.audience_club", club=club.name if club else "?")
     label = context.texts.label(f"broadcast.audiences.{name}", pole=context.pole.name)
     if theme:
         label = context.texts.label(
@@ -226,7 +255,7 @@ async def ask_confirm(context: Context) -> Reply:
     texts = context.texts
     summary = texts(
         "broadcast.recipients",
-        audience=audience_label(context, context.data["audience"]),
+        audience=await audience_label(context, context.data["audience"]),
         total=audience.reachable,
         telegram=audience.count(Platform.TELEGRAM),
         slack=audience.count(Platform.SLACK),
@@ -371,6 +400,7 @@ feature = Feature(
                 "attachment": Step(ask_attachment, answer_attachment, takes_files=True),
                 "audience": Step(ask_audience, answer_audience),
                 "theme": Step(ask_theme, answer_theme),
+                "club": Step(ask_club, answer_club),
                 "platform": Step(ask_platform, answer_platform),
                 "confirm": Step(ask_confirm, answer_confirm),
             },

@@ -741,6 +741,11 @@ async def pole_clubs(session: AsyncSession, *, pole_id: int) -> list[tuple[Club,
     return [(club, count) for club, count in rows]
 
 
+async def pole_club(session: AsyncSession, *, pole_id: int, club_id: int) -> Club | None:
+    """The pôle's club ``club_id``; None for another pôle's."""
+    return await session.scalar(select(Club).where(Club.id == club_id, Club.pole_id == pole_id))
+
+
 async def club_by_code(session: AsyncSession, *, pole_id: int, code: str) -> Club | None:
     """The pôle's club with this code: a code of another pôle's club is unknown here."""
     normalized = normalize_invite_code(code)
@@ -792,6 +797,22 @@ async def accept_charter(
     session.add(member)
     await session.flush()
     return member
+
+
+async def club_member_ids(session: AsyncSession, *, pole_id: int, club_id: int) -> set[int]:
+    """The people of the pôle's club ``club_id`` who accepted its current charter."""
+    if await pole_club(session, pole_id=pole_id, club_id=club_id) is None:
+        return set()
+    charter = await latest_charter(session, club_id=club_id)
+    return set(
+        await session.scalars(
+            select(ClubMember.person_id).where(
+                ClubMember.club_id == club_id,
+                ClubMember.status == "member",
+                ClubMember.charter_version == charter.version,
+            )
+        )
+    )
 
 
 async def leave_club(session: AsyncSession, *, member: ClubMember) -> None:

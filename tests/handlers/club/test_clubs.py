@@ -7,7 +7,7 @@ from sqlmodel import select
 from bot.app import App
 from bot.messages import Platform
 from bot.storage import repositories as repo
-from bot.storage.models import ClubCharter, ClubMember
+from bot.storage.models import ClubCharter, ClubMember, OutboxMessage
 from tests.helpers.chat import Chat
 
 
@@ -166,3 +166,38 @@ async def test_a_bad_subcommand_or_a_missing_code_is_explained(bob: Chat) -> Non
     assert "Je n'ai pas compris" in bob.text
     await bob.say("/club rejoindre")
     assert "Donnez le code du club" in bob.text
+
+
+async def test_a_broadcast_to_a_club_reaches_only_its_members_under_the_current_charter(
+    app: App, claire: Chat, bob: Chat
+) -> None:
+    code = await create_club(claire)
+    await bob.say(f"/club rejoindre {code}")
+    await bob.press("J'accepte la charte")
+    declined = Chat(app, Platform.TELEGRAM, "7391846033")
+    await declined.sign_up("Chloé Durand", "Biocoop Lyon")
+    await declined.say(f"/club rejoindre {code}")
+    await declined.press("Je refuse")
+    await Chat(app, Platform.SLACK, "U07OUTSIDE").sign_up("Samia Benali", "Hydreos Conseil")
+
+    await claire.say("/diffuser")
+    await claire.say("Prochaine rencontre du club : jeudi 9 h chez Scop Les Tisserands.")
+    await claire.press("Sans pièce jointe")
+    await claire.press("Les membres d'un club")
+    await claire.press("Club BouRSE")
+    await claire.press("Telegram et Slack")
+
+    assert "Destinataires : Les membres du club Club BouRSE, 1 (1 sur Telegram" in claire.text
+    await claire.press("Envoyer")
+    async with app.database.transaction() as session:
+        rows = await session.scalars(select(OutboxMessage.chat_id))
+        assert list(rows) == ["7391846032"]
+
+
+async def test_without_a_club_the_club_audience_is_not_offered(claire: Chat, bob: Chat) -> None:
+    await claire.say("/diffuser")
+    await claire.say("Réunion plénière du pôle le 12 décembre.")
+    await claire.press("Sans pièce jointe")
+
+    assert "Tous les membres de Pôle RSE" in [b.label for b in claire.buttons]
+    assert not any("club" in b.label for b in claire.buttons)
