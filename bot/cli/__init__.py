@@ -91,7 +91,7 @@ async def pole_or_fail(app: App, key: str | None) -> Pole:
 
 
 # The groups import the helpers above, so they come after them.
-from bot.cli import admin, broadcast, chat, db, digest, feeds, jobs, pole  # noqa: E402
+from bot.cli import admin, broadcast, chat, club, db, digest, feeds, jobs, pole  # noqa: E402
 
 cli.command()(chat.chat)
 cli.command()(chat.run)
@@ -102,6 +102,7 @@ cli.add_typer(admin.cli, name="admin")
 cli.add_typer(jobs.cli, name="jobs")
 cli.add_typer(feeds.cli, name="feeds")
 cli.add_typer(digest.cli, name="digest")
+cli.add_typer(club.cli, name="club")
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli import fail, pole_or_fail, with_app
+from bot.cli import POLE_OPTION, fail, pole_or_fail, with_app
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -33,9 +33,7 @@ def broadcast(
     platform: Annotated[
         str | None, typer.Option(help="telegram ou slack (par défaut : les deux).")
     ] = None,
-    pole: Annotated[
-        str | None, typer.Option(help="Nom ou code du pôle (par défaut : le pôle par défaut).")
-    ] = None,
+    pole: Annotated[str | None, POLE_OPTION] = None,
 ) -> None:
     """Diffuser un message aux membres d'un pôle, avec la progression puis le rapport d'envoi."""
     import mimetypes
