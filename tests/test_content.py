@@ -10,13 +10,12 @@ import yaml
 
 from bot.conversation import Command
 from bot.features import all_features
-from bot.storage.models import (
-    ACTION_STATUSES,
-)
+from bot.storage.models import ACTION_STATUSES, MEETING_ANSWERS
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
 from content.roles import ROLES, role_at_least
 from content.veille.models import EDITION_KINDS
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
+from handlers.club.meetings import LIMITS
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
@@ -32,6 +31,9 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "plan.statuses.": ACTION_STATUSES,
     "digest.titles.": EDITION_KINDS,
     "digest.names.": EDITION_KINDS,
+    "club.rsvp.": MEETING_ANSWERS,
+    "club.rsvp_done.": MEETING_ANSWERS,
+    "club.meeting_ask.": tuple(LIMITS),
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.

@@ -381,3 +381,43 @@ class ClubMember(SQLModel, table=True):
     accepted_at: datetime | None = None
     removal_reason: str | None = Field(default=None, max_length=300)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+MEETING_ANSWERS: tuple[str, ...] = ("yes", "maybe", "no")
+
+
+class Meeting(SQLModel, table=True):
+    """A club meeting at a member company: what is presented there, where and when. Its UID is
+    kept to the end and its sequence raised at every change, so calendars update it."""
+
+    __tablename__ = "meetings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id", index=True)
+    uid: str = Field(max_length=80, unique=True)
+    sequence: int = Field(default=0)
+    theme: str = Field(max_length=200)
+    host_company: str = Field(max_length=150)
+    practice: str = Field(max_length=300)
+    place: str = Field(max_length=300)
+    agenda: str = Field(default="", sa_column=Column(Text, nullable=False))
+    capacity: int | None = None
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool = Field(default=False)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MeetingAnswer(SQLModel, table=True):
+    """A member's answer to a meeting's invitation (je viens, peut-être, je ne viens pas);
+    beyond the capacity, a « je viens » waits in line."""
+
+    __tablename__ = "meeting_answers"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="meetings.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    answer: str = Field(max_length=8)
+    waiting: bool = Field(default=False)
+    updated_at: datetime = Field(default_factory=utcnow)

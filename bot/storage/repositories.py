@@ -31,6 +31,8 @@ from bot.storage.models import (
     FeedItem,
     Identity,
     LinkCode,
+    Meeting,
+    MeetingAnswer,
     Membership,
     Person,
     PlannedAction,
@@ -818,3 +820,61 @@ async def club_member_ids(session: AsyncSession, *, pole_id: int, club_id: int) 
 async def leave_club(session: AsyncSession, *, member: ClubMember) -> None:
     await session.delete(member)
     await session.flush()
+
+
+async def member_meeting(
+    session: AsyncSession, *, meeting_id: int, person_id: int, pole_id: int
+) -> Meeting | None:
+    """The meeting, if it is of a club of the pôle whose current charter the person accepted."""
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        return None
+    if person_id not in await club_member_ids(session, pole_id=pole_id, club_id=meeting.club_id):
+        return None
+    return meeting
+
+
+async def answer_meeting(
+    session: AsyncSession, *, meeting: Meeting, person_id: int, answer: str
+) -> tuple[MeetingAnswer, MeetingAnswer | None]:
+    """Record a member's answer; beyond the capacity a « yes » waits in line. Returns the
+    answer and, when a place was freed, the first in line now let in."""
+    assert meeting.id is not None
+    mine = await session.scalar(
+        select(MeetingAnswer)
+        .where(MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.person_id == person_id)
+        .with_for_update()
+    )
+    was_coming = mine is not None and mine.answer == "yes" and not mine.waiting
+    if mine is None:
+        mine = MeetingAnswer(meeting_id=meeting.id, person_id=person_id, answer=answer)
+    elif mine.answer == answer:
+        return mine, None
+    mine.answer, mine.updated_at = answer, utcnow()
+    if answer == "yes" and not was_coming:
+        coming = await session.scalar(
+            select(func.count(MeetingAnswer.id)).where(
+                MeetingAnswer.meeting_id == meeting.id,
+                MeetingAnswer.answer == "yes",
+                MeetingAnswer.waiting.is_(False),
+                MeetingAnswer.person_id != person_id,
+            )
+        )
+        mine.waiting = meeting.capacity is not None and (coming or 0) >= meeting.capacity
+    elif answer != "yes":
+        mine.waiting = False
+    session.add(mine)
+    await session.flush()
+    promoted = None
+    if was_coming and answer != "yes" and meeting.capacity is not None:
+        promoted = await session.scalar(
+            select(MeetingAnswer)
+            .where(MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.waiting.is_(True))
+            .order_by(MeetingAnswer.updated_at, MeetingAnswer.id)
+            .limit(1)
+        )
+        if promoted is not None:
+            promoted.waiting = False
+            session.add(promoted)
+            await session.flush()
+    return mine, promoted

@@ -14,6 +14,7 @@ from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Membership
 from handlers.plan import follow_up
 from handlers.veille import editions
+from tests.handlers.club.test_meetings import meeting_id, plan_meeting
 from tests.handlers.test_broadcast import compose
 from tests.handlers.test_diagnostic import QUICK_ANSWERS
 from tests.helpers.chat import Chat
@@ -80,6 +81,9 @@ async def _fill_everything(app: App, feeds: FeedServer) -> tuple[Chat, Chat]:
     code = alice.text.split("Son code : ")[1].split(".")[0]
     await alice.say(f"/club rejoindre {code}")
     await alice.press("J'accepte la charte")
+    await plan_meeting(alice)
+    await alice.press("Inviter")
+    await alice.say(f"/club rsvp {await meeting_id(app)} oui")
 
     await alice.say("/diffuser")
     await alice.say(f"Brouillon : écrivez-moi à {EMAIL}")
