@@ -822,6 +822,16 @@ async def leave_club(session: AsyncSession, *, member: ClubMember) -> None:
     await session.flush()
 
 
+async def next_meeting(session: AsyncSession, *, club_id: int, after: datetime) -> Meeting | None:
+    """The club's next meeting not cancelled, starting after ``after``."""
+    return await session.scalar(
+        select(Meeting)
+        .where(Meeting.club_id == club_id, Meeting.starts_at > after, Meeting.cancelled.is_(False))
+        .order_by(Meeting.starts_at)
+        .limit(1)
+    )
+
+
 async def member_meeting(
     session: AsyncSession, *, meeting_id: int, person_id: int, pole_id: int
 ) -> Meeting | None:

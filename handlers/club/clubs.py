@@ -7,7 +7,8 @@ from __future__ import annotations
 from bot.conversation import Answer, Context, Done, Outcome, Retry
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
-from bot.storage.models import Club
+from bot.storage.models import Club, utcnow
+from handlers.club.meetings import ANSWER_BUTTONS
 
 CHARTER_FLOW = "club_charter"
 NAME_MAX = 80
@@ -35,7 +36,26 @@ async def overview(context: Context) -> list[Reply]:
     for club, member in mine:
         charter = await repo.latest_charter(context.session, club_id=club.id or 0)
         if member.status == "member" and member.charter_version == charter.version:
-            lines.append(texts("club.line_member", club=club.name))
+            meeting = await repo.next_meeting(context.session, club_id=club.id or 0, after=utcnow())
+            if meeting is None:
+                lines.append(texts("club.line_member", club=club.name))
+            else:
+                when = meeting.starts_at.astimezone(context.settings.tz).strftime("%d/%m/%Y %H:%M")
+                lines.append(
+                    texts(
+                        "club.line_next",
+                        club=club.name,
+                        when=when,
+                        host=meeting.host_company,
+                        theme=meeting.theme,
+                    )
+                )
+                buttons += [
+                    context.command_button(
+                        texts.label(f"club.rsvp.{answer}"), f"club rsvp {meeting.id} {word}"
+                    )
+                    for answer, word in ANSWER_BUTTONS.items()
+                ]
             buttons.append(
                 context.command_button(
                     texts.label("club.leave_button", club=club.name), f"club quitter {club.code}"

@@ -202,3 +202,16 @@ async def test_a_bad_capacity_is_explained(club: tuple[Chat, Chat, Chat]) -> Non
     await claire.say("vingt")
 
     assert "Écrivez un nombre de places entre 1 et 500" in claire.text
+
+
+async def test_club_shows_the_next_meeting_with_its_answer_buttons(
+    app: App, club: tuple[Chat, Chat, Chat]
+) -> None:
+    claire, bob, _ = club
+    await plan_meeting(claire)
+    await claire.press("Inviter")
+    await bob.say("/club")
+
+    assert "prochaine réunion le 12/03/2027 09:30 chez Scop Les Tisserands" in bob.text
+    await bob.press("Je viens")
+    assert "vous venez à la réunion du 12/03/2027 09:30" in bob.text
