@@ -5,8 +5,9 @@ left a slot unanswered get one reminder halfway; the best slot is the one the mo
 
 Pure functions over frozen values: the caller stores the poll and passes the clock (``now``).
 A slot is compared as an instant, whatever its time zone, so that 9h in Paris and 8h UTC in
-winter are one slot. Refusals carry their reason as a ``PollProblem`` for the chat layer, and a
-French message for the animator or the member.
+winter are one slot. Refusals carry their reason as a ``PollProblem`` and the raw values that
+explain it (counts as ints, slots and deadlines as datetimes); the chat layer says it with the
+text ``club.poll.<problem>``, dates formatted in the reader's time zone and language.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class PollProblem(StrEnum):
     TOO_FEW_SLOTS = "too_few_slots"
     TOO_MANY_SLOTS = "too_many_slots"
     NO_TIME_ZONE = "no_time_zone"
+    DEADLINE_NO_TIME_ZONE = "deadline_no_time_zone"
     SAME_SLOT_TWICE = "same_slot_twice"
     SLOT_PASSED = "slot_passed"
     DEADLINE_PASSED = "deadline_passed"
@@ -40,11 +42,16 @@ class PollProblem(StrEnum):
 
 
 class InvalidPoll(ValueError):
-    """A poll the animator cannot open as given; the message says why, in French."""
+    """A poll the animator cannot open as given: ``problem`` says why, and ``values`` holds the
+    placeholders of its text ``club.poll.<problem>`` as raw values: ``minimum``, ``maximum`` and
+    ``count`` as ints, ``when`` (the slot or the deadline at fault) and ``first_slot`` as
+    datetimes, aware except the slot of ``NO_TIME_ZONE``. ``str()`` is for developers."""
 
-    def __init__(self, problem: PollProblem, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, problem: PollProblem, **values: object) -> None:
+        shown = ", ".join(f"{name}={_shown(value)}" for name, value in values.items())
+        super().__init__(f"{problem.value}: {shown}" if shown else problem.value)
         self.problem = problem
+        self.values = values
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,14 +75,11 @@ class Poll:
 
 @dataclass(frozen=True, slots=True)
 class Closed:
-    """An answer refused: the poll closed at ``at``."""
+    """An answer refused: the poll closed at ``at`` (the ``when`` of the text
+    ``club.poll.closed``)."""
 
     at: datetime
     problem: PollProblem = PollProblem.CLOSED
-
-    @property
-    def message(self) -> str:
-        return f"Ce sondage est clos depuis le {_when(self.at)} : les réponses ne changent plus."
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,50 +103,28 @@ def open_poll(slots: Iterable[datetime], *, deadline: datetime, now: datetime) -
     _require_aware(now)
     slots = list(slots)
     if len(slots) < MIN_SLOTS:
-        raise InvalidPoll(
-            PollProblem.TOO_FEW_SLOTS,
-            f"Proposez au moins {MIN_SLOTS} créneaux (vous en proposez {len(slots)}).",
-        )
+        raise InvalidPoll(PollProblem.TOO_FEW_SLOTS, minimum=MIN_SLOTS, count=len(slots))
     if len(slots) > MAX_SLOTS:
-        raise InvalidPoll(
-            PollProblem.TOO_MANY_SLOTS,
-            f"Proposez au plus {MAX_SLOTS} créneaux (vous en proposez {len(slots)}) : "
-            "au-delà, les membres ne répondent plus à tout.",
-        )
+        raise InvalidPoll(PollProblem.TOO_MANY_SLOTS, maximum=MAX_SLOTS, count=len(slots))
     for slot in slots:
         if not _aware(slot):
-            raise InvalidPoll(
-                PollProblem.NO_TIME_ZONE,
-                f"Le créneau du {_when(slot)} n'a pas de fuseau horaire.",
-            )
+            # Naive: the chat layer can only show it as written.
+            raise InvalidPoll(PollProblem.NO_TIME_ZONE, when=slot)
     for n, slot in enumerate(slots):
         # Equal as instants (9h in Paris, 8h UTC in winter), or as Python compares them: the
         # 02:30 before and after the October change in Paris, which members could not tell apart.
         if any(slot == other or _same(slot, other) for other in slots[:n]):
-            raise InvalidPoll(
-                PollProblem.SAME_SLOT_TWICE, f"Le créneau du {_when(slot)} est proposé deux fois."
-            )
+            raise InvalidPoll(PollProblem.SAME_SLOT_TWICE, when=slot)
     for slot in slots:
         if slot <= now:
-            raise InvalidPoll(
-                PollProblem.SLOT_PASSED, f"Le créneau du {_when(slot)} est déjà passé."
-            )
+            raise InvalidPoll(PollProblem.SLOT_PASSED, when=slot)
     if not _aware(deadline):
-        raise InvalidPoll(
-            PollProblem.NO_TIME_ZONE, "La date limite de réponse n'a pas de fuseau horaire."
-        )
+        raise InvalidPoll(PollProblem.DEADLINE_NO_TIME_ZONE)
     if deadline <= now:
-        raise InvalidPoll(
-            PollProblem.DEADLINE_PASSED,
-            f"La date limite de réponse (le {_when(deadline)}) est déjà passée.",
-        )
+        raise InvalidPoll(PollProblem.DEADLINE_PASSED, when=deadline)
     first = min(slots, key=_instant)
     if deadline > first:
-        raise InvalidPoll(
-            PollProblem.DEADLINE_AFTER_FIRST_SLOT,
-            f"La date limite de réponse (le {_when(deadline)}) doit venir au plus tard au premier "
-            f"créneau (le {_when(first)}).",
-        )
+        raise InvalidPoll(PollProblem.DEADLINE_AFTER_FIRST_SLOT, when=deadline, first_slot=first)
     return Poll(tuple(sorted(slots, key=_instant)), opened_at=now, deadline=deadline)
 
 
@@ -261,5 +243,5 @@ def _require_aware(moment: datetime) -> None:
         raise ValueError(f"now must be an aware datetime, got {moment.isoformat()}")
 
 
-def _when(moment: datetime) -> str:
-    return f"{moment:%d/%m/%Y à %H:%M}"
+def _shown(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else repr(value)

@@ -3,6 +3,7 @@ the tally and the best slot; then properties over any answers."""
 
 from __future__ import annotations
 
+import string
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from content.loader import LOCALES, default_content
 from handlers.club.poll import (
     Availability,
     Closed,
@@ -55,10 +57,14 @@ def answered(poll: Poll, *answers: tuple[str, datetime, Availability]) -> Poll:
     return poll
 
 
-def problem_of(slots: list[datetime], deadline: datetime = DEADLINE) -> PollProblem:
+def refusal(slots: list[datetime], deadline: datetime = DEADLINE) -> InvalidPoll:
     with pytest.raises(InvalidPoll) as refused:
         open_poll(slots, deadline=deadline, now=NOW)
-    return refused.value.problem
+    return refused.value
+
+
+def problem_of(slots: list[datetime], deadline: datetime = DEADLINE) -> PollProblem:
+    return refusal(slots, deadline).problem
 
 
 # --- Opening ----------------------------------------------------------------------------------
@@ -71,13 +77,17 @@ def test_slots_are_kept_in_chronological_order() -> None:
 
 
 def test_a_single_slot_is_refused() -> None:
-    assert problem_of([MARCH_13]) is PollProblem.TOO_FEW_SLOTS
+    refused = refusal([MARCH_13])
+
+    assert refused.problem is PollProblem.TOO_FEW_SLOTS
+    assert refused.values == {"minimum": 2, "count": 1}
 
 
 def test_seven_slots_are_refused() -> None:
-    slots = [MARCH_13 + timedelta(days=n) for n in range(7)]
+    refused = refusal([MARCH_13 + timedelta(days=n) for n in range(7)])
 
-    assert problem_of(slots) is PollProblem.TOO_MANY_SLOTS
+    assert refused.problem is PollProblem.TOO_MANY_SLOTS
+    assert refused.values == {"maximum": 6, "count": 7}
 
 
 def test_six_slots_are_accepted() -> None:
@@ -87,7 +97,19 @@ def test_six_slots_are_accepted() -> None:
 
 
 def test_a_slot_without_a_time_zone_is_refused() -> None:
-    assert problem_of([MARCH_13, datetime(2025, 3, 20, 14, 0)]) is PollProblem.NO_TIME_ZONE
+    naive = datetime(2025, 3, 20, 14, 0)
+
+    refused = refusal([MARCH_13, naive])
+
+    assert refused.problem is PollProblem.NO_TIME_ZONE
+    assert refused.values == {"when": naive}
+
+
+def test_a_deadline_without_a_time_zone_is_refused() -> None:
+    refused = refusal([MARCH_13, MARCH_20], datetime(2025, 1, 20, 18, 0))
+
+    assert refused.problem is PollProblem.DEADLINE_NO_TIME_ZONE
+    assert refused.values == {}
 
 
 def test_the_same_moment_in_two_time_zones_is_one_slot_offered_twice() -> None:
@@ -104,22 +126,77 @@ def test_the_same_time_twice_on_the_night_of_the_october_change_is_one_slot_offe
 
 
 def test_a_slot_already_passed_is_refused() -> None:
-    assert problem_of([NOW - timedelta(days=1), MARCH_13]) is PollProblem.SLOT_PASSED
+    yesterday = NOW - timedelta(days=1)
+
+    refused = refusal([yesterday, MARCH_13])
+
+    assert refused.problem is PollProblem.SLOT_PASSED
+    assert refused.values == {"when": yesterday}
 
 
 def test_a_deadline_already_passed_is_refused() -> None:
-    assert problem_of([MARCH_13, MARCH_20], NOW) is PollProblem.DEADLINE_PASSED
+    refused = refusal([MARCH_13, MARCH_20], NOW)
+
+    assert refused.problem is PollProblem.DEADLINE_PASSED
+    assert refused.values == {"when": NOW}
 
 
 def test_a_deadline_after_the_first_slot_is_refused() -> None:
     deadline = MARCH_13 + timedelta(hours=1)
 
-    assert problem_of([MARCH_13, MARCH_20], deadline) is PollProblem.DEADLINE_AFTER_FIRST_SLOT
+    refused = refusal([MARCH_20, MARCH_13], deadline)
+
+    assert refused.problem is PollProblem.DEADLINE_AFTER_FIRST_SLOT
+    assert refused.values == {"when": deadline, "first_slot": MARCH_13}
 
 
-def test_the_refusal_says_in_french_which_slot_is_wrong() -> None:
-    with pytest.raises(InvalidPoll, match="Le créneau du 13/03/2025 à 09:00 est proposé deux fois"):
-        open_poll([MARCH_13, MARCH_13, MARCH_20], deadline=DEADLINE, now=NOW)
+def test_the_refusal_gives_the_slot_offered_twice_as_it_was_given() -> None:
+    refused = refusal([MARCH_13, MARCH_13.astimezone(UTC), MARCH_20])
+
+    assert refused.values == {"when": MARCH_13.astimezone(UTC)}
+    assert refused.values["when"].tzinfo is UTC
+
+
+def test_the_refusal_explains_itself_to_developers_in_english() -> None:
+    assert str(refusal([MARCH_13])) == "too_few_slots: minimum=2, count=1"
+    assert str(refusal([MARCH_13, MARCH_20], NOW)) == (
+        "deadline_passed: when=2025-01-06T09:00:00+00:00"
+    )
+
+
+# --- Texts ------------------------------------------------------------------------------------
+
+
+def raised_values() -> dict[PollProblem, set[str]]:
+    """For each problem, the names of the values the code gives it with, raised for real."""
+    naive = datetime(2025, 3, 20, 14, 0)
+    after_first = MARCH_13 + timedelta(hours=1)
+    refusals = [
+        refusal([MARCH_13]),
+        refusal([MARCH_13 + timedelta(days=n) for n in range(7)]),
+        refusal([MARCH_13, naive]),
+        refusal([MARCH_13, MARCH_20], naive),
+        refusal([MARCH_13, MARCH_13, MARCH_20]),
+        refusal([NOW - timedelta(days=1), MARCH_13]),
+        refusal([MARCH_13, MARCH_20], NOW),
+        refusal([MARCH_13, MARCH_20], after_first),
+    ]
+    names = {r.problem: set(r.values) for r in refusals}
+    closed = vote(march_poll(), CLAIRE, MARCH_13, YES, now=DEADLINE)
+    assert isinstance(closed, Closed)
+    names[closed.problem] = {"when"}  # the text's one date is Closed.at
+    return names
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_problem_has_a_text_with_exactly_the_values_it_is_raised_with(locale: str) -> None:
+    templates = default_content().texts(locale).templates
+    raised = raised_values()
+    assert set(raised) == set(PollProblem), "exercise every problem above"
+    for problem, names in raised.items():
+        template = str(templates[f"club.poll.{problem}"])
+        placeholders = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+        assert placeholders == names, problem
 
 
 # --- Answering and closing --------------------------------------------------------------------
@@ -155,10 +232,8 @@ def test_an_answer_after_the_animator_closed_the_poll_is_refused() -> None:
 
     refused = vote(poll, CLAIRE, MARCH_13, YES, now=closed_at + timedelta(minutes=5))
 
-    assert isinstance(refused, Closed)
-    assert refused.message == (
-        "Ce sondage est clos depuis le 09/01/2025 à 09:00 : les réponses ne changent plus."
-    )
+    assert refused == Closed(closed_at)
+    assert refused.problem is PollProblem.CLOSED
 
 
 def test_an_answer_for_a_slot_the_poll_does_not_offer_is_a_bug() -> None:
