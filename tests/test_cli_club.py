@@ -19,6 +19,13 @@ CREATED = re.compile(
 )
 
 
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    """SQLite only: the command is a thin layer over queries the chat's tests run on both
+    databases, and each process it starts costs a few seconds."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'rse-bot.db'}"
+
+
 async def rse_bot_club(app: App, workdir: Path, *args: str) -> tuple[int, str, str]:
     return await run_rse_bot(workdir, "club", *args, database_url=app.settings.database_url)
 

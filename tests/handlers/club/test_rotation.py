@@ -270,7 +270,7 @@ def _simulate(data: st.DataObject, *, picks: int) -> None:
                 club.held.append(meeting)
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=40)
 @given(st.data())
 def test_following_the_first_suggestion_nobody_hosts_twice_before_every_willing_company_once(
     data: st.DataObject,
@@ -278,7 +278,7 @@ def test_following_the_first_suggestion_nobody_hosts_twice_before_every_willing_
     _simulate(data, picks=1)
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=40)
 @given(st.data())
 def test_taking_the_2nd_or_3rd_suggestion_skips_at_most_that_many_companies_minus_one(
     data: st.DataObject,
