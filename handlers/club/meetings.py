@@ -177,11 +177,14 @@ async def ask_confirm(context: Context) -> Reply:
     )
     start = datetime.fromisoformat(context.data["starts_at"])
     texts = context.texts
-    summary = texts("club.meeting_invited", count=len(invited))
-    buttons = [
-        context.choice(texts.label("club.meeting_send", count=len(invited)), "send"),
-        context.choice(texts.label("broadcast.cancel"), "cancel"),
-    ]
+    summary = texts(
+        "club.meeting_invited" if invited else "club.meeting_nobody", count=len(invited)
+    )
+    buttons = [context.choice(texts.label("broadcast.cancel"), "cancel")]
+    if invited:
+        buttons.insert(
+            0, context.choice(texts.label("club.meeting_send", count=len(invited)), "send")
+        )
     body = Text.join(
         [texts("broadcast.preview"), _details(context, texts, club, context.data, start), summary],
         "\n\n",

@@ -76,7 +76,7 @@ async def test_the_preview_shows_the_meeting_and_the_members_invited(
     assert "Club BouRSE — Bilan carbone des PME industrielles" in claire.text
     assert "Le 12/03/2027 09:30" in claire.text
     assert "Chez Scop Les Tisserands, qui présente : Un logiciel" in claire.text
-    assert "Invitation envoyée à 2 membre(s)" in claire.text
+    assert "À inviter : 2 membre(s) du club" in claire.text
 
 
 async def test_every_member_under_the_charter_is_invited_with_buttons_and_calendar_file(
@@ -215,3 +215,14 @@ async def test_club_shows_the_next_meeting_with_its_answer_buttons(
     assert "prochaine réunion le 12/03/2027 09:30 chez Scop Les Tisserands" in bob.text
     await bob.press("Je viens")
     assert "vous venez à la réunion du 12/03/2027 09:30" in bob.text
+
+
+async def test_a_club_without_members_has_nobody_to_invite(app: App) -> None:
+    claire = Chat(app, Platform.TELEGRAM, "7391846031")
+    await claire.sign_up("Claire Roux", "Pôle Mont-Blanc Industries")
+    await claire.grant("animator")
+    await create_club(claire)
+    await plan_meeting(claire)
+
+    assert "personne à inviter" in claire.text
+    assert [b.label for b in claire.buttons] == ["Annuler"]
