@@ -20,9 +20,7 @@ WHEN = "12/03/2027 9h30"
 @pytest.fixture
 async def club(app: App) -> tuple[Chat, Chat, Chat]:
     """Claire animates the Club BouRSE; Bob and Chloé joined it; Dora refused its charter."""
-    claire = Chat(app, Platform.TELEGRAM, "7391846031")
-    await claire.sign_up("Claire Roux", "Pôle Mont-Blanc Industries")
-    await claire.grant("animator")
+    claire = await an_animator(app)
     code = await create_club(claire)
     joined = []
     for user_id, name, company, accept in (
@@ -38,15 +36,27 @@ async def club(app: App) -> tuple[Chat, Chat, Chat]:
     return claire, joined[0], joined[1]
 
 
-async def plan_meeting(claire: Chat, capacity: str = "20") -> None:
+async def describe_meeting(claire: Chat) -> None:
+    """Start /club reunion and answer up to the capacity question."""
     await claire.say("/club reunion")
     await claire.say("Bilan carbone des PME industrielles")
     await claire.say("Scop Les Tisserands")
     await claire.say("Un logiciel de gestion prévisionnelle des emplois et des compétences")
     await claire.say("12 rue des Tisserands, 74000 Annecy")
     await claire.press("Sans ordre du jour")
+
+
+async def plan_meeting(claire: Chat, capacity: str = "20") -> None:
+    await describe_meeting(claire)
     await claire.say(capacity)
     await claire.say(WHEN)
+
+
+async def an_animator(app: App) -> Chat:
+    claire = Chat(app, Platform.TELEGRAM, "7391846031")
+    await claire.sign_up("Claire Roux", "Pôle Mont-Blanc Industries")
+    await claire.grant("animator")
+    return claire
 
 
 async def invitations(app: App) -> list[tuple[str, Campaign]]:
@@ -180,12 +190,7 @@ async def test_a_bad_date_is_explained_and_asked_again(
     club: tuple[Chat, Chat, Chat], typed: str, told: str
 ) -> None:
     claire, _, _ = club
-    await plan_meeting(claire)
-    await claire.press("Annuler")
-    await claire.say("/club reunion")
-    for answer in ("Bilan carbone", "Scop Les Tisserands", "GPEC", "Annecy"):
-        await claire.say(answer)
-    await claire.press("Sans ordre du jour")
+    await describe_meeting(claire)
     await claire.press("Sans limite")
     await claire.say(typed)
 
@@ -195,10 +200,7 @@ async def test_a_bad_date_is_explained_and_asked_again(
 
 async def test_a_bad_capacity_is_explained(club: tuple[Chat, Chat, Chat]) -> None:
     claire, _, _ = club
-    await claire.say("/club reunion")
-    for answer in ("Bilan carbone", "Scop Les Tisserands", "GPEC", "Annecy"):
-        await claire.say(answer)
-    await claire.press("Sans ordre du jour")
+    await describe_meeting(claire)
     await claire.say("vingt")
 
     assert "Écrivez un nombre de places entre 1 et 500" in claire.text
@@ -218,9 +220,7 @@ async def test_club_shows_the_next_meeting_with_its_answer_buttons(
 
 
 async def test_a_club_without_members_has_nobody_to_invite(app: App) -> None:
-    claire = Chat(app, Platform.TELEGRAM, "7391846031")
-    await claire.sign_up("Claire Roux", "Pôle Mont-Blanc Industries")
-    await claire.grant("animator")
+    claire = await an_animator(app)
     await create_club(claire)
     await plan_meeting(claire)
 
