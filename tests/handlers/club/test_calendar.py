@@ -9,22 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Event
 
-from handlers.club.calendar import NO_ADDRESS, Invitation, Party, feed, ics
-
-PARIS = ZoneInfo("Europe/Paris")
-
-MEETING = Invitation(
-    uid="club-rse-2027-03@rse-bot.vehiculedufutur.com",
-    sequence=0,
-    summary="Club RSE : bilan carbone des PME",
-    start=datetime(2027, 3, 25, 10, 0, tzinfo=PARIS),
-    end=datetime(2027, 3, 25, 12, 0, tzinfo=PARIS),
-    organizer=Party("Pôle Véhicule du Futur", "club-rse@vehiculedufutur.com"),
-    attendee=Party("Camille Lefèvre", "c.lefevre@alsace-emballages.fr"),
-    dtstamp=datetime(2027, 3, 1, 8, 30, tzinfo=UTC),
-    location="Technopôle de Mulhouse, salle Rhin",
-    description="Ordre du jour :\n1. Tour de table\n2. Bilan carbone (méthode ADEME)",
-)
+from handlers.club.calendar import NO_ADDRESS, Party, feed, ics
+from tests.helpers.invitations import MEETING, PARIS
 
 
 def _read(data: bytes) -> Calendar:

@@ -7,34 +7,20 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from email.message import EmailMessage
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
 
 from bot.transports.base import Refused
 from handlers.club import mail
-from handlers.club.calendar import Invitation, Party
+from handlers.club.calendar import Invitation
 from handlers.club.mail import MailError, MailRefused, itip_message, send
 from tests.helpers.fake_smtp import FakeSmtp
+from tests.helpers.invitations import MEETING
 
-PARIS = ZoneInfo("Europe/Paris")
 PASSWORD = "p@ss:w0rd/Mulhouse"
-
-MEETING = Invitation(
-    uid="club-rse-2027-03@rse-bot.vehiculedufutur.com",
-    sequence=0,
-    summary="Club RSE : bilan carbone des PME",
-    start=datetime(2027, 3, 25, 10, 0, tzinfo=PARIS),
-    end=datetime(2027, 3, 25, 12, 0, tzinfo=PARIS),
-    organizer=Party("Pôle Véhicule du Futur", "club-rse@vehiculedufutur.com"),
-    attendee=Party("Camille Lefèvre", "c.lefevre@alsace-emballages.fr"),
-    dtstamp=datetime(2027, 3, 1, 8, 30, tzinfo=UTC),
-    location="Technopôle de Mulhouse, salle Rhin",
-)
 
 
 def _message(invitation: Invitation = MEETING) -> EmailMessage:
