@@ -158,8 +158,24 @@ def read_yaml(path: Path) -> dict:
     return data
 
 
+def _read_texts(directory: Path) -> dict[str, str]:
+    """One language's texts: every ``.yaml`` under ``directory``, its keys prefixed by its path
+    (``club/poll.yaml``'s ``closed`` is ``club.poll.closed``), so that each feature keeps its
+    texts in files of its own."""
+    if not directory.is_dir():
+        raise ContentError(f"textes : dossier {directory.name}/ absent")
+    flat: dict[str, str] = {}
+    for path in sorted(directory.rglob("*.yaml")):
+        prefix = ".".join(path.relative_to(directory).with_suffix("").parts) + "."
+        for key, value in _flatten(read_yaml(path), prefix).items():
+            if key in flat:
+                raise ContentError(f"textes {directory.name} : {key} défini deux fois")
+            flat[key] = value
+    return flat
+
+
 def _load_texts(directory: Path) -> dict[str, Texts]:
-    raw = {locale: _flatten(read_yaml(directory / f"{locale}.yaml")) for locale in LOCALES}
+    raw = {locale: _read_texts(directory / locale) for locale in LOCALES}
     reference = raw["fr"]
     for locale, templates in raw.items():
         missing = sorted(set(reference) - set(templates))

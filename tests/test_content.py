@@ -148,7 +148,7 @@ def test_every_command_help_and_flow_title_exists(content: Content) -> None:
 
 def test_a_key_missing_in_english_is_refused(content_copy: Path) -> None:
     _edit_yaml(
-        content_copy / "texts" / "en.yaml", lambda texts: texts["onboarding"].pop("ask_company")
+        content_copy / "texts" / "en" / "onboarding.yaml", lambda texts: texts.pop("ask_company")
     )
     with pytest.raises(ContentError, match=r"onboarding\.ask_company"):
         load_content(content_copy)
@@ -156,18 +156,18 @@ def test_a_key_missing_in_english_is_refused(content_copy: Path) -> None:
 
 def test_different_placeholders_between_languages_are_refused(content_copy: Path) -> None:
     def rename_placeholder(texts: dict[str, Any]) -> None:
-        texts["onboarding"]["done"] = texts["onboarding"]["done"].replace("{company}", "{firm}")
+        texts["done"] = texts["done"].replace("{company}", "{firm}")
 
-    _edit_yaml(content_copy / "texts" / "en.yaml", rename_placeholder)
+    _edit_yaml(content_copy / "texts" / "en" / "onboarding.yaml", rename_placeholder)
     with pytest.raises(ContentError, match=r"onboarding\.done"):
         load_content(content_copy)
 
 
 def test_unclosed_bold_marker_is_refused(content_copy: Path) -> None:
     def unclose(texts: dict[str, Any]) -> None:
-        texts["privacy"]["confirm"] = "Voulez-vous vraiment effacer **toutes vos données ?"
+        texts["confirm"] = "Voulez-vous vraiment effacer **toutes vos données ?"
 
-    _edit_yaml(content_copy / "texts" / "fr.yaml", unclose)
+    _edit_yaml(content_copy / "texts" / "fr" / "privacy.yaml", unclose)
     with pytest.raises(ContentError, match=r"privacy\.confirm"):
         load_content(content_copy)
 
@@ -218,3 +218,13 @@ def test_content_imports_nothing_from_the_bot() -> None:
                     f"{path.name}: {a.name}" for a in node.names if a.name.startswith("bot")
                 ]
     assert offending == []
+
+
+def test_a_key_defined_in_two_files_is_refused(content_copy: Path) -> None:
+    # club/poll.yaml holds club.poll.*: club.yaml cannot define them too.
+    _edit_yaml(
+        content_copy / "texts" / "fr" / "club.yaml",
+        lambda texts: texts.update({"poll": {"closed": "Clos."}}),
+    )
+    with pytest.raises(ContentError, match=r"club\.poll\.closed défini deux fois"):
+        load_content(content_copy)
