@@ -160,7 +160,7 @@ def read_yaml(path: Path) -> dict:
 
 def _read_texts(directory: Path) -> dict[str, str]:
     """One language's texts: every ``.yaml`` under ``directory``, its keys prefixed by its path
-    (``club/poll.yaml``'s ``closed`` is ``club.poll.closed``), so that each feature keeps its
+    (``events/poll.yaml``'s ``closed`` is ``events.poll.closed``), so that each feature keeps its
     texts in files of its own."""
     if not directory.is_dir():
         raise ContentError(f"textes : dossier {directory.name}/ absent")

@@ -46,6 +46,9 @@ class Person(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=5)
     active_pole_id: int | None = Field(default=None, foreign_key="poles.id")
     consent_at: datetime | None = None
+    # Given in the profile, optional: calendar invitations then also come by e-mail, which
+    # calendar apps update in place (a file in a chat is only imported).
+    email: str | None = Field(default=None, max_length=254)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, sa_column_kwargs={"onupdate": utcnow})
 
@@ -143,6 +146,10 @@ class Campaign(SQLModel, table=True):
     attachment_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     # [label, value] pairs shown under the message, e.g. the answers to a follow-up question.
     buttons: list[list[str]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # Set for a message that must go out once however many times it is decided (a meeting's
+    # D-7 reminder, decided again after a restart or by another instance): a second campaign
+    # with the same key is not queued.
+    dedupe_key: str | None = Field(default=None, max_length=120, index=True, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -347,6 +354,10 @@ class Club(SQLModel, table=True):
     # Given by the animators to the companies they want in; typed with /club rejoindre.
     code: str = Field(max_length=16, unique=True)
     meetings_per_year: int = Field(default=5)
+    # Days before a meeting its reminders go out.
+    reminder_days: list[int] = Field(
+        default_factory=lambda: [7, 1], sa_column=Column(JSON, nullable=False)
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -380,44 +391,100 @@ class ClubMember(SQLModel, table=True):
     charter_version: int | None = None
     accepted_at: datetime | None = None
     removal_reason: str | None = Field(default=None, max_length=300)
+    # Whether the member's company would like to host a meeting (None: not said).
+    hosting: bool | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
-MEETING_ANSWERS: tuple[str, ...] = ("yes", "maybe", "no")
+EVENT_ANSWERS: tuple[str, ...] = ("yes", "maybe", "no")
+# An event's date is being polled (no date yet), fixed, or called off.
+EVENT_STATUSES: tuple[str, ...] = ("polling", "scheduled", "cancelled")
 
 
-class Meeting(SQLModel, table=True):
-    """A club meeting at a member company: what is presented there, where and when. Its UID is
-    kept to the end and its sequence raised at every change, so calendars update it."""
+class Event(SQLModel, table=True):
+    """Something people are invited to: a club meeting at a member company today, the pôle's
+    workshops and thematic days tomorrow. Its audience is a club's members (``club_id``) or,
+    without a club, the pôle's. Its UID is kept from the date poll to the end and its sequence
+    raised at every change, so that calendars update it instead of adding another."""
 
-    __tablename__ = "meetings"
+    __tablename__ = "events"
 
     id: int | None = Field(default=None, primary_key=True)
-    club_id: int = Field(foreign_key="clubs.id", index=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    club_id: int | None = Field(default=None, foreign_key="clubs.id", index=True)
+    kind: str = Field(default="club_meeting", max_length=24)
     uid: str = Field(max_length=80, unique=True)
     sequence: int = Field(default=0)
-    theme: str = Field(max_length=200)
-    host_company: str = Field(max_length=150)
-    practice: str = Field(max_length=300)
+    status: str = Field(default="scheduled", max_length=12)
+    title: str = Field(max_length=200)
+    # A club meeting's host and the good practice presented there; empty for other events.
+    host_company: str = Field(default="", max_length=150)
+    practice: str = Field(default="", max_length=300)
     place: str = Field(max_length=300)
     agenda: str = Field(default="", sa_column=Column(Text, nullable=False))
     capacity: int | None = None
-    starts_at: datetime
-    ends_at: datetime
-    cancelled: bool = Field(default=False)
+    # None while the date is polled.
+    starts_at: datetime | None = Field(default=None, index=True)
+    ends_at: datetime | None = None
+    poll_deadline: datetime | None = None
+    poll_closed_at: datetime | None = None
+    # When the animator recorded who came.
+    attendance_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class MeetingAnswer(SQLModel, table=True):
-    """A member's answer to a meeting's invitation (je viens, peut-être, je ne viens pas);
-    beyond the capacity, a « je viens » waits in line."""
+class EventAnswer(SQLModel, table=True):
+    """A person's answer to an event's invitation (je viens, peut-être, je ne viens pas; None
+    until they answer), beyond the capacity a « je viens » waiting in line, and afterwards
+    whether they came."""
 
-    __tablename__ = "meeting_answers"
-    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+    __tablename__ = "event_answers"
+    __table_args__ = (UniqueConstraint("event_id", "person_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    meeting_id: int = Field(foreign_key="meetings.id", index=True)
+    event_id: int = Field(foreign_key="events.id", index=True)
     person_id: int = Field(foreign_key="people.id", index=True)
-    answer: str = Field(max_length=8)
+    answer: str | None = Field(default=None, max_length=8)
     waiting: bool = Field(default=False)
+    attended: bool | None = None
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+# A member's availability for one slot of a date poll (handlers/events/poll.py).
+POLL_CHOICES: tuple[str, ...] = ("yes", "if_needed", "no")
+
+
+class PollSlot(SQLModel, table=True):
+    """One date and time offered in an event's date poll."""
+
+    __tablename__ = "poll_slots"
+    __table_args__ = (UniqueConstraint("event_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", index=True)
+    starts_at: datetime
+
+
+class PollVote(SQLModel, table=True):
+    """A person's availability for one slot, changeable until the poll closes."""
+
+    __tablename__ = "poll_votes"
+    __table_args__ = (UniqueConstraint("slot_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    slot_id: int = Field(foreign_key="poll_slots.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    choice: str = Field(max_length=10)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CalendarFeed(SQLModel, table=True):
+    """A person's private calendar subscription: the address RSEBOT_PUBLIC_URL/agenda/TOKEN
+    lists their events; renewing the token revokes the old address."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", unique=True)
+    token: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)

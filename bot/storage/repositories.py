@@ -27,12 +27,12 @@ from bot.storage.models import (
     DigestSubscription,
     Edition,
     EditionSchedule,
+    Event,
+    EventAnswer,
     Feed,
     FeedItem,
     Identity,
     LinkCode,
-    Meeting,
-    MeetingAnswer,
     Membership,
     Person,
     PlannedAction,
@@ -49,7 +49,14 @@ INVITE_CODE_LENGTH = 8
 LINK_CODE_TTL = timedelta(minutes=15)
 UNREACHABLE_REASON_MAX = 200
 # Filled from the merged person when the target has nothing there: everything but keys and dates.
-_MERGED_PROFILE_FIELDS = ("display_name", "company", "sector", "locale", "active_pole_id")
+_MERGED_PROFILE_FIELDS = (
+    "display_name",
+    "company",
+    "sector",
+    "locale",
+    "email",
+    "active_pole_id",
+)
 
 
 # Merged by hand in _merge_people: the source's own row, its accounts and memberships (one per
@@ -822,65 +829,81 @@ async def leave_club(session: AsyncSession, *, member: ClubMember) -> None:
     await session.flush()
 
 
-async def next_meeting(session: AsyncSession, *, club_id: int, after: datetime) -> Meeting | None:
-    """The club's next meeting not cancelled, starting after ``after``."""
+# Events (club meetings today): who is invited, who answered what.
+
+
+async def event_audience(session: AsyncSession, *, event: Event) -> set[int]:
+    """The people an event is for: its club's members under the current charter, or, for an
+    event of the whole pôle, the pôle's members."""
+    if event.club_id is not None:
+        return await club_member_ids(session, pole_id=event.pole_id, club_id=event.club_id)
+    return set(
+        await session.scalars(
+            select(Membership.person_id).where(Membership.pole_id == event.pole_id)
+        )
+    )
+
+
+async def next_event(session: AsyncSession, *, club_id: int, after: datetime) -> Event | None:
+    """The club's next event with a date, not cancelled, starting after ``after``."""
     return await session.scalar(
-        select(Meeting)
-        .where(Meeting.club_id == club_id, Meeting.starts_at > after, Meeting.cancelled.is_(False))
-        .order_by(Meeting.starts_at)
+        select(Event)
+        .where(Event.club_id == club_id, Event.starts_at > after, Event.status == "scheduled")
+        .order_by(Event.starts_at)
         .limit(1)
     )
 
 
-async def member_meeting(
-    session: AsyncSession, *, meeting_id: int, person_id: int, pole_id: int
-) -> Meeting | None:
-    """The meeting, if it is of a club of the pôle whose current charter the person accepted."""
-    meeting = await session.get(Meeting, meeting_id)
-    if meeting is None:
+async def event_for(
+    session: AsyncSession, *, event_id: int, person_id: int, pole_id: int
+) -> Event | None:
+    """The event, if it is of the pôle and the person is of its audience; None otherwise,
+    whether it exists or not."""
+    event = await session.get(Event, event_id)
+    if event is None or event.pole_id != pole_id:
         return None
-    if person_id not in await club_member_ids(session, pole_id=pole_id, club_id=meeting.club_id):
+    if person_id not in await event_audience(session, event=event):
         return None
-    return meeting
+    return event
 
 
-async def answer_meeting(
-    session: AsyncSession, *, meeting: Meeting, person_id: int, answer: str
-) -> tuple[MeetingAnswer, MeetingAnswer | None]:
-    """Record a member's answer; beyond the capacity a « yes » waits in line. Returns the
+async def answer_event(
+    session: AsyncSession, *, event: Event, person_id: int, answer: str
+) -> tuple[EventAnswer, EventAnswer | None]:
+    """Record a person's answer; beyond the capacity a « yes » waits in line. Returns the
     answer and, when a place was freed, the first in line now let in."""
-    assert meeting.id is not None
+    assert event.id is not None
     mine = await session.scalar(
-        select(MeetingAnswer)
-        .where(MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.person_id == person_id)
+        select(EventAnswer)
+        .where(EventAnswer.event_id == event.id, EventAnswer.person_id == person_id)
         .with_for_update()
     )
     was_coming = mine is not None and mine.answer == "yes" and not mine.waiting
     if mine is None:
-        mine = MeetingAnswer(meeting_id=meeting.id, person_id=person_id, answer=answer)
+        mine = EventAnswer(event_id=event.id, person_id=person_id)
     elif mine.answer == answer:
         return mine, None
     mine.answer, mine.updated_at = answer, utcnow()
     if answer == "yes" and not was_coming:
         coming = await session.scalar(
-            select(func.count(MeetingAnswer.id)).where(
-                MeetingAnswer.meeting_id == meeting.id,
-                MeetingAnswer.answer == "yes",
-                MeetingAnswer.waiting.is_(False),
-                MeetingAnswer.person_id != person_id,
+            select(func.count(EventAnswer.id)).where(
+                EventAnswer.event_id == event.id,
+                EventAnswer.answer == "yes",
+                EventAnswer.waiting.is_(False),
+                EventAnswer.person_id != person_id,
             )
         )
-        mine.waiting = meeting.capacity is not None and (coming or 0) >= meeting.capacity
+        mine.waiting = event.capacity is not None and (coming or 0) >= event.capacity
     elif answer != "yes":
         mine.waiting = False
     session.add(mine)
     await session.flush()
     promoted = None
-    if was_coming and answer != "yes" and meeting.capacity is not None:
+    if was_coming and answer != "yes" and event.capacity is not None:
         promoted = await session.scalar(
-            select(MeetingAnswer)
-            .where(MeetingAnswer.meeting_id == meeting.id, MeetingAnswer.waiting.is_(True))
-            .order_by(MeetingAnswer.updated_at, MeetingAnswer.id)
+            select(EventAnswer)
+            .where(EventAnswer.event_id == event.id, EventAnswer.waiting.is_(True))
+            .order_by(EventAnswer.updated_at, EventAnswer.id)
             .limit(1)
         )
         if promoted is not None:

@@ -4,10 +4,13 @@ someone who is not its member, except to the pôle's animators."""
 
 from __future__ import annotations
 
-from bot.conversation import Answer, Context, Done, Outcome, Retry
+from collections.abc import Sequence
+
+from bot.conversation import Answer, Context, Done, Flow, Outcome, Retry, Step
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Club, utcnow
+from handlers.club.actions import Action
 from handlers.club.meetings import ANSWER_BUTTONS
 
 CHARTER_FLOW = "club_charter"
@@ -36,7 +39,7 @@ async def overview(context: Context) -> list[Reply]:
     for club, member in mine:
         charter = await repo.latest_charter(context.session, club_id=club.id or 0)
         if member.status == "member" and member.charter_version == charter.version:
-            meeting = await repo.next_meeting(context.session, club_id=club.id or 0, after=utcnow())
+            meeting = await repo.next_event(context.session, club_id=club.id or 0, after=utcnow())
             if meeting is None:
                 lines.append(texts("club.line_member", club=club.name))
             else:
@@ -47,7 +50,7 @@ async def overview(context: Context) -> list[Reply]:
                         club=club.name,
                         when=when,
                         host=meeting.host_company,
-                        theme=meeting.theme,
+                        theme=meeting.title,
                     )
                 )
                 buttons += [
@@ -182,3 +185,33 @@ async def leave(context: Context, code: str) -> Reply:
     club, member = mine[0]
     await repo.leave_club(context.session, member=member)
     return context.say("club.left", club=club.name)
+
+
+async def _create(context: Context, args: Sequence[str]) -> list[Reply]:
+    return [await create(context, " ".join(args))]
+
+
+async def _join(context: Context, args: Sequence[str]) -> list[Reply]:
+    if not args:
+        return [context.say("club.join_usage")]
+    return await join(context, " ".join(args))
+
+
+async def _leave(context: Context, args: Sequence[str]) -> list[Reply]:
+    return [await leave(context, " ".join(args))]
+
+
+ACTIONS = (
+    Action(("creer", "create"), _create, role="animator"),
+    Action(("rejoindre", "join"), _join),
+    Action(("quitter", "leave"), _leave),
+)
+FLOWS = (
+    Flow(
+        CHARTER_FLOW,
+        "club.charter_title",
+        "charter",
+        {"charter": Step(ask_charter, answer_charter)},
+        role="member",
+    ),
+)

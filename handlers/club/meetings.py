@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.conversation import Answer, Context, Done, Next, Outcome, Retry
+from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, Step
 from bot.messages import Reply, Text
 from bot.outbox import enqueue
 from bot.storage import repositories as repo
-from bot.storage.models import Campaign, Club, Meeting, Person, utcnow
+from bot.storage.models import Campaign, Club, Event, Person, utcnow
 from content.loader import Texts
 from content.text import fold
 from handlers.audiences import recipient_of
-from handlers.club.calendar import Invitation, Party, ics
+from handlers.club.actions import Action
+from handlers.events.calendar import Invitation, Party, ics
 
 FLOW = "club_meeting"
 # A meeting lasts a morning unless said otherwise.
@@ -38,7 +40,7 @@ def _pole_id(context: Context) -> int:
     return context.pole.id
 
 
-async def start(context: Context) -> list[Reply]:
+async def start(context: Context, args: Sequence[str] = ()) -> list[Reply]:
     """``/club reunion``: describe a meeting of one of the pôle's clubs."""
     clubs = await repo.pole_clubs(context.session, pole_id=_pole_id(context))
     if not clubs:
@@ -200,10 +202,11 @@ async def answer_confirm(context: Context, answer: Answer) -> Outcome:
     club = await context.session.get(Club, context.data["club_id"])
     assert club is not None and club.id is not None
     start = datetime.fromisoformat(context.data["starts_at"])
-    meeting = Meeting(
+    meeting = Event(
+        pole_id=_pole_id(context),
         club_id=club.id,
         uid=f"{uuid.uuid4()}@rse-bot",
-        theme=context.data["theme"],
+        title=context.data["theme"],
         host_company=context.data["host"],
         practice=context.data["practice"],
         place=context.data["place"],
@@ -219,13 +222,13 @@ async def answer_confirm(context: Context, answer: Answer) -> Outcome:
 
 
 def _invitation(
-    context: Context, club: Club, meeting: Meeting, person: Person, answer: str | None
+    context: Context, club: Club, meeting: Event, person: Person, answer: str | None
 ) -> Invitation:
     assert context.pole is not None
     return Invitation(
         uid=meeting.uid,
         sequence=meeting.sequence,
-        summary=f"{club.name} : {meeting.theme}",
+        summary=f"{club.name} : {meeting.title}",
         start=meeting.starts_at,
         end=meeting.ends_at,
         organizer=Party(context.pole.name),
@@ -238,7 +241,7 @@ def _invitation(
     )
 
 
-async def invite(context: Context, club: Club, meeting: Meeting) -> int:
+async def invite(context: Context, club: Club, meeting: Event) -> int:
     """Queue each member's invitation: the meeting, three answer buttons and their calendar
     file (one campaign each, about them: the file names them)."""
     assert meeting.id is not None
@@ -246,7 +249,7 @@ async def invite(context: Context, club: Club, meeting: Meeting) -> int:
         context.session, pole_id=_pole_id(context), club_id=club.id or 0
     )
     data = {
-        "theme": meeting.theme,
+        "theme": meeting.title,
         "host": meeting.host_company,
         "practice": meeting.practice,
         "place": meeting.place,
@@ -285,15 +288,19 @@ async def invite(context: Context, club: Club, meeting: Meeting) -> int:
     return queued
 
 
-async def rsvp(context: Context, args: list[str]) -> Reply:
+async def rsvp(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/club rsvp N oui|peutetre|non`` (the invitation's buttons): the member's answer,
     changeable until the meeting starts."""
+    return [await _rsvp(context, args)]
+
+
+async def _rsvp(context: Context, args: Sequence[str]) -> Reply:
     if len(args) != 2 or not args[0].isdigit() or fold(args[1]) not in ANSWER_WORDS:
         return context.say("club.rsvp_usage")
     assert context.person is not None and context.person.id is not None
-    meeting = await repo.member_meeting(
+    meeting = await repo.event_for(
         context.session,
-        meeting_id=int(args[0]),
+        event_id=int(args[0]),
         person_id=context.person.id,
         pole_id=_pole_id(context),
     )
@@ -301,13 +308,13 @@ async def rsvp(context: Context, args: list[str]) -> Reply:
     if meeting is None:
         return context.say("club.meeting_unknown")
     when = _when(context, meeting.starts_at)
-    if meeting.cancelled:
+    if meeting.status == "cancelled":
         return context.say("club.meeting_was_cancelled", when=when)
     if meeting.starts_at <= utcnow():
         return context.say("club.rsvp_closed", when=when)
-    answer, promoted = await repo.answer_meeting(
+    answer, promoted = await repo.answer_event(
         context.session,
-        meeting=meeting,
+        event=meeting,
         person_id=context.person.id,
         answer=ANSWER_WORDS[fold(args[1])],
     )
@@ -315,10 +322,10 @@ async def rsvp(context: Context, args: list[str]) -> Reply:
         await _tell_promoted(context, meeting, promoted.person_id)
     if answer.waiting:
         return context.say("club.rsvp_waiting", when=when)
-    return context.say(f"club.rsvp_done.{answer.answer}", when=when, theme=meeting.theme)
+    return context.say(f"club.rsvp_done.{answer.answer}", when=when, theme=meeting.title)
 
 
-async def _tell_promoted(context: Context, meeting: Meeting, person_id: int) -> None:
+async def _tell_promoted(context: Context, meeting: Event, person_id: int) -> None:
     """A place freed up: the first in line comes, and is told at once."""
     person = await context.session.get(Person, person_id)
     recipient = await recipient_of(context.session, person_id=person_id)
@@ -331,7 +338,32 @@ async def _tell_promoted(context: Context, meeting: Meeting, person_id: int) -> 
         subject_id=person_id,
         audience=f"meeting:{meeting.id}:promoted:{person_id}:{utcnow().isoformat()}",
         text=texts.label(
-            "club.rsvp_promoted", when=_when(context, meeting.starts_at), theme=meeting.theme
+            "club.rsvp_promoted", when=_when(context, meeting.starts_at), theme=meeting.title
         ),
     )
     await enqueue(context.session, campaign=campaign, recipients=[recipient])
+
+
+ACTIONS = (
+    Action(("reunion", "meeting"), start, role="animator"),
+    Action(("rsvp",), rsvp),
+)
+FLOWS = (
+    Flow(
+        FLOW,
+        "club.meeting_title",
+        "club",
+        {
+            "club": Step(ask_club, answer_club),
+            "theme": Step(ask_theme, answer_theme),
+            "host": Step(ask_host, answer_host),
+            "practice": Step(ask_practice, answer_practice),
+            "place": Step(ask_place, answer_place),
+            "agenda": Step(ask_agenda, answer_agenda),
+            "capacity": Step(ask_capacity, answer_capacity),
+            "when": Step(ask_when, answer_when),
+            "confirm": Step(ask_confirm, answer_confirm),
+        },
+        role="animator",
+    ),
+)

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from handlers.club.calendar import Invitation, Party
+from handlers.events.calendar import Invitation, Party
 
 PARIS = ZoneInfo("Europe/Paris")
 

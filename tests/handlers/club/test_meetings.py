@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.messages import Platform
-from bot.storage.models import Campaign, Meeting, OutboxMessage
+from bot.storage.models import Campaign, Event, OutboxMessage
 from tests.handlers.club.test_clubs import create_club
 from tests.helpers.chat import Chat
 
@@ -72,7 +72,7 @@ async def invitations(app: App) -> list[tuple[str, Campaign]]:
 
 async def meeting_id(app: App) -> int:
     async with app.database.transaction() as session:
-        meeting = await session.scalar(select(Meeting))
+        meeting = await session.scalar(select(Event))
     assert meeting is not None and meeting.id is not None
     return meeting.id
 

@@ -12,7 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from content.loader import LOCALES, default_content
-from handlers.club.poll import (
+from handlers.events.poll import (
     Availability,
     Closed,
     InvalidPoll,
@@ -194,7 +194,7 @@ def test_every_problem_has_a_text_with_exactly_the_values_it_is_raised_with(loca
     raised = raised_values()
     assert set(raised) == set(PollProblem), "exercise every problem above"
     for problem, names in raised.items():
-        template = str(templates[f"club.poll.{problem}"])
+        template = str(templates[f"events.poll.{problem}"])
         placeholders = {name for _, name, _, _ in string.Formatter().parse(template) if name}
         assert placeholders == names, problem
 

@@ -7,7 +7,7 @@ Pure functions over frozen values: the caller stores the poll and passes the clo
 A slot is compared as an instant, whatever its time zone, so that 9h in Paris and 8h UTC in
 winter are one slot. Refusals carry their reason as a ``PollProblem`` and the raw values that
 explain it (counts as ints, slots and deadlines as datetimes); the chat layer says it with the
-text ``club.poll.<problem>``, dates formatted in the reader's time zone and language.
+text ``events.poll.<problem>``, dates formatted in the reader's time zone and language.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class PollProblem(StrEnum):
 
 class InvalidPoll(ValueError):
     """A poll the animator cannot open as given: ``problem`` says why, and ``values`` holds the
-    placeholders of its text ``club.poll.<problem>`` as raw values: ``minimum``, ``maximum`` and
+    placeholders of its text ``events.poll.<problem>`` as raw values: ``minimum``, ``maximum`` and
     ``count`` as ints, ``when`` (the slot or the deadline at fault) and ``first_slot`` as
     datetimes, aware except the slot of ``NO_TIME_ZONE``. ``str()`` is for developers."""
 
@@ -76,7 +76,7 @@ class Poll:
 @dataclass(frozen=True, slots=True)
 class Closed:
     """An answer refused: the poll closed at ``at`` (the ``when`` of the text
-    ``club.poll.closed``)."""
+    ``events.poll.closed``)."""
 
     at: datetime
     problem: PollProblem = PollProblem.CLOSED

@@ -14,9 +14,9 @@ import pytest
 from icalendar import Calendar
 
 from bot.transports.base import Refused
-from handlers.club import mail
-from handlers.club.calendar import Invitation
-from handlers.club.mail import MailError, MailRefused, itip_message, send
+from handlers.events import mail
+from handlers.events.calendar import Invitation
+from handlers.events.mail import MailError, MailRefused, itip_message, send
 from tests.helpers.fake_smtp import FakeSmtp
 from tests.helpers.invitations import MEETING
 

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 import aiosmtplib
 
 from bot.transports.base import DeliveryError, Refused
-from handlers.club.calendar import Invitation, ics
+from handlers.events.calendar import Invitation, ics
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar, Event
 
-from handlers.club.calendar import NO_ADDRESS, Party, feed, ics
+from handlers.events.calendar import NO_ADDRESS, Party, feed, ics
 from tests.helpers.invitations import MEETING, PARIS
 
 
