@@ -16,6 +16,7 @@ from content.roles import ROLES, role_at_least
 from content.veille.models import EDITION_KINDS
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
 from handlers.club.meetings import LIMITS
+from handlers.events.invitations import CHANGEABLE
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
@@ -31,8 +32,9 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "plan.statuses.": ACTION_STATUSES,
     "digest.titles.": EDITION_KINDS,
     "digest.names.": EDITION_KINDS,
-    "club.rsvp.": EVENT_ANSWERS,
-    "club.rsvp_done.": EVENT_ANSWERS,
+    "events.invitations.answers.": EVENT_ANSWERS,
+    "events.invitations.done.": EVENT_ANSWERS,
+    "events.invitations.changed.": CHANGEABLE,
     "club.meeting_ask.": tuple(LIMITS),
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,

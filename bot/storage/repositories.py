@@ -18,6 +18,7 @@ from bot.storage import personal_data
 from bot.storage.models import (
     DRAFT_UPLOAD,
     PRIVATE_CHAT,
+    CalendarFeed,
     Campaign,
     Club,
     ClubCharter,
@@ -37,6 +38,8 @@ from bot.storage.models import (
     Person,
     PlannedAction,
     Pole,
+    PollSlot,
+    PollVote,
     Upload,
     utcnow,
 )
@@ -911,3 +914,388 @@ async def answer_event(
             session.add(promoted)
             await session.flush()
     return mine, promoted
+
+
+# Events: invitations, changes and cancellations (handlers/events/invitations.py).
+
+
+async def pole_event(session: AsyncSession, *, pole_id: int, event_id: int) -> Event | None:
+    """The pôle's event ``event_id``, as its animators see it; None for another pôle's."""
+    return await session.scalar(select(Event).where(Event.id == event_id, Event.pole_id == pole_id))
+
+
+async def event_answers(session: AsyncSession, *, event_id: int) -> dict[int, EventAnswer]:
+    """Each answer to the event, by person."""
+    answers = await session.scalars(select(EventAnswer).where(EventAnswer.event_id == event_id))
+    return {answer.person_id: answer for answer in answers}
+
+
+async def reset_event_answers(session: AsyncSession, *, event_id: int) -> None:
+    """Forget every answer and the waiting list: at a new date, everyone answers again."""
+    await session.execute(
+        update(EventAnswer)
+        .where(EventAnswer.event_id == event_id)
+        .values(answer=None, waiting=False, updated_at=utcnow())
+    )
+
+
+# Clubs: administration and hosting.
+
+
+async def club_by_name(session: AsyncSession, *, pole_id: int, name: str) -> Club | None:
+    """The pôle's club of this name, however it is spelt (« club bourse »); None for a name of
+    another pôle's club."""
+    wanted = fold(" ".join(name.split()))
+    clubs = await session.scalars(select(Club).where(Club.pole_id == pole_id))
+    return next((club for club in clubs if fold(club.name) == wanted), None)
+
+
+async def club_roster(session: AsyncSession, *, club_id: int) -> list[tuple[Person, ClubMember]]:
+    """Everyone with a place in the club (invited, member or removed), by name."""
+    rows = await session.execute(
+        select(Person, ClubMember)
+        .join(ClubMember, ClubMember.person_id == Person.id)
+        .where(ClubMember.club_id == club_id)
+        .order_by(Person.display_name, Person.id)
+    )
+    return [(person, member) for person, member in rows]
+
+
+async def club_invitable(session: AsyncSession, *, pole_id: int, club_id: int) -> list[Person]:
+    """The pôle's members an animator can invite to the club: those with no place in it, and
+    those removed from it (only an animator can take them back), by name."""
+    placed = select(ClubMember.person_id).where(
+        ClubMember.club_id == club_id, ClubMember.status != "removed"
+    )
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.pole_id == pole_id, Person.id.not_in(placed))
+            .order_by(Person.display_name, Person.id)
+        )
+    )
+
+
+async def invite_to_club(session: AsyncSession, *, club_id: int, person_id: int) -> ClubMember:
+    """Give the person a place in the club, to take once they accept its charter."""
+    member = await club_member(session, club_id=club_id, person_id=person_id)
+    if member is None:
+        member = ClubMember(club_id=club_id, person_id=person_id)
+    member.status, member.removal_reason = "invited", None
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def remove_from_club(session: AsyncSession, *, member: ClubMember, reason: str) -> None:
+    """The animators removed this member, for ``reason`` (kept for them)."""
+    member.status, member.removal_reason = "removed", reason
+    session.add(member)
+    await session.flush()
+
+
+async def set_hosting(session: AsyncSession, *, member: ClubMember, hosting: bool) -> None:
+    member.hosting = hosting
+    session.add(member)
+    await session.flush()
+
+
+async def publish_charter(session: AsyncSession, *, club_id: int, text: str) -> ClubCharter:
+    """The next version of the club's charter: its members are asked to accept it."""
+    latest = await latest_charter(session, club_id=club_id)
+    charter = ClubCharter(club_id=club_id, version=latest.version + 1, text=text)
+    session.add(charter)
+    await session.flush()
+    return charter
+
+
+async def hosting_candidates(
+    session: AsyncSession, *, pole_id: int, club_id: int
+) -> list[tuple[str | None, datetime, bool | None]]:
+    """The club's members under its current charter: their company, the day they got a place
+    in the club, and whether they would host (None: not said)."""
+    people = await club_member_ids(session, pole_id=pole_id, club_id=club_id)
+    rows = await session.execute(
+        select(Person.company, ClubMember.created_at, ClubMember.hosting)
+        .join(ClubMember, ClubMember.person_id == Person.id)
+        .where(ClubMember.club_id == club_id, ClubMember.person_id.in_(people))
+    )
+    return [(company, since, hosting) for company, since, hosting in rows]
+
+
+async def club_hostings(session: AsyncSession, *, club_id: int) -> list[tuple[datetime, str, bool]]:
+    """The club's events with a date: when, the company that hosts it, whether it was called
+    off."""
+    rows = await session.execute(
+        select(Event.starts_at, Event.host_company, Event.status).where(
+            Event.club_id == club_id, Event.starts_at.is_not(None)
+        )
+    )
+    return [(starts_at, host, status == "cancelled") for starts_at, host, status in rows]
+
+
+# Events: participants and attendance.
+
+
+async def event_invitees(
+    session: AsyncSession, *, event: Event
+) -> list[tuple[Person, EventAnswer | None]]:
+    """The people an event is for, each with their answer (None before they answer), by name:
+    its audience today and whoever answered, or, once attendance is recorded, those it was
+    recorded for (newcomers of the club were not invited to a past meeting)."""
+    assert event.id is not None
+    answers = await event_answers(session, event_id=event.id)
+    wanted = set(answers)
+    if event.attendance_at is None:
+        wanted |= await event_audience(session, event=event)
+    if not wanted:
+        return []
+    people = await session.scalars(
+        select(Person).where(Person.id.in_(wanted)).order_by(Person.display_name, Person.id)
+    )
+    return [(person, answers.get(person.id or 0)) for person in people]
+
+
+async def record_attendance(
+    session: AsyncSession, *, event: Event, invited: Collection[int], present: Collection[int]
+) -> None:
+    """Record who of ``invited`` came to the event and when it was recorded; an answer row is
+    made for whoever had not answered, so that the invited of a past event stay known."""
+    assert event.id is not None
+    answers = await event_answers(session, event_id=event.id)
+    for person_id in invited:
+        answer = answers.get(person_id) or EventAnswer(event_id=event.id, person_id=person_id)
+        answer.attended = person_id in present
+        session.add(answer)
+    event.attendance_at = utcnow()
+    session.add(event)
+    await session.flush()
+
+
+async def pole_events_between(
+    session: AsyncSession,
+    *,
+    pole_id: int,
+    start: datetime,
+    end: datetime,
+    club_id: int | None = None,
+) -> list[Event]:
+    """The pôle's events (of one club, if given) starting from ``start`` to before ``end``,
+    cancelled ones included, by date; events whose date is still polled have none."""
+    query = select(Event).where(
+        Event.pole_id == pole_id, Event.starts_at >= start, Event.starts_at < end
+    )
+    if club_id is not None:
+        query = query.where(Event.club_id == club_id)
+    return list(await session.scalars(query.order_by(Event.starts_at, Event.id)))
+
+
+async def club_past_meetings(
+    session: AsyncSession, *, club_id: int, before: datetime
+) -> list[tuple[datetime, str, bool]]:
+    """The club's meetings that started before ``before``: when (UTC), the host company, and
+    whether it was cancelled; oldest first. What the host rotation needs."""
+    rows = await session.execute(
+        select(Event.starts_at, Event.host_company, Event.status)
+        .where(Event.club_id == club_id, Event.starts_at < before)
+        .order_by(Event.starts_at, Event.id)
+    )
+    return [(starts_at, host, status == "cancelled") for starts_at, host, status in rows]
+
+
+# Events: date polls.
+# The slots offered for an event's date and each person's availability for them
+# (handlers/events/polling.py); the rules themselves are in handlers/events/poll.py.
+
+
+async def add_poll_slots(
+    session: AsyncSession, *, event_id: int, starts: Collection[datetime]
+) -> list[PollSlot]:
+    slots = [PollSlot(event_id=event_id, starts_at=start) for start in sorted(starts)]
+    session.add_all(slots)
+    await session.flush()
+    return slots
+
+
+async def poll_slots(session: AsyncSession, *, event_id: int) -> list[PollSlot]:
+    """The event's slots, earliest first: their numbers in the chat are their places here."""
+    return list(
+        await session.scalars(
+            select(PollSlot)
+            .where(PollSlot.event_id == event_id)
+            .order_by(PollSlot.starts_at, PollSlot.id)
+        )
+    )
+
+
+async def poll_votes(session: AsyncSession, *, event_id: int) -> list[PollVote]:
+    return list(
+        await session.scalars(
+            select(PollVote)
+            .join(PollSlot, PollSlot.id == PollVote.slot_id)
+            .where(PollSlot.event_id == event_id)
+            .order_by(PollVote.id)
+        )
+    )
+
+
+async def set_poll_vote(
+    session: AsyncSession, *, slot_id: int, person_id: int, choice: str
+) -> PollVote:
+    """The person's availability for the slot, replacing the one they gave before."""
+    vote = await session.scalar(
+        select(PollVote).where(PollVote.slot_id == slot_id, PollVote.person_id == person_id)
+    )
+    if vote is None:
+        vote = PollVote(slot_id=slot_id, person_id=person_id, choice=choice)
+    vote.choice, vote.updated_at = choice, utcnow()
+    session.add(vote)
+    await session.flush()
+    return vote
+
+
+async def polling_events(session: AsyncSession, *, pole_id: int | None = None) -> list[Event]:
+    """The events whose date is still polled, of one pôle or (None) of every pôle."""
+    query = select(Event).where(Event.status == "polling").order_by(Event.id)
+    if pole_id is not None:
+        query = query.where(Event.pole_id == pole_id)
+    return list(await session.scalars(query))
+
+
+async def locked_event(session: AsyncSession, *, event_id: int) -> Event | None:
+    """The event, locked until commit: two animators fixing its date at once do it in turn."""
+    return await session.scalar(select(Event).where(Event.id == event_id).with_for_update())
+
+
+async def people_by_id(session: AsyncSession, *, ids: Collection[int]) -> list[Person]:
+    """These people, by name."""
+    return list(
+        await session.scalars(
+            select(Person).where(Person.id.in_(ids)).order_by(Person.display_name, Person.id)
+        )
+    )
+
+
+async def dedupe_keys(session: AsyncSession, *, prefix: str) -> set[str]:
+    """The once-only campaign keys starting with ``prefix``."""
+    found = await session.scalars(
+        select(Campaign.dedupe_key).where(Campaign.dedupe_key.startswith(prefix, autoescape=True))
+    )
+    return {key for key in found if key is not None}
+
+
+# Events: personal calendar feeds (handlers/events/feed.py, /club agenda).
+
+# Bytes of randomness in a feed's token: 43 characters in the address, beyond any guessing.
+FEED_TOKEN_BYTES = 32
+
+
+async def calendar_feed(session: AsyncSession, *, person_id: int) -> CalendarFeed | None:
+    return await session.scalar(select(CalendarFeed).where(CalendarFeed.person_id == person_id))
+
+
+async def renew_calendar_feed(session: AsyncSession, *, person_id: int) -> CalendarFeed:
+    """A new random token for the person's feed: the address of the old one answers no more."""
+    feed = await calendar_feed(session, person_id=person_id)
+    if feed is None:
+        feed = CalendarFeed(person_id=person_id, token="")
+    feed.token, feed.created_at = secrets.token_urlsafe(FEED_TOKEN_BYTES), utcnow()
+    session.add(feed)
+    await session.flush()
+    return feed
+
+
+async def feed_owner(session: AsyncSession, *, token: str) -> Person | None:
+    """Whose feed ``token`` opens; None for a token renewed since, or never given."""
+    return await session.scalar(
+        select(Person)
+        .join(CalendarFeed, CalendarFeed.person_id == Person.id)
+        .where(CalendarFeed.token == token)
+    )
+
+
+async def person_events(
+    session: AsyncSession, *, person_id: int, since: datetime
+) -> list[tuple[Event, EventAnswer | None]]:
+    """The dated events (scheduled or cancelled) starting from ``since`` of the pôles the person
+    belongs to and whose audience they are in, by date, each with their answer."""
+    poles = select(Membership.pole_id).where(Membership.person_id == person_id)
+    rows = await session.execute(
+        select(Event, EventAnswer)
+        .outerjoin(
+            EventAnswer,
+            and_(EventAnswer.event_id == Event.id, EventAnswer.person_id == person_id),
+        )
+        .where(
+            Event.pole_id.in_(poles),
+            Event.status.in_(("scheduled", "cancelled")),
+            Event.starts_at >= since,
+        )
+        .order_by(Event.starts_at, Event.id)
+    )
+    found = []
+    for event, answer in rows:
+        # The audience's own rule (a club's members under its current charter, or the pôle's).
+        if person_id in await event_audience(session, event=event):
+            found.append((event, answer))
+    return found
+
+
+# Events: reminders.
+# The per-minute reminder job (handlers/events/reminders.py), the quarterly rhythm reminder
+# (handlers/club/rhythm.py) and /club rappels (handlers/club/settings.py).
+
+
+async def events_to_remind(
+    session: AsyncSession, *, now: datetime, within: timedelta
+) -> list[tuple[Event, Club | None, Pole]]:
+    """The scheduled events starting after ``now`` and no later than ``within`` from it, with
+    their club (None for an event of the whole pôle) and pôle: those a reminder may be due for.
+    Read every minute, through the index on the start."""
+    rows = await session.execute(
+        select(Event, Club, Pole)
+        .join(Pole, Pole.id == Event.pole_id)
+        .outerjoin(Club, Club.id == Event.club_id)
+        .where(
+            Event.status == "scheduled",
+            Event.starts_at > now,
+            Event.starts_at <= now + within,
+        )
+        .order_by(Event.starts_at, Event.id)
+    )
+    return [(event, club, pole) for event, club, pole in rows]
+
+
+async def stored_dedupe_keys(session: AsyncSession, *, keys: Collection[str]) -> set[str]:
+    """Which of these exact once-only campaign keys are stored (through their unique index,
+    unlike a prefix)."""
+    if not keys:
+        return set()
+    found = await session.scalars(select(Campaign.dedupe_key).where(Campaign.dedupe_key.in_(keys)))
+    return {key for key in found if key is not None}
+
+
+async def set_reminder_days(session: AsyncSession, *, club: Club, days: list[int]) -> None:
+    club.reminder_days = days
+    session.add(club)
+    await session.flush()
+
+
+async def club_meetings_planned(
+    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+) -> int:
+    """How many of the club's meetings are held or planned from ``start`` to before ``end``:
+    dated then and not cancelled, or with their date still polled."""
+    count = await session.scalar(
+        select(func.count(Event.id)).where(
+            Event.club_id == club_id,
+            or_(
+                Event.status == "polling",
+                and_(
+                    Event.status == "scheduled", Event.starts_at >= start, Event.starts_at < end
+                ),
+            ),
+        )
+    )
+    return count or 0

@@ -11,7 +11,8 @@ from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Club, utcnow
 from handlers.club.actions import Action
-from handlers.club.meetings import ANSWER_BUTTONS
+from handlers.club.hosting import hosting_line
+from handlers.events.invitations import local_time, rsvp_buttons
 
 CHARTER_FLOW = "club_charter"
 NAME_MAX = 80
@@ -43,7 +44,8 @@ async def overview(context: Context) -> list[Reply]:
             if meeting is None:
                 lines.append(texts("club.line_member", club=club.name))
             else:
-                when = meeting.starts_at.astimezone(context.settings.tz).strftime("%d/%m/%Y %H:%M")
+                assert meeting.starts_at is not None
+                when = local_time(context.settings, meeting.starts_at)
                 lines.append(
                     texts(
                         "club.line_next",
@@ -53,12 +55,8 @@ async def overview(context: Context) -> list[Reply]:
                         theme=meeting.title,
                     )
                 )
-                buttons += [
-                    context.command_button(
-                        texts.label(f"club.rsvp.{answer}"), f"club rsvp {meeting.id} {word}"
-                    )
-                    for answer, word in ANSWER_BUTTONS.items()
-                ]
+                buttons += rsvp_buttons(texts, meeting)
+            lines.append(hosting_line(context, member))
             buttons.append(
                 context.command_button(
                     texts.label("club.leave_button", club=club.name), f"club quitter {club.code}"
@@ -79,6 +77,7 @@ async def overview(context: Context) -> list[Reply]:
             texts("club.pole_line", club=c.name, code=c.code, count=count) for c, count in clubs
         ]
         lines.append(texts("club.create_hint"))
+        lines.append(texts("club.admin.overview_hint"))
     if not lines:
         return [context.say("club.none", pole=context.pole.name if context.pole else "")]
     return [Reply(Text.join([texts("club.title"), *lines]), tuple(buttons))]

@@ -64,7 +64,7 @@ async def invitations(app: App) -> list[tuple[str, Campaign]]:
         rows = await session.execute(
             select(OutboxMessage.chat_id, Campaign)
             .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == "club_invitation")
+            .where(Campaign.kind == "event_invitation")
             .order_by(OutboxMessage.id)
         )
         return [(chat_id, campaign) for chat_id, campaign in rows]
@@ -149,7 +149,7 @@ async def test_beyond_capacity_a_member_waits_and_is_let_in_when_a_place_frees(
         told = await session.scalars(
             select(OutboxMessage.chat_id)
             .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == "club_waiting_list")
+            .where(Campaign.kind == "event_waiting_list")
         )
         assert list(told) == ["7391846033"]
 
