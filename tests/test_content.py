@@ -10,13 +10,16 @@ import yaml
 
 from bot.conversation import Command
 from bot.features import all_features
-from bot.storage.models import ACTION_STATUSES, EVENT_ANSWERS
+from bot.storage.models import ACTION_STATUSES, EVENT_ANSWERS, POLL_CHOICES
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
 from content.roles import ROLES, role_at_least
 from content.veille.models import EDITION_KINDS
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
+from handlers.club.admin import ROSTER_STATUSES
+from handlers.club.changes import WHAT
 from handlers.club.meetings import LIMITS
 from handlers.events.invitations import CHANGEABLE
+from handlers.events.poll import PollProblem
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
@@ -35,7 +38,14 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "events.invitations.answers.": EVENT_ANSWERS,
     "events.invitations.done.": EVENT_ANSWERS,
     "events.invitations.changed.": CHANGEABLE,
+    "club.changes.what.": tuple(WHAT),
     "club.meeting_ask.": tuple(LIMITS),
+    "events.poll.": tuple(PollProblem),
+    "club.date_poll.choices.": POLL_CHOICES,
+    "club.admin.status.": ROSTER_STATUSES,
+    "club.admin.hosting.": ("yes", "no"),
+    "club.hosting.set.": ("yes", "no"),
+    "club.hosting.line.": ("yes", "no", "unsaid"),
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.

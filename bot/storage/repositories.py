@@ -924,6 +924,19 @@ async def pole_event(session: AsyncSession, *, pole_id: int, event_id: int) -> E
     return await session.scalar(select(Event).where(Event.id == event_id, Event.pole_id == pole_id))
 
 
+async def upcoming_pole_events(
+    session: AsyncSession, *, pole_id: int, after: datetime
+) -> list[Event]:
+    """The pôle's events with a date after ``after``, not cancelled, soonest first."""
+    return list(
+        await session.scalars(
+            select(Event)
+            .where(Event.pole_id == pole_id, Event.status == "scheduled", Event.starts_at > after)
+            .order_by(Event.starts_at, Event.id)
+        )
+    )
+
+
 async def event_answers(session: AsyncSession, *, event_id: int) -> dict[int, EventAnswer]:
     """Each answer to the event, by person."""
     answers = await session.scalars(select(EventAnswer).where(EventAnswer.event_id == event_id))
@@ -1089,19 +1102,6 @@ async def pole_events_between(
     if club_id is not None:
         query = query.where(Event.club_id == club_id)
     return list(await session.scalars(query.order_by(Event.starts_at, Event.id)))
-
-
-async def club_past_meetings(
-    session: AsyncSession, *, club_id: int, before: datetime
-) -> list[tuple[datetime, str, bool]]:
-    """The club's meetings that started before ``before``: when (UTC), the host company, and
-    whether it was cancelled; oldest first. What the host rotation needs."""
-    rows = await session.execute(
-        select(Event.starts_at, Event.host_company, Event.status)
-        .where(Event.club_id == club_id, Event.starts_at < before)
-        .order_by(Event.starts_at, Event.id)
-    )
-    return [(starts_at, host, status == "cancelled") for starts_at, host, status in rows]
 
 
 # Events: date polls.

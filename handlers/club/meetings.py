@@ -5,10 +5,9 @@ meeting starts."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime
 
 from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, Step
 from bot.messages import Reply, Text
@@ -17,16 +16,13 @@ from bot.storage.models import Club, Event, utcnow
 from content.text import fold
 from handlers.club import date_poll
 from handlers.club.actions import Action
+from handlers.club.dates import DURATION, parse_moment
 from handlers.club.hosting import suggested_hosts
 from handlers.events import invitations
 
 FLOW = "club_meeting"
-# A meeting lasts a morning unless said otherwise.
-DURATION = timedelta(hours=2)
 CAPACITY_MAX = 500
 LIMITS = {"theme": 200, "host": 150, "practice": 300, "place": 300, "agenda": 2000}
-# « 12/03/2027 9h », « 12/03/2027 à 9h30 », « 12/03/2027 09:30 ».
-_WHEN = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})\s+(?:a\s+)?(\d{1,2})(?:h|:)(\d{2})?$")
 
 
 def _pole_id(context: Context) -> int:
@@ -130,18 +126,6 @@ async def answer_capacity(context: Context, answer: Answer) -> Outcome:
         return Retry(context.say("club.meeting_bad_capacity", maximum=CAPACITY_MAX))
     context.data["capacity"] = int(typed)
     return Next("when")
-
-
-def parse_moment(text: str, zone: tzinfo) -> datetime | None:
-    """A date and time typed as « 12/03/2027 9h30 », in ``zone``; None if it is not one."""
-    match = _WHEN.match(fold(text))
-    if match is None:
-        return None
-    day, month, year, hour, minute = (int(part or 0) for part in match.groups())
-    try:
-        return datetime(year, month, day, hour, minute, tzinfo=zone)
-    except ValueError:
-        return None
 
 
 def parse_when(text: str, context: Context) -> datetime | str:
