@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, Button, Platform, Reply, Text
@@ -53,11 +54,24 @@ class Tuning:
 
 
 async def enqueue(
-    session: AsyncSession, *, campaign: Campaign, recipients: Iterable[Recipient]
+    session: AsyncSession,
+    *,
+    campaign: Campaign,
+    recipients: Iterable[Recipient],
+    dedupe_key: str | None = None,
 ) -> int:
-    """Store ``campaign`` and one outbox row per distinct recipient; return how many."""
-    session.add(campaign)
-    await session.flush()
+    """Store ``campaign`` and one outbox row per distinct recipient; return how many.
+
+    With ``dedupe_key`` (at most 120 characters, e.g. ``"event:12:reminder:7:20270312T0830"``)
+    the campaign goes out once however many times it is decided: when a campaign with that key
+    is stored already, or is being stored by another transaction that commits, nothing is
+    queued and 0 is returned.
+    """
+    if dedupe_key is None:
+        session.add(campaign)
+        await session.flush()
+    elif not await _stored_once(session, campaign, dedupe_key):
+        return 0
     now = utcnow()
     rows = {
         (r.platform.value, r.chat_id): {
@@ -75,6 +89,26 @@ async def enqueue(
     if rows:
         await session.execute(insert(OutboxMessage), list(rows.values()))
     return len(rows)
+
+
+async def _stored_once(session: AsyncSession, campaign: Campaign, dedupe_key: str) -> bool:
+    """Store ``campaign`` under ``dedupe_key``; False if a campaign holds that key already.
+
+    The unique index decides, not a prior read: of two transactions inserting the same key at
+    once, PostgreSQL makes the second wait for the first and refuses it if the first commits.
+    The savepoint keeps the caller's transaction usable after the refusal.
+    """
+    campaign.dedupe_key = dedupe_key
+    try:
+        async with session.begin_nested():
+            session.add(campaign)
+            await session.flush()
+    except IntegrityError:
+        taken = await session.scalar(select(Campaign.id).where(Campaign.dedupe_key == dedupe_key))
+        if taken is None:
+            raise  # another constraint: a bug to hear about
+        return False
+    return True
 
 
 @dataclass(frozen=True, slots=True)
