@@ -27,7 +27,9 @@ def broadcast(
         str,
         typer.Option(
             help="Destinataires : all (tous les membres), veille (les abonnés à la veille), "
-            "veille:THÈME (ceux qui reçoivent ce thème, ex. veille:climat_energie)."
+            "veille:THÈME (ceux qui reçoivent ce thème, ex. veille:climat_energie), "
+            "club:NOM (les membres d'un club du pôle qui ont accepté sa charte actuelle, "
+            "ex. « club:Club BouRSE »)."
         ),
     ] = "all",
     platform: Annotated[
@@ -48,10 +50,13 @@ def broadcast(
     if text is not None and len(text.strip()) > TEXT_MAX:
         raise fail(f"le message fait {len(text.strip())} caractères ; {TEXT_MAX} au plus.")
     themes = default_content().themes.ids
-    if not known(audience, themes):
+    kind, _, club_name = audience.partition(":")
+    club_name = " ".join(club_name.split())
+    # A club is found by its name in the pôle, once the database is open.
+    if not (kind == "club" and club_name) and not known(audience, themes):
         raise fail(
             f"destinataires inconnus « {audience} » : all, veille, ou veille:THÈME avec un "
-            f"thème parmi {', '.join(themes)}."
+            f"thème parmi {', '.join(themes)} ; ou club:NOM, les membres d'un club du pôle."
         )
     if platform is not None and platform not in {p.value for p in REACHABLE_FIRST}:
         raise fail(f"plateforme inconnue « {platform} » : telegram ou slack.")
@@ -62,15 +67,25 @@ def broadcast(
 
     async def send(app: App) -> None:
         from bot.outbox import enqueue
+        from bot.storage import repositories as repo
         from bot.storage.models import Campaign
         from handlers.audiences import resolve
 
         target = await pole_or_fail(app, pole)
         assert target.id is not None
         async with app.database.transaction() as session:
+            chosen = audience
+            if kind == "club":
+                club = await repo.club_by_name(session, pole_id=target.id, name=club_name)
+                if club is None:
+                    raise fail(
+                        f"aucun club « {club_name} » dans « {target.name} » "
+                        "(voir « rse-bot club list »)."
+                    )
+                chosen = f"club:{club.id}"
             recipients = await resolve(
                 session,
-                audience=audience,
+                audience=chosen,
                 pole_id=target.id,
                 platform=Platform(platform) if platform else None,
             )
@@ -79,7 +94,7 @@ def broadcast(
             campaign = Campaign(
                 pole_id=target.id,
                 kind="broadcast",
-                audience=f"{audience}:{platform or 'any'}",
+                audience=f"{chosen}:{platform or 'any'}",
                 text=(text or "").strip(),
                 attachment_name=file.name if file else None,
                 attachment_type=(mimetypes.guess_type(file.name)[0] if file else None),
