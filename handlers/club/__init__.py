@@ -5,11 +5,11 @@ from __future__ import annotations
 from bot.conversation import Command, Context, Feature
 from bot.messages import Reply
 from content.text import fold
-from handlers.club import clubs, meetings
+from handlers.club import bilan, clubs, meetings, participants
 from handlers.club.actions import Action
 
 # Each module of the package brings its /club actions and its flows.
-_MODULES = (clubs, meetings)
+_MODULES = (clubs, meetings, participants, bilan)
 ACTIONS: dict[str, Action] = {
     word: action for module in _MODULES for action in module.ACTIONS for word in action.words
 }
