@@ -5,11 +5,35 @@ from __future__ import annotations
 from bot.conversation import Command, Context, Feature
 from bot.messages import Reply
 from content.text import fold
-from handlers.club import bilan, clubs, meetings, participants
+from handlers.club import (
+    admin,
+    agenda,
+    bilan,
+    changes,
+    charter,
+    clubs,
+    date_poll,
+    hosting,
+    meetings,
+    participants,
+    settings,
+)
 from handlers.club.actions import Action
 
 # Each module of the package brings its /club actions and its flows.
-_MODULES = (clubs, meetings, participants, bilan)
+_MODULES = (
+    clubs,
+    meetings,
+    admin,
+    charter,
+    hosting,
+    agenda,
+    participants,
+    bilan,
+    date_poll,
+    settings,
+    changes,
+)
 ACTIONS: dict[str, Action] = {
     word: action for module in _MODULES for action in module.ACTIONS for word in action.words
 }

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Button, Reply, Text
+from bot.messages import Button, Platform, Reply, Text
 from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Club, Event, EventAnswer, Person, Pole, utcnow
@@ -48,9 +48,35 @@ class Changes:
     title: str | None = None
     agenda: str | None = None
 
+    @classmethod
+    def of(cls, event: Event) -> Changes:
+        """``event``'s changeable fields as they are now."""
+        return cls(**{name: getattr(event, name) for name in CHANGEABLE})
 
-# Each can be named in a message: events.invitations.changed.FIELD.
+
+# Each is named in a message as events.invitations.changed.FIELD.
 CHANGEABLE = tuple(field.name for field in fields(Changes))
+
+
+def differences(old: Changes, new: Changes) -> dict[str, object]:
+    """The new value of each field that ``new`` changes from ``old``."""
+    return {
+        name: value
+        for name in CHANGEABLE
+        if (value := getattr(new, name)) is not None and value != getattr(old, name)
+    }
+
+
+def change_lines(texts: Texts, settings: Settings, old: Changes, new: Changes) -> list[Text]:
+    """Each change from ``old`` to ``new``, as « Lieu : ancien → nouveau »."""
+    return [
+        texts(
+            f"events.invitations.changed.{name}",
+            old=_shown(texts, settings, getattr(old, name)),
+            new=_shown(texts, settings, value),
+        )
+        for name, value in differences(old, new).items()
+    ]
 
 
 def local_time(settings: Settings, moment: datetime) -> str:
@@ -80,11 +106,18 @@ def details(texts: Texts, settings: Settings, event: Event, *, club: str) -> Tex
     return Text.join(lines)
 
 
-async def recipients(session: AsyncSession, person: Person) -> list[Recipient]:
-    """Where one person's invitations, updates and cancellations go: their chat account."""
+async def recipients(
+    session: AsyncSession, settings: Settings, person: Person, *, calendar: bool = True
+) -> list[Recipient]:
+    """Where one person's messages about an event go: their chat account and, for a message
+    carrying their calendar file, their e-mail too when the bot sends e-mail and they gave one
+    (their calendar then applies the invitation, update or cancellation by itself)."""
     assert person.id is not None
     found = await recipient_of(session, person_id=person.id)
-    return [found] if found is not None else []
+    to = [found] if found is not None else []
+    if calendar and settings.mail_enabled and person.email:
+        to.append(Recipient(Platform.EMAIL, person.email))
+    return to
 
 
 def rsvp_buttons(texts: Texts, event: Event) -> list[Button]:
@@ -117,7 +150,8 @@ def invitation(
         summary=f"{club.name} : {event.title}" if club else event.title,
         start=event.starts_at,
         end=event.ends_at,
-        organizer=Party(pole.name),
+        # The sender of the e-mails, which calendars check before applying an update.
+        organizer=Party(pole.name, settings.mail_address),
         attendee=Party(person.display_name or "", person.email),
         dtstamp=utcnow(),
         method=method,
@@ -160,18 +194,14 @@ async def update(
     the event, resets every answer and the waiting list, and asks again with the buttons.
     Returns how many updates were queued; none when nothing differs."""
     assert event.id is not None and event.status == "scheduled"
-    before = {name: getattr(event, name) for name in CHANGEABLE}
-    changed = {
-        name: value
-        for name in CHANGEABLE
-        if (value := getattr(changes, name)) is not None and value != before[name]
-    }
+    before = Changes.of(event)
+    changed = differences(before, changes)
     if not changed:
         return 0
-    new_date = "starts_at" in changed
+    new_date = changes.starts_at is not None and "starts_at" in changed
     if new_date:
         assert event.starts_at is not None and event.ends_at is not None
-        event.ends_at = changed["starts_at"] + (event.ends_at - event.starts_at)
+        event.ends_at = changes.starts_at + (event.ends_at - event.starts_at)
     for name, value in changed.items():
         setattr(event, name, value)
     event.sequence += 1
@@ -181,19 +211,13 @@ async def update(
         await repo.reset_event_answers(session, event_id=event.id)
 
     def message(texts: Texts) -> Text:
-        lines = [texts("events.invitations.update")]
-        lines += [
-            texts(
-                f"events.invitations.changed.{name}",
-                old=_shown(texts, settings, before[name]),
-                new=_shown(texts, settings, value),
-            )
-            for name, value in changed.items()
-        ]
-        lines.append(
-            texts("events.invitations.answer_again" if new_date else "events.invitations.kept")
+        return Text.join(
+            [
+                texts("events.invitations.update"),
+                *change_lines(texts, settings, before, changes),
+                texts("events.invitations.answer_again" if new_date else "events.invitations.kept"),
+            ]
         )
-        return Text.join(lines)
 
     return await _send(
         session,
@@ -280,7 +304,7 @@ async def _send(
         person = await session.get(Person, person_id)
         if person is None:
             continue
-        to = await recipients(session, person)
+        to = await recipients(session, settings, person)
         if not to:
             continue
         texts = _texts_of(content, settings, person)
@@ -371,4 +395,6 @@ async def _tell_promoted(
             theme=event.title,
         ),
     )
-    await enqueue(session, campaign=campaign, recipients=await recipients(session, person))
+    # Nothing for the calendar to apply: the chat only.
+    to = await recipients(session, settings, person, calendar=False)
+    await enqueue(session, campaign=campaign, recipients=to)

@@ -1,0 +1,181 @@
+"""The general invitation functions, called as a date poll's confirmation or a job would call
+them (a session, the settings and the content, no chat): one campaign per person with their own
+calendar file carrying the PARTSTAT of their answer; RSVP while the date is polled."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from icalendar import Calendar
+from sqlmodel import select
+
+from bot.app import App
+from bot.config import Settings
+from bot.messages import Platform
+from bot.outbox import Recipient
+from bot.storage import repositories as repo
+from bot.storage.models import Campaign, Event, EventAnswer, OutboxMessage, Person, Pole
+from handlers.events import invitations
+from handlers.events.calendar import ics
+from handlers.events.invitations import Changes
+from tests.handlers.club.test_clubs import create_club
+from tests.handlers.club.test_meetings import an_animator
+from tests.helpers.chat import Chat
+
+START = datetime(2027, 3, 12, 8, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def club_event(app: App) -> tuple[Chat, Chat, int]:
+    """Bob and Chloé joined the Club BouRSE, whose meeting of 12/03/2027 is stored but not
+    yet announced, as a date poll leaves it once its date is confirmed."""
+    claire = await an_animator(app)
+    code = await create_club(claire)
+    joined = []
+    for user_id, name, company in (
+        ("7391846032", "Bob Lefèvre", "Scop Les Tisserands"),
+        ("7391846033", "Chloé Durand", "Fromagerie Berthaut"),
+    ):
+        member = Chat(app, Platform.TELEGRAM, user_id)
+        await member.sign_up(name, company)
+        await member.say(f"/club rejoindre {code}")
+        await member.press("J'accepte la charte")
+        joined.append(member)
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+        assert pole is not None and pole.id is not None
+        ((club, _),) = await repo.pole_clubs(session, pole_id=pole.id)
+        event = Event(
+            pole_id=pole.id,
+            club_id=club.id,
+            uid="club-bourse-2027-03@rse-bot",
+            title="Bilan carbone des PME industrielles",
+            host_company="Scop Les Tisserands",
+            practice="Une GPEC partagée entre ateliers",
+            place="12 rue des Tisserands, 74000 Annecy",
+            starts_at=START,
+            ends_at=START + timedelta(hours=2),
+        )
+        session.add(event)
+        await session.flush()
+        assert event.id is not None
+        number = event.id
+    return joined[0], joined[1], number
+
+
+async def queued(app: App, kind: str) -> list[tuple[str, Campaign]]:
+    async with app.database.transaction() as session:
+        rows = await session.execute(
+            select(OutboxMessage.chat_id, Campaign)
+            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
+            .where(Campaign.kind == kind)
+            .order_by(OutboxMessage.id)
+        )
+        return [(chat_id, campaign) for chat_id, campaign in rows]
+
+
+async def test_invite_outside_a_chat_queues_each_person_their_own_invitation(
+    app: App, club_event: tuple[Chat, Chat, int]
+) -> None:
+    _, _, number = club_event
+    async with app.database.transaction() as session:
+        event = await session.get(Event, number)
+        assert event is not None
+        pole = await session.get(Pole, event.pole_id)
+        assert pole is not None
+        count = await invitations.invite(session, app.settings, app.content, event=event, pole=pole)
+
+    assert count == 2
+    sent = await queued(app, "event_invitation")
+    assert [chat_id for chat_id, _ in sent] == ["7391846032", "7391846033"]
+    for (_, campaign), name in zip(sent, ("Bob Lefèvre", "Chloé Durand"), strict=True):
+        assert campaign.subject_id is not None
+        assert campaign.buttons[0] == ["Je viens", f"/club rsvp {number} oui"]
+        assert campaign.attachment_data is not None
+        calendar = Calendar.from_ical(campaign.attachment_data)
+        assert calendar["METHOD"] == "REQUEST"
+        (vevent,) = calendar.walk("VEVENT")
+        assert str(vevent["UID"]) == "club-bourse-2027-03@rse-bot"
+        assert vevent["ATTENDEE"].params["CN"] == name
+        assert vevent["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+        assert str(vevent["SUMMARY"]) == "Club BouRSE : Bilan carbone des PME industrielles"
+        assert "Chez Scop Les Tisserands, qui présente" in campaign.text
+
+
+@pytest.mark.parametrize(
+    ("answer", "waiting", "partstat"),
+    [
+        (None, False, "NEEDS-ACTION"),
+        ("yes", False, "ACCEPTED"),
+        ("yes", True, "TENTATIVE"),
+        ("maybe", False, "TENTATIVE"),
+        ("no", False, "DECLINED"),
+    ],
+)
+def test_the_calendar_file_carries_the_partstat_of_the_answer(
+    settings: Settings, answer: str | None, waiting: bool, partstat: str
+) -> None:
+    pole = Pole(id=1, name="Pôle Mont-Blanc Industries")
+    event = Event(
+        id=7,
+        pole_id=1,
+        uid="club-bourse-2027-03@rse-bot",
+        title="Bilan carbone",
+        place="Annecy",
+        starts_at=START,
+        ends_at=START + timedelta(hours=2),
+    )
+    person = Person(id=3, display_name="Bob Lefèvre", email="bob@tisserands.coop")
+    given = EventAnswer(event_id=7, person_id=3, answer=answer, waiting=waiting)
+
+    file = invitations.invitation(
+        settings, event, pole=pole, club=None, person=person, answer=given
+    )
+
+    (vevent,) = Calendar.from_ical(ics(file)).walk("VEVENT")
+    assert vevent["ATTENDEE"].params["PARTSTAT"] == partstat
+    assert str(vevent["ATTENDEE"]) == "mailto:bob@tisserands.coop"
+
+
+async def test_rsvp_while_the_date_is_polled_says_so(
+    app: App, club_event: tuple[Chat, Chat, int]
+) -> None:
+    bob, _, number = club_event
+    async with app.database.transaction() as session:
+        event = await session.get(Event, number)
+        assert event is not None
+        event.status, event.starts_at, event.ends_at = "polling", None, None
+
+    await bob.say(f"/club rsvp {number} oui")
+
+    assert "est encore en sondage" in bob.text
+    async with app.database.transaction() as session:
+        assert await repo.event_answers(session, event_id=number) == {}
+
+
+async def test_an_update_that_changes_nothing_sends_nothing(
+    app: App, club_event: tuple[Chat, Chat, int]
+) -> None:
+    _, _, number = club_event
+    async with app.database.transaction() as session:
+        event = await session.get(Event, number)
+        assert event is not None
+        pole = await session.get(Pole, event.pole_id)
+        assert pole is not None
+        same = Changes(starts_at=START, place="12 rue des Tisserands, 74000 Annecy")
+        count = await invitations.update(
+            session, app.settings, app.content, event=event, pole=pole, changes=same
+        )
+        assert (count, event.sequence) == (0, 0)
+    assert await queued(app, "event_update") == []
+
+
+async def test_recipients_of_a_person_is_their_chat_account(
+    app: App, club_event: tuple[Chat, Chat, int]
+) -> None:
+    bob, _, _ = club_event
+    person = await bob.person()
+    assert person is not None
+    async with app.database.transaction() as session:
+        found = await invitations.recipients(session, app.settings, person)
+
+    assert found == [Recipient(Platform.TELEGRAM, "7391846032")]
