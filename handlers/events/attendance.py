@@ -160,15 +160,18 @@ async def answer_present(context: Context, answer: Answer) -> Outcome:
     order: list[int] = context.data["order"]
     present: list[int] = context.data["present"]
     if answer.choice == "done":
+        # Someone whose data was erased since the list was shown is left out.
+        invited = {person.id for person in await repo.people_by_id(context.session, ids=order)}
+        came = invited & set(present)
         await repo.record_attendance(
-            context.session, event=event, invited=order, present=set(present)
+            context.session, event=event, invited=[i for i in order if i in invited], present=came
         )
         return Done(
             [
                 context.say(
                     "club.attendance.saved",
-                    count=len(present),
-                    invited=len(order),
+                    count=len(came),
+                    invited=len(invited),
                     when=local_when(context, event.starts_at),
                 )
             ]
