@@ -19,6 +19,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.storage import repositories as repo
 from bot.storage.models import utcnow
+from handlers.club import date_poll, rhythm
+from handlers.events import reminders
 from handlers.plan import follow_up
 from handlers.veille import alerts, calendar, editions
 
@@ -144,6 +146,14 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("action-follow-up", cron(day="1-7", day_of_week="mon", hour=10), follow_up_actions),
     # Every minute: each pôle sends its editions at the times its own calendar names.
     JobSpec("veille-editions", cron(minute="*"), veille_editions),
+    # Every minute: each meeting's reminders at their time, once each (handlers/events/reminders).
+    JobSpec("event-reminders", cron(minute="*"), reminders.remind),
+    # Every minute: each date poll's reminder halfway and its proposal at the deadline, once.
+    JobSpec("event-polls", cron(minute="*"), date_poll.send_due),
+    # The first Monday of each quarter, at work: clubs behind their yearly target of meetings.
+    JobSpec(
+        "club-rhythm", cron(month="1,4,7,10", day="1-7", day_of_week="mon", hour=9), rhythm.remind
+    ),
 )
 
 # One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.

@@ -8,12 +8,14 @@ from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, select
 
 from bot.app import App
+from bot.config import Settings
 from bot.messages import Platform
 from bot.storage import personal_data
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Membership
 from handlers.plan import follow_up
 from handlers.veille import editions
+from tests.handlers.club.test_date_poll import open_poll
 from tests.handlers.club.test_meetings import meeting_id, plan_meeting
 from tests.handlers.test_broadcast import compose
 from tests.handlers.test_diagnostic import QUICK_ANSWERS
@@ -38,7 +40,7 @@ async def _link_slack(alice: Chat, slack: Chat) -> None:
 async def _fill_everything(app: App, feeds: FeedServer) -> tuple[Chat, Chat]:
     """Alice, an animator on Telegram and Slack, uses every feature; Claire and Bob too."""
     alice = Chat(app, Platform.TELEGRAM, TELEGRAM_ID)
-    await alice.sign_up(NAME, COMPANY)
+    await alice.sign_up(NAME, COMPANY, email=EMAIL)
     await alice.grant("animator")
     bob = Chat(app, Platform.CONSOLE, "bob")
     await bob.sign_up("Bob Lefèvre", "Scop Les Tisserands")
@@ -84,6 +86,9 @@ async def _fill_everything(app: App, feeds: FeedServer) -> tuple[Chat, Chat]:
     await plan_meeting(alice)
     await alice.press("Inviter")
     await alice.say(f"/club rsvp {await meeting_id(app)} oui")
+    await alice.say("/club agenda")
+    poll = await open_poll(alice, slots="12/04/2027 9h30; 19/04/2027 9h30")
+    await alice.say(f"/club dispo {poll} 1 oui")
 
     await alice.say("/diffuser")
     await alice.say(f"Brouillon : écrivez-moi à {EMAIL}")
@@ -104,6 +109,21 @@ async def _rows(app: App) -> dict[str, list[str]]:
 
 def _as_text(value: Any) -> str:
     return value.decode("latin-1") if isinstance(value, bytes) else str(value)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A bot that sends e-mail and serves calendar feeds, so that Alice gives her address and
+    subscribes to her meetings."""
+    return Settings.model_validate(
+        settings.model_dump()
+        | {
+            "_env_file": None,
+            "smtp_url": "smtp://club-rse:s3cret@smtp.tisserands-vercors.fr:587",
+            "mail_from": "Pôle RSE <club-rse@pole-rse.fr>",
+            "public_url": "https://rse.pole-rse.fr",
+        }
+    )
 
 
 @pytest.fixture
@@ -149,6 +169,9 @@ async def test_forgetting_leaves_no_row_naming_the_person_in_any_table(
         for name, lines in rows.items()
     }
     assert {name: lines for name, lines in left.items() if lines} == {}
+    # Her calendar feed's token names nobody, yet opens her meetings: it goes too (only she had
+    # a feed).
+    assert rows["calendar_feeds"] == []
     # Others keep theirs: Bob's membership, and Alice's broadcast he received, unnamed.
     async with app.database.transaction() as session:
         assert await session.scalar(select(Membership.id)) is not None
