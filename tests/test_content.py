@@ -20,6 +20,7 @@ from handlers.club.changes import WHAT
 from handlers.club.meetings import LIMITS
 from handlers.events.invitations import CHANGEABLE
 from handlers.events.poll import PollProblem
+from handlers.events.reminders import STATUSES as REMINDED
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
@@ -41,6 +42,7 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "club.changes.what.": tuple(WHAT),
     "club.meeting_ask.": tuple(LIMITS),
     "events.poll.": tuple(PollProblem),
+    "events.reminders.status.": REMINDED,
     "club.date_poll.choices.": POLL_CHOICES,
     "club.admin.status.": ROSTER_STATUSES,
     "club.admin.hosting.": ("yes", "no"),
