@@ -81,8 +81,8 @@ def refusal(texts: Texts, settings: Settings, error: InvalidPoll | Closed) -> Te
 
 
 def default_deadline(first_slot: datetime, *, now: datetime, settings: Settings) -> datetime:
-    """A week before the first slot, or halfway there when that is sooner than halfway; on the
-    hour, where the bot runs, when that is still to come."""
+    """A week before the first slot, but no sooner than halfway from now to it, so that
+    members have time to answer; on the hour where the bot runs, unless that has passed."""
     halfway = now + (first_slot - now) / 2
     deadline = max(first_slot - DEADLINE_BEFORE_FIRST_SLOT, halfway)
     on_the_hour = deadline.astimezone(settings.tz).replace(minute=0, second=0, microsecond=0)
@@ -124,11 +124,13 @@ async def ask_deadline(context: Context) -> Reply:
     """Asks until when members may answer, offering a default."""
     first = _slots(context)[0]
     proposed = default_deadline(first, now=utcnow(), settings=context.settings)
+    # Kept so that the pressed button means the date it showed.
+    context.data["proposed_deadline"] = proposed.isoformat()
     button = context.choice(
         context.texts.label(
             "club.date_poll.deadline_button", when=local_time(context.settings, proposed)
         ),
-        proposed.isoformat(),
+        "proposed",
     )
     return context.say(
         "club.date_poll.ask_deadline",
@@ -138,8 +140,8 @@ async def ask_deadline(context: Context) -> Reply:
 
 
 async def answer_deadline(context: Context, answer: Answer) -> Outcome:
-    if answer.choice is not None:
-        deadline: datetime | None = datetime.fromisoformat(answer.choice)
+    if answer.choice == "proposed":
+        deadline: datetime | None = datetime.fromisoformat(context.data["proposed_deadline"])
     else:
         deadline = parse_moment(answer.text, context.settings.tz)
     if deadline is None:
@@ -420,10 +422,17 @@ async def _poll_for(context: Context, event_id: int, *, person_id: int | None) -
 
 
 async def poll_view(
-    session: AsyncSession, texts: Texts, settings: Settings, stored: StoredPoll, *, now: datetime
+    session: AsyncSession,
+    texts: Texts,
+    settings: Settings,
+    stored: StoredPoll,
+    *,
+    now: datetime,
+    names: bool = True,
 ) -> Reply:
-    """The tally per slot and who has not answered; once closed, the best slot proposed with a
-    button to fix it and one for each other slot; while open, a button to close it."""
+    """The tally per slot and, with ``names``, who has not answered; once closed, the best slot
+    proposed with a button to fix it and one for each other slot; while open, a button to close
+    it."""
     event = stored.event
     club = await session.get(Club, event.club_id) if event.club_id is not None else None
     members = await polling.members(session, event=event)
@@ -460,7 +469,9 @@ async def poll_view(
         for tally in tallies
     ]
     waiting = polling.awaiting(stored, members)
-    if waiting:
+    if waiting and not names:
+        lines.append(texts("club.date_poll.awaiting_count", count=len(waiting), number=event.id))
+    elif waiting:
         names = [
             person.display_name or "?" for person in await repo.people_by_id(session, ids=waiting)
         ]
@@ -513,11 +524,10 @@ async def manage(context: Context, args: Sequence[str]) -> list[Reply]:
         return [context.say("club.date_poll.unknown")]
     now = utcnow()
     what = [fold(arg) for arg in args[1:]]
-    if not what:
+    # A poll whose date is fixed only shows it.
+    if not what or stored.event.status != "polling":
         return [await poll_view(context.session, context.texts, context.settings, stored, now=now)]
-    if stored.event.status != "polling":
-        return [await poll_view(context.session, context.texts, context.settings, stored, now=now)]
-    if what == ["clore"] or what == ["close"]:
+    if what in (["clore"], ["close"]):
         closed = await polling.close(context.session, stored=stored, now=now)
         return [
             context.say("club.date_poll.closed_now"),
@@ -684,7 +694,9 @@ async def _propose(
     queued = 0
     for person in await repo.pole_animators(session, pole_id=event.pole_id):
         texts = _texts_of(content, settings, person)
-        view = await poll_view(session, texts, settings, stored, now=now)
+        # Without the names of those who did not answer: the message stays when they are
+        # erased, and /club sondage shows them.
+        view = await poll_view(session, texts, settings, stored, now=now, names=False)
         campaign = Campaign(
             pole_id=event.pole_id,
             kind=PROPOSAL,

@@ -99,7 +99,11 @@ async def test_at_the_deadline_the_best_slot_is_proposed_once_to_the_animators(
 
     proposals = await sent(app, "poll_proposal")
     assert [chat_id for chat_id, _ in proposals] == [claire.user_id]
-    assert "Meilleur créneau : le 12/03/2027 09:30" in proposals[0][1]
+    (_, text), *_ = proposals
+    assert "Meilleur créneau : le 12/03/2027 09:30" in text
+    # Kept when members are erased: it counts them without naming them.
+    assert "1 membre(s) n'ont pas répondu à tous les créneaux" in text
+    assert "Chloé" not in text
     await claire.press_value(f"/club sondage {number} fixer 1")
     assert "Réunion fixée au 12/03/2027 09:30" in claire.text
 
