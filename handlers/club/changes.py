@@ -177,13 +177,13 @@ async def ask_confirm(context: Context) -> Reply:
     if isinstance(event, Reply):
         return event
     texts = context.texts
-    changes = _changes(context)
-    lines = invitations.change_lines(texts, context.settings, Changes.of(event), changes)
+    current, changes = Changes.of(event), _changes(context)
+    lines = invitations.change_lines(texts, context.settings, current, changes)
     drop = context.choice(texts.label("club.changes.drop"), "drop")
     if not lines:
         return Reply(texts("club.changes.nothing"), (drop,))
     invited = len(await repo.event_audience(context.session, event=event))
-    new_date = "starts_at" in invitations.differences(Changes.of(event), changes)
+    new_date = "starts_at" in invitations.differences(current, changes)
     body = Text.join(
         [
             Text.join([texts("club.changes.preview"), *lines]),
