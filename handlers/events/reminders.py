@@ -74,13 +74,12 @@ def date_set_at(event: Event) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class Wave:
-    """The reminder ``days`` before ``event`` (for its current date), due at ``at``."""
+    """The reminder ``days`` before ``event``, for its current date."""
 
     event: Event
     pole: Pole
     club: Club | None
     days: int
-    at: datetime
 
     @property
     def key(self) -> str:
@@ -110,7 +109,7 @@ def due_wave(
     at, n = max(come)
     if at < date_set_at(event):
         return None
-    return Wave(event, pole, club, n, at)
+    return Wave(event, pole, club, n)
 
 
 async def remind(app: App) -> None:
