@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -59,6 +60,16 @@ class Settings(BaseSettings):
 
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8080, ge=1, le=65535)
+    # The address this bot's HTTP server is reached at from outside (https://bot.example.org):
+    # members' calendar feeds are served under it.
+    public_url: str | None = None
+
+    # Calendar invitations by e-mail: smtp://user:password@host:port (STARTTLS when offered) or
+    # smtps://… (TLS from the start); a secret, for the password it holds. The sender is the
+    # pôle's address (« Pôle RSE <club@example.org> »), which calendars check before applying
+    # an update or a cancellation.
+    smtp_url: SecretStr | None = None
+    mail_from: str | None = None
 
     # Fewest companies behind any figure shown about other companies (a mean, a count per
     # level): under it the figure is hidden. Not 1: that would show one company's own score.
@@ -81,12 +92,44 @@ class Settings(BaseSettings):
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None and self.slack_signing_secret is not None
 
-    @field_validator("telegram_api_url", "slack_api_url", "telegram_webhook_url")
+    @property
+    def mail_enabled(self) -> bool:
+        return self.smtp_url is not None and self.mail_from is not None
+
+    @property
+    def mail_address(self) -> str | None:
+        """The bare address of RSEBOT_MAIL_FROM (« club@example.org »), None without it."""
+        return parseaddr(self.mail_from)[1] if self.mail_from else None
+
+    @field_validator("telegram_api_url", "slack_api_url", "telegram_webhook_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("attendu une adresse http:// ou https://")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str | None) -> str | None:
+        # Joined with "/agenda/…": « https://bot.example.org/ » must not give « //agenda ».
+        return value.rstrip("/") if value else None
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(("smtp://", "smtps://")):
+            raise ValueError("attendu smtp://utilisateur:mot-de-passe@hôte:port ou smtps://…")
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _mail_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        _, address = parseaddr(value)
+        if "@" not in address or address.startswith("@") or address.endswith("@"):
+            raise ValueError("attendu une adresse e-mail (exemple : Pôle RSE <club@example.org>)")
+        return value.strip()
 
     @field_validator("telegram_webhook_secret")
     @classmethod
@@ -108,6 +151,10 @@ class Settings(BaseSettings):
         if self.slack_bot_token is not None and self.slack_signing_secret is None:
             raise ValueError(
                 "RSEBOT_SLACK_SIGNING_SECRET manquant : obligatoire avec RSEBOT_SLACK_BOT_TOKEN"
+            )
+        if (self.smtp_url is None) != (self.mail_from is None):
+            raise ValueError(
+                "RSEBOT_SMTP_URL et RSEBOT_MAIL_FROM vont ensemble : donnez les deux, ou aucun"
             )
         if self.slack_app_token is not None and self.slack_bot_token is None:
             raise ValueError(
@@ -164,7 +211,8 @@ def load_settings(**overrides: object) -> Settings:
 
 def _shown(field: str, value: object) -> str:
     """The bad value as it may be printed: secrets never, database passwords masked."""
-    if any(word in field for word in ("token", "secret", "password")):
+    # The SMTP URL holds the mail account's password.
+    if any(word in field for word in ("token", "secret", "password", "smtp_url")):
         return "(masqué)"
     if field == "database_url" and isinstance(value, str):
         try:

@@ -1,6 +1,9 @@
-"""/start: welcome, consent, name, company, sector and pôle; run again to change the answers."""
+"""/start: welcome, consent, name, company, sector, e-mail (optional, where the bot sends e-mail)
+and pôle; run again to change the answers."""
 
 from __future__ import annotations
+
+import re
 
 from bot.conversation import (
     Answer,
@@ -21,7 +24,15 @@ from handlers.validation import clean_line
 
 FLOW = "onboarding"
 NAME_MAX, COMPANY_MAX = 100, 150
-KEEP = "keep"
+# The longest address SMTP carries (RFC 5321), and the people.email column.
+EMAIL_MAX = 254
+KEEP, SKIP = "keep", "skip"
+# A plain address, as mail servers take it everywhere: ASCII dot-atom, a domain with a dot.
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?:[A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})"
+)
 
 
 async def start(context: Context) -> list[Reply]:
@@ -38,6 +49,7 @@ async def start(context: Context) -> list[Reply]:
             "name": person.display_name,
             "company": person.company,
             "sector": person.sector,
+            "email": person.email,
             "pole_id": person.active_pole_id,
         },
     )
@@ -116,6 +128,39 @@ async def answer_sector(context: Context, answer: Answer) -> Outcome:
     if sector is None:
         return Retry(context.say("errors.pick_a_button"))
     context.data["sector"] = sector.id
+    # Asked only where it is used: a bot that sends no e-mail keeps no address.
+    return Next("email" if context.settings.mail_enabled else "pole")
+
+
+async def ask_email(context: Context) -> Reply:
+    """Asks for an e-mail address, optional, where meeting invitations go as calendar
+    invitations that update themselves; « Passer » leaves it out."""
+    if context.data.get("editing") and context.data.get("email"):
+        remove = context.choice(context.texts.label("onboarding.email.remove"), SKIP)
+        buttons = [*_keep_button(context, "email"), remove]
+    else:
+        buttons = [context.choice(context.texts.label("onboarding.email.skip"), SKIP)]
+    return context.say("onboarding.email.ask", buttons=buttons)
+
+
+async def answer_email(context: Context, answer: Answer) -> Outcome:
+    if answer.choice == KEEP and context.data.get("email"):
+        return Next("pole")
+    if answer.choice == SKIP:
+        context.data["email"] = None
+        return Next("pole")
+    if answer.choice is not None:
+        return Retry(context.say("errors.pick_a_button"))
+    typed = answer.text.strip()
+    if not typed:
+        return Retry(context.say("errors.empty_answer"))
+    if len(typed) > EMAIL_MAX:
+        return Retry(context.say("errors.too_long", length=len(typed), maximum=EMAIL_MAX))
+    if _EMAIL.fullmatch(typed) is None:
+        return Retry(context.say("onboarding.email.invalid", address=typed))
+    local, _, domain = typed.rpartition("@")
+    # Domains are case-blind; the part before the @ is the mail server's to read.
+    context.data["email"] = f"{local}@{domain.lower()}"
     return Next("pole")
 
 
@@ -160,6 +205,7 @@ async def _save(context: Context, pole) -> Reply:  # type: ignore[no-untyped-def
         "display_name": data["name"],
         "company": data["company"],
         "sector": data["sector"],
+        "email": data.get("email"),
         "locale": context.state.locale,
     }
     person = context.person
@@ -193,6 +239,7 @@ ONBOARDING = Flow(
         "name": Step(ask_name, answer_name),
         "company": Step(ask_company, answer_company),
         "sector": Step(ask_sector, answer_sector),
+        "email": Step(ask_email, answer_email),
         "pole": Step(ask_pole, answer_pole),
     },
 )

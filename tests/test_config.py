@@ -124,3 +124,31 @@ def test_cli_stops_on_a_bad_value_with_one_line_and_exit_code_2(bare_environment
     assert len(lines) == 1, done.stderr
     assert "RSEBOT_LOCALE" in lines[0]
     assert not database.exists()
+
+
+def test_mail_settings_give_the_address_of_the_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RSEBOT_SMTP_URL", "smtp://club-rse:Mont%40Blanc74@smtp.pole-rse.fr:587")
+    monkeypatch.setenv("RSEBOT_MAIL_FROM", "Pôle Mont-Blanc Industries <club-rse@pole-rse.fr>")
+    settings = load_settings()
+    assert settings.mail_enabled
+    assert settings.mail_address == "club-rse@pole-rse.fr"
+    assert "Mont%40Blanc74" not in repr(settings)
+
+
+def test_an_smtp_url_without_a_sender_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RSEBOT_SMTP_URL", "smtp://club-rse@smtp.pole-rse.fr:587")
+    with pytest.raises(ConfigError, match="RSEBOT_SMTP_URL et RSEBOT_MAIL_FROM vont ensemble"):
+        load_settings()
+
+
+def test_a_bad_smtp_url_is_reported_without_its_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RSEBOT_SMTP_URL", "imap://club-rse:Mont%40Blanc74@mail.pole-rse.fr")
+    monkeypatch.setenv("RSEBOT_MAIL_FROM", "club-rse@pole-rse.fr")
+    with pytest.raises(ConfigError, match=r"^RSEBOT_SMTP_URL=") as raised:
+        load_settings()
+    assert "Mont" not in str(raised.value)
+
+
+def test_the_public_url_loses_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RSEBOT_PUBLIC_URL", "https://rse.pole-rse.fr/")
+    assert load_settings().public_url == "https://rse.pole-rse.fr"

@@ -87,13 +87,17 @@ class Chat:
         company: str = "Biocoop Lyon",
         sector: str = "Agroalimentaire / bio",
         code: str | None = None,
+        email: str | None = None,
     ) -> None:
-        """Complete onboarding, joining the pôle of ``code`` or else the default one."""
+        """Complete onboarding, joining the pôle of ``code`` or else the default one; where the
+        bot sends e-mail and so asks for an address, giving ``email`` or skipping."""
         await self.say("/start")
         await self.press("J'accepte")
         await self.say(name)
         await self.say(company)
         await self.press(sector)
+        if self.app.settings.mail_enabled:
+            await (self.say(email) if email else self.press("Passer"))
         if code is None:
             await self.press("Rejoindre")
         else:
