@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.messages import Platform
+from bot.messages import CHAT_PLATFORMS, Platform
 
 
 def parse_account(reference: str) -> tuple[Platform, str] | None:
@@ -11,6 +11,8 @@ def parse_account(reference: str) -> tuple[Platform, str] | None:
     if not separator or not user_id:
         return None
     try:
-        return Platform(platform.lower()), user_id
+        parsed = Platform(platform.lower())
     except ValueError:
         return None
+    # An e-mail address is where invitations go, never an account to name.
+    return (parsed, user_id) if parsed in CHAT_PLATFORMS else None

@@ -15,6 +15,7 @@ from content.text import Span, Text
 # Text and Span are the content's own formatted text, which replies carry.
 __all__ = [
     "BUTTON_VALUE_MAX_BYTES",
+    "CHAT_PLATFORMS",
     "Attachment",
     "Button",
     "ForwardedFrom",
@@ -31,6 +32,14 @@ class Platform(StrEnum):
     CONSOLE = "console"
     TELEGRAM = "telegram"
     SLACK = "slack"
+    # Not a chat: where the outbox sends calendar invitations by e-mail, its chat_id the
+    # address. Nobody writes to the bot from there, and no account, conversation or broadcast
+    # is ever on it.
+    EMAIL = "email"
+
+
+# Where people talk with the bot: their accounts, conversations and broadcasts are on these.
+CHAT_PLATFORMS: tuple[Platform, ...] = (Platform.CONSOLE, Platform.TELEGRAM, Platform.SLACK)
 
 
 _COMMAND = re.compile(r"^/(?P<name>[A-Za-zÀ-ÿ0-9_]+)(?:@\S+)?(?:\s+(?P<rest>.*))?$", re.DOTALL)

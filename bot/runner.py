@@ -14,6 +14,7 @@ from bot.transports.http import HttpServer
 from scheduler.service import Scheduler
 
 if TYPE_CHECKING:
+    from bot.transports.mail import MailTransport
     from bot.transports.telegram import CommandInfo
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ def telegram_commands(app: App) -> list[CommandInfo]:
 
 
 def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
-    """The transports the settings enable, and the HTTP server if one of them needs it."""
+    """The chat transports the settings enable, and the HTTP server if one of them or the
+    calendar feeds (RSEBOT_PUBLIC_URL) need it."""
     settings = app.settings
     transports: list[Transport] = []
     http: HttpServer | None = None
@@ -85,7 +87,23 @@ def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
         if slack.app_token is None:
             server().add_post(EVENTS_PATH, slack.events)
         transports.append(slack)
+    if settings.public_url is not None:
+        from handlers.events.feed import PATH, route
+
+        server().add_get(PATH, route(app.database.transaction, settings, app.content))
     return transports, http
+
+
+def mail_transport(app: App) -> MailTransport | None:
+    """The outbox's way to members' e-mail, when the settings give an SMTP server and sender.
+    Apart from the chat transports: nobody talks to the bot there, and broadcasts never go."""
+    settings = app.settings
+    if not settings.mail_enabled:
+        return None
+    from bot.transports.mail import MailTransport
+
+    assert settings.smtp_url is not None and settings.mail_from is not None
+    return MailTransport(smtp_url=settings.smtp_url.get_secret_value(), sender=settings.mail_from)
 
 
 async def serve(app: App, stop: asyncio.Event, *, outbox: Tuning | None = None) -> None:
@@ -104,7 +122,11 @@ async def serve(app: App, stop: asyncio.Event, *, outbox: Tuning | None = None) 
             await transport.start()
             started.append(transport)
         tuning = outbox or Tuning(lease=app.settings.outbox_lease_seconds)
-        worker = OutboxWorker(app.database, {t.platform: t for t in started}, tuning)
+        outbound = {t.platform: t for t in started}
+        mail = mail_transport(app)
+        if mail is not None:
+            outbound[mail.platform] = mail
+        worker = OutboxWorker(app.database, outbound, tuning)
         await worker.start()
         await scheduler.start()
         names = ", ".join(f"{t.platform.value}" for t in transports)

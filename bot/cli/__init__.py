@@ -33,6 +33,11 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+# Never below WARNING: these log request URLs and headers, where Telegram puts the bot token,
+# or (aiosqlite) every query's parameters, calendar feed tokens among them.
+SECRET_LOGGERS = ("httpx", "httpcore", "slack_sdk", "slack_bolt", "aiosqlite")
+
+
 def _settings() -> Settings:
     from bot.config import ConfigError, load_settings
 
@@ -43,8 +48,7 @@ def _settings() -> Settings:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # These log request URLs and headers, where Telegram puts the bot token: never below WARNING.
-    for chatty in ("httpx", "httpcore", "slack_sdk", "slack_bolt"):
+    for chatty in SECRET_LOGGERS:
         logging.getLogger(chatty).setLevel(
             max(logging.WARNING, logging.getLevelName(settings.log_level))
         )

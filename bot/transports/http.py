@@ -1,4 +1,5 @@
-"""The one HTTP server of a process, shared by the Telegram webhook and Slack's Events API."""
+"""The one HTTP server of a process, shared by the Telegram webhook, Slack's Events API and the
+members' calendar feeds."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ class HttpServer:
 
     def add_post(self, path: str, route: Route) -> None:
         self.app.router.add_post(path, route)
+
+    def add_get(self, path: str, route: Route) -> None:
+        self.app.router.add_get(path, route)
 
     async def start(self) -> None:
         # No access log: a webhook path or a query string may carry a secret.

@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import get_args
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
+from icalendar import Calendar
 
 from bot.transports.base import DeliveryError, Refused
-from handlers.events.calendar import Invitation, ics
+from handlers.events.calendar import Method
 
 logger = logging.getLogger(__name__)
 
@@ -38,22 +41,23 @@ class MailRefused(MailError, Refused):
 
 
 def itip_message(
-    invitation: Invitation, *, sender: str, recipient: str, subject: str, text: str
+    data: bytes, *, sender: str, recipient: str, subject: str, text: str
 ) -> EmailMessage:
-    """The e-mail carrying ``invitation``: ``text`` for people, the calendar part for clients.
+    """The e-mail carrying the calendar file ``data``: ``text`` for people, the file for clients.
 
     Laid out as Google Calendar's invitations are: multipart/mixed holding a multipart/
     alternative (text/plain, then text/calendar with the file's METHOD, which Outlook and Gmail
     turn into a meeting with Accept/Decline buttons) and the same file as ``invite.ics``, for
     clients that only open attachments. ``sender`` should be the organizer's address: clients
-    check it before applying an update or a cancellation to the event they hold.
+    check it before applying an update or a cancellation to the event they hold. ValueError for
+    a file that is not an iTIP REQUEST or CANCEL.
     """
-    data = ics(invitation)
+    method, stamp = _method_and_stamp(data)
     message = EmailMessage()
     message["From"] = sender
     message["To"] = recipient
     message["Subject"] = subject
-    message["Date"] = format_datetime(invitation.dtstamp)
+    message["Date"] = format_datetime(stamp)
     # make_msgid's default domain is this machine's name: slow to look up and nobody's business.
     message["Message-ID"] = make_msgid(domain=message["From"].addresses[0].domain or None)
     # Quoted-printable keeps the French text readable in the source, as mail clients write it.
@@ -63,7 +67,7 @@ def itip_message(
         data,
         maintype="text",
         subtype="calendar",
-        params={"method": invitation.method, "charset": "UTF-8"},
+        params={"method": method, "charset": "UTF-8"},
     )
     message.add_attachment(
         data,
@@ -74,6 +78,17 @@ def itip_message(
         params={"name": ATTACHMENT_NAME},
     )
     return message
+
+
+def _method_and_stamp(data: bytes) -> tuple[Method, datetime]:
+    """The file's METHOD, which the part must repeat, and its event's DTSTAMP, the mail's date."""
+    calendar = Calendar.from_ical(data)
+    method = str(calendar.get("METHOD", ""))
+    if method not in get_args(Method):
+        raise ValueError(f"not an iTIP REQUEST or CANCEL: METHOD {method or 'missing'}")
+    if len(calendar.events) != 1:
+        raise ValueError(f"an invitation holds one event, not {len(calendar.events)}")
+    return method, calendar.events[0].DTSTAMP  # type: ignore[return-value]
 
 
 async def send(message: EmailMessage, *, smtp_url: str) -> None:

@@ -5,7 +5,7 @@
         (received,) = smtp.messages
 
 ``refuse(code, text)`` makes it answer every RCPT TO with that reply, as a server does for an
-unknown mailbox (550) or a full one (452).
+unknown mailbox (550) or a full one (452); ``accept()`` takes mail again.
 """
 
 from __future__ import annotations
@@ -67,6 +67,10 @@ class FakeSmtp:
 
     def refuse(self, code: int, text: str) -> None:
         self._refusal = f"{code} {text}"
+
+    def accept(self) -> None:
+        """Take mail again, as a server does once the mailbox has room."""
+        self._refusal = None
 
     async def __aenter__(self) -> Self:
         # start() blocks until the server answers: not on the test's event loop.

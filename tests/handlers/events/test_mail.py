@@ -15,7 +15,7 @@ from icalendar import Calendar
 
 from bot.transports.base import Refused
 from handlers.events import mail
-from handlers.events.calendar import Invitation
+from handlers.events.calendar import Invitation, ics
 from handlers.events.mail import MailError, MailRefused, itip_message, send
 from tests.helpers.fake_smtp import FakeSmtp
 from tests.helpers.invitations import MEETING
@@ -25,7 +25,7 @@ PASSWORD = "p@ss:w0rd/Mulhouse"
 
 def _message(invitation: Invitation = MEETING) -> EmailMessage:
     return itip_message(
-        invitation,
+        ics(invitation),
         sender="Pôle Véhicule du Futur <club-rse@vehiculedufutur.com>",
         recipient="Camille Lefèvre <c.lefevre@alsace-emballages.fr>",
         subject="Invitation : Club RSE du jeudi 25 mars, 10 h",
