@@ -199,6 +199,10 @@ async def test_outsiders_get_the_same_answer_whether_the_club_exists_or_not(
     about_the_club = chloe.text
     await chloe.say("/club membres Club Fantôme")
     assert about_the_club == chloe.text and "Bob" not in about_the_club
+    await chloe.say("/club accueillir oui Club BouRSE")
+    about_the_club = chloe.text
+    await chloe.say("/club accueillir oui Club Fantôme")
+    assert about_the_club == chloe.text and "Club BouRSE" not in about_the_club
 
     async with app.database.transaction() as session:
         other = await repo.create_pole(session, name="Cluster Lumière Grand Est")
