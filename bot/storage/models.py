@@ -426,6 +426,9 @@ class Event(SQLModel, table=True):
     # None while the date is polled.
     starts_at: datetime | None = Field(default=None, index=True)
     ends_at: datetime | None = None
+    # When the current date was set (planned, fixed by the poll, or moved): a reminder whose
+    # time had already passed then is not sent.
+    dated_at: datetime | None = None
     poll_deadline: datetime | None = None
     poll_closed_at: datetime | None = None
     # When the animator recorded who came.

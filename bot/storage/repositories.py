@@ -1177,14 +1177,6 @@ async def people_by_id(session: AsyncSession, *, ids: Collection[int]) -> list[P
     )
 
 
-async def dedupe_keys(session: AsyncSession, *, prefix: str) -> set[str]:
-    """The once-only campaign keys starting with ``prefix``."""
-    found = await session.scalars(
-        select(Campaign.dedupe_key).where(Campaign.dedupe_key.startswith(prefix, autoescape=True))
-    )
-    return {key for key in found if key is not None}
-
-
 # Events: personal calendar feeds (handlers/events/feed.py, /club agenda).
 
 # Bytes of randomness in a feed's token: 43 characters in the address, beyond any guessing.
@@ -1268,8 +1260,8 @@ async def events_to_remind(
 
 
 async def stored_dedupe_keys(session: AsyncSession, *, keys: Collection[str]) -> set[str]:
-    """Which of these exact once-only campaign keys are stored (through their unique index,
-    unlike a prefix)."""
+    """Which of these once-only campaign keys are stored (looked up through their unique
+    index)."""
     if not keys:
         return set()
     found = await session.scalars(select(Campaign.dedupe_key).where(Campaign.dedupe_key.in_(keys)))
@@ -1292,9 +1284,7 @@ async def club_meetings_planned(
             Event.club_id == club_id,
             or_(
                 Event.status == "polling",
-                and_(
-                    Event.status == "scheduled", Event.starts_at >= start, Event.starts_at < end
-                ),
+                and_(Event.status == "scheduled", Event.starts_at >= start, Event.starts_at < end),
             ),
         )
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -27,9 +26,9 @@ from content.loader import Content, Texts
 from content.text import fold
 from handlers.audiences import recipient_of
 from handlers.club.actions import Action
-from handlers.club.dates import DURATION, parse_moment
+from handlers.club.draft import DURATION, described_meeting, parse_moment
 from handlers.events import invitations, polling
-from handlers.events.invitations import local_time
+from handlers.events.invitations import details, local_time
 from handlers.events.poll import MAX_SLOTS, MIN_SLOTS, Closed, InvalidPoll, PollProblem, open_poll
 from handlers.events.polling import StoredPoll
 
@@ -164,10 +163,10 @@ async def ask_confirm(context: Context) -> Reply:
     assert club is not None and club.id is not None
     asked = await repo.club_member_ids(context.session, pole_id=club.pole_id, club_id=club.id)
     texts, settings = context.texts, context.settings
-    draft = _event(context, club)
+    draft = described_meeting(context.data, pole_id=club.pole_id)
     lines = [
         texts("broadcast.preview"),
-        description(texts, draft, club=club.name),
+        details(texts, settings, draft, club=club.name),
         Text.join(
             [texts("club.date_poll.preview_slots")]
             + [
@@ -191,23 +190,6 @@ async def ask_confirm(context: Context) -> Reply:
     return Reply(Text.join(lines, "\n\n"), tuple(buttons))
 
 
-def _event(context: Context, club: Club) -> Event:
-    """The meeting as described in the flow, its date to be polled."""
-    data = context.data
-    return Event(
-        pole_id=club.pole_id,
-        club_id=club.id,
-        uid=f"{uuid.uuid4()}@rse-bot",
-        status="polling",
-        title=data["theme"],
-        host_company=data["host"],
-        practice=data["practice"],
-        place=data["place"],
-        agenda=data.get("agenda", ""),
-        capacity=data.get("capacity"),
-    )
-
-
 async def answer_confirm(context: Context, answer: Answer) -> Outcome:
     if answer.choice == "cancel":
         return Done([context.say("club.meeting_dropped")])
@@ -218,7 +200,7 @@ async def answer_confirm(context: Context, answer: Answer) -> Outcome:
     try:
         stored = await polling.open_poll(
             context.session,
-            event=_event(context, club),
+            event=described_meeting(context.data, pole_id=club.pole_id),
             slots=_slots(context),
             deadline=datetime.fromisoformat(context.data["poll_deadline"]),
             now=utcnow(),
@@ -254,19 +236,6 @@ STEPS = {
 
 
 # What members see and press.
-
-
-def description(texts: Texts, event: Event, *, club: str) -> Text:
-    """The meeting whose date is polled: club, theme, host, place, agenda, capacity."""
-    lines = [texts("club.date_poll.heading", club=club, theme=event.title)]
-    if event.host_company:
-        lines.append(texts("club.meeting_host", host=event.host_company, practice=event.practice))
-    lines.append(texts("club.meeting_place", place=event.place))
-    if event.agenda:
-        lines.append(texts("club.meeting_agenda", agenda=event.agenda))
-    if event.capacity:
-        lines.append(texts("club.meeting_capacity", capacity=event.capacity))
-    return Text.join(lines)
 
 
 def answers_view(texts: Texts, settings: Settings, stored: StoredPoll, person_id: int) -> Text:
@@ -333,7 +302,7 @@ async def _ask_members(
         texts = _texts_of(content, settings, person)
         body = Text.join(
             [
-                description(texts, event, club=club.name),
+                details(texts, settings, event, club=club.name),
                 texts(
                     "club.date_poll.invitation",
                     deadline=local_time(settings, stored.closes_at()),
@@ -644,13 +613,14 @@ async def _remind(
     """The one reminder, to each member who left a slot unanswered, with their answers."""
     event = stored.event
     prefix = f"poll:{event.id}:reminder:"
-    # Decided in one transaction: any key stored means the reminders went out.
-    if await repo.dedupe_keys(session, prefix=prefix):
+    members = await polling.members(session, event=event)
+    awaiting = await repo.people_by_id(session, ids=polling.awaiting(stored, members))
+    # Decided in one transaction: any of these keys stored means the reminders went out.
+    if await repo.stored_dedupe_keys(session, keys=[f"{prefix}{p.id}" for p in awaiting]):
         return 0
     club = await session.get(Club, event.club_id) if event.club_id is not None else None
-    members = await polling.members(session, event=event)
     queued = 0
-    for person in await repo.people_by_id(session, ids=polling.awaiting(stored, members)):
+    for person in awaiting:
         texts = _texts_of(content, settings, person)
         body = Text.join(
             [
@@ -689,10 +659,11 @@ async def _propose(
     """The deadline's proposal of the best slot, to each animator of the pôle."""
     event = stored.event
     prefix = f"poll:{event.id}:proposal:"
-    if await repo.dedupe_keys(session, prefix=prefix):
+    animators = await repo.pole_animators(session, pole_id=event.pole_id)
+    if await repo.stored_dedupe_keys(session, keys=[f"{prefix}{p.id}" for p in animators]):
         return 0
     queued = 0
-    for person in await repo.pole_animators(session, pole_id=event.pole_id):
+    for person in animators:
         texts = _texts_of(content, settings, person)
         # Without the names of those who did not answer: the message stays when they are
         # erased, and /club sondage shows them.

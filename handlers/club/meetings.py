@@ -5,7 +5,6 @@ meeting starts."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -16,7 +15,7 @@ from bot.storage.models import Club, Event, utcnow
 from content.text import fold
 from handlers.club import date_poll
 from handlers.club.actions import Action
-from handlers.club.dates import DURATION, parse_moment
+from handlers.club.draft import described_meeting, parse_moment
 from handlers.club.hosting import suggested_hosts
 from handlers.events import invitations
 
@@ -170,20 +169,7 @@ async def answer_when(context: Context, answer: Answer) -> Outcome:
 
 def _meeting(context: Context) -> Event:
     """The meeting described in this flow, not stored yet."""
-    start = datetime.fromisoformat(context.data["starts_at"])
-    return Event(
-        pole_id=_pole_id(context),
-        club_id=context.data["club_id"],
-        uid=f"{uuid.uuid4()}@rse-bot",
-        title=context.data["theme"],
-        host_company=context.data["host"],
-        practice=context.data["practice"],
-        place=context.data["place"],
-        agenda=context.data.get("agenda", ""),
-        capacity=context.data.get("capacity"),
-        starts_at=start,
-        ends_at=start + DURATION,
-    )
+    return described_meeting(context.data, pole_id=_pole_id(context))
 
 
 async def ask_confirm(context: Context) -> Reply:

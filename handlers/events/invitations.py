@@ -86,16 +86,12 @@ def local_time(settings: Settings, moment: datetime) -> str:
 
 def details(texts: Texts, settings: Settings, event: Event, *, club: str) -> Text:
     """The event as every message about it shows it: ``club`` (its club's name, or the pôle's)
-    and theme, date, host, place, agenda and capacity."""
-    assert event.starts_at is not None
-    lines = [
-        texts(
-            "club.meeting_details",
-            club=club,
-            theme=event.title,
-            when=local_time(settings, event.starts_at),
-        )
-    ]
+    and theme, date (or that it is to be chosen together), host, place, agenda and capacity."""
+    if event.starts_at is None:
+        lines = [texts("club.date_poll.heading", club=club, theme=event.title)]
+    else:
+        when = local_time(settings, event.starts_at)
+        lines = [texts("club.meeting_details", club=club, theme=event.title, when=when)]
     if event.host_company:
         lines.append(texts("club.meeting_host", host=event.host_company, practice=event.practice))
     lines.append(texts("club.meeting_place", place=event.place))
@@ -202,6 +198,7 @@ async def update(
     if new_date:
         assert event.starts_at is not None and event.ends_at is not None
         event.ends_at = changes.starts_at + (event.ends_at - event.starts_at)
+        event.dated_at = utcnow()
     for name, value in changed.items():
         setattr(event, name, value)
     event.sequence += 1

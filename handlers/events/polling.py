@@ -162,7 +162,7 @@ async def fix(
     event = stored.event
     await close(session, stored=stored, now=now)
     event.status, event.starts_at = "scheduled", slot.starts_at
-    event.ends_at = slot.starts_at + duration
+    event.ends_at, event.dated_at = slot.starts_at + duration, now
     session.add(event)
     await session.flush()
     return event

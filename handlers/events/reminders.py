@@ -63,13 +63,8 @@ def reminder_time(starts_at: datetime, days: int, zone: tzinfo) -> datetime:
 
 
 def date_set_at(event: Event) -> datetime:
-    """When the event's current date was set: its creation, or the close of its date poll.
-    Nothing records when an update moved the date: such a date counts from the creation, so a
-    meeting moved nearer may get the reminder whose time had passed at once (saying how far off
-    it is). A column ``events.dated_at`` written by the update would make it exact."""
-    if event.poll_closed_at is not None:
-        return max(event.created_at, event.poll_closed_at)
-    return event.created_at
+    """When the event's current date was set (planned, fixed by its poll, or moved)."""
+    return event.dated_at or event.created_at
 
 
 @dataclass(frozen=True, slots=True)

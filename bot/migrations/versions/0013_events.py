@@ -45,6 +45,7 @@ def upgrade() -> None:
         sa.Column("capacity", sa.Integer(), nullable=True),
         sa.Column("starts_at", _TIME(), nullable=True),
         sa.Column("ends_at", _TIME(), nullable=True),
+        sa.Column("dated_at", _TIME(), nullable=True),
         sa.Column("poll_deadline", _TIME(), nullable=True),
         sa.Column("poll_closed_at", _TIME(), nullable=True),
         sa.Column("attendance_at", _TIME(), nullable=True),
@@ -73,11 +74,12 @@ def upgrade() -> None:
     # The meetings and answers so far, as they were.
     op.execute(
         "INSERT INTO events (id, pole_id, club_id, kind, uid, sequence, status, title,"
-        " host_company, practice, place, agenda, capacity, starts_at, ends_at, created_at)"
+        " host_company, practice, place, agenda, capacity, starts_at, ends_at, dated_at,"
+        " created_at)"
         " SELECT m.id, c.pole_id, m.club_id, 'club_meeting', m.uid, m.sequence,"
         " CASE WHEN m.cancelled THEN 'cancelled' ELSE 'scheduled' END, m.theme,"
         " m.host_company, m.practice, m.place, m.agenda, m.capacity, m.starts_at, m.ends_at,"
-        " m.created_at FROM meetings m JOIN clubs c ON c.id = m.club_id"
+        " m.created_at, m.created_at FROM meetings m JOIN clubs c ON c.id = m.club_id"
     )
     op.execute(
         "INSERT INTO event_answers (id, event_id, person_id, answer, waiting, updated_at)"
