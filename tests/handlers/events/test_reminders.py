@@ -14,6 +14,7 @@ from bot.app import App
 from bot.storage.models import Campaign, OutboxMessage
 from handlers.events import reminders
 from tests.handlers.club import test_meetings
+from tests.handlers.club.test_changes import move
 from tests.handlers.club.test_meetings import meeting_id, plan_meeting
 from tests.helpers.chat import Chat
 
@@ -184,3 +185,19 @@ async def test_a_reminder_keeps_its_local_time_across_the_change_to_summer_time(
 
     assert reminders.reminder_time(starts_at, 7, PARIS) == datetime(2027, 3, 26, 8, 30, tzinfo=UTC)
     assert reminders.reminder_time(starts_at, 0, PARIS) == datetime(2027, 4, 2, 5, 30, tzinfo=UTC)
+
+
+async def test_a_meeting_moved_nearer_gets_no_reminder_whose_time_had_passed(
+    app: App, club: tuple[Chat, Chat, Chat], time_machine: TimeMachineFixture
+) -> None:
+    claire, _, _ = club
+    time_machine.move_to(datetime(2027, 3, 1, 10, 0, tzinfo=PARIS), tick=False)
+    number = await invited(app, claire)
+    # On 8 March the meeting of the 12th moves to the 10th: its D-7 (3 March) had passed.
+    time_machine.move_to(datetime(2027, 3, 8, 10, 0, tzinfo=PARIS), tick=False)
+    await move(claire, number, "10/03/2027 9h30")
+    await claire.press("Envoyer la mise à jour")
+
+    assert await remind_at(app, datetime(2027, 3, 8, 10, 1, tzinfo=PARIS)) == 0
+    assert await remind_at(app, datetime(2027, 3, 9, 9, 30, tzinfo=PARIS)) == 2
+    assert "rendez-vous demain" in to(await reminded(app), BOB).text
