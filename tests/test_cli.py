@@ -1,6 +1,6 @@
-"""``rse-bot`` run as a real process on an SQLite file, as an operator would."""
+"""``rse-bot`` on an SQLite file, as an operator would run it: in this process, but for
+``--help``, whose test is about what a new process imports."""
 
-import os
 import re
 import shutil
 import subprocess
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.cli import CliRun, rse_bot
 
 SIGN_UP = ["/start", "1", "Alice Martin", "Biocoop Lyon", "1", "1"]
 CREATED = re.compile(r"^Pôle « Cluster Bio AURA » créé\. Code d'invitation : ([A-HJKMNP-Z2-9]{8})$")
@@ -22,25 +24,8 @@ HEAVY_MODULES = (
     "yaml",
 )
 
-Run = subprocess.CompletedProcess[str]
 
-
-def rse_bot(workdir: Path, *args: str, lines: list[str] | None = None) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RSEBOT_")}
-    env["RSEBOT_DATABASE_URL"] = f"sqlite:///{workdir / 'rse-bot.db'}"
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=None if lines is None else "".join(f"{line}\n" for line in lines),
-        capture_output=True,
-        text=True,
-        cwd=workdir,
-        env=env,
-        timeout=60,
-        check=False,
-    )
-
-
-def assert_fails_clearly(done: Run, *expected: str) -> None:
+def assert_fails_clearly(done: CliRun, *expected: str) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Traceback" not in done.stderr
     assert done.stderr.startswith("Erreur : "), done.stderr
@@ -53,7 +38,7 @@ class Deployment:
     """A database where « Cluster Bio AURA » was created, then alice signed up."""
 
     database: Path
-    created: Run
+    created: CliRun
     code: str
 
 
@@ -76,7 +61,7 @@ def workdir(deployment: Deployment, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def help_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+def help_run(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess[str]:
     """``rse-bot --help``, reporting afterwards which heavy libraries it imported."""
     script = (
         "import sys\n"
@@ -102,7 +87,7 @@ def help_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     return done
 
 
-def test_help_lists_the_commands(help_run: Run) -> None:
+def test_help_lists_the_commands(help_run: subprocess.CompletedProcess[str]) -> None:
     assert "Usage: rse-bot" in help_run.stdout
     for command, summary in [
         ("chat", "Discuter avec le bot"),
@@ -113,7 +98,9 @@ def test_help_lists_the_commands(help_run: Run) -> None:
         assert re.search(rf"\b{command}\s+{re.escape(summary)}", help_run.stdout), help_run.stdout
 
 
-def test_help_does_not_import_the_heavy_libraries(help_run: Run) -> None:
+def test_help_does_not_import_the_heavy_libraries(
+    help_run: subprocess.CompletedProcess[str],
+) -> None:
     # What keeps `rse-bot --help` under half a second.
     assert help_run.stdout.splitlines()[-1] == "[]"
 

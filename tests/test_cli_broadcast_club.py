@@ -1,40 +1,34 @@
-"""``rse-bot broadcast --audience club:NAME`` in this process, through Typer's CliRunner: the
-members of the pôle's club of that name who accepted its current charter, nobody else."""
+"""``rse-bot broadcast --audience club:NAME``: the members of the pôle's club of that name who
+accepted its current charter, nobody else."""
 
-import asyncio
-import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
-from typer.testing import CliRunner, Result
 
 from bot.app import App
-from bot.cli import cli
 from bot.messages import Platform
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, OutboxMessage
 from tests.handlers.club.test_clubs import create_club
 from tests.handlers.club.test_meetings import an_animator
 from tests.helpers.chat import Chat
+from tests.helpers.cli import CliRun, run_rse_bot
 
-Run = Callable[..., Awaitable[Result]]
+Run = Callable[..., Awaitable[CliRun]]
 TEXT = "Prochaine rencontre du club jeudi 9 h chez Scop Les Tisserands."
 
 
 @pytest.fixture
-def rse_bot(app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
+def rse_bot(app: App, tmp_path: Path) -> Run:
     """``rse-bot broadcast ARGS`` on the test's database, with no platform configured (the
     messages stay in the outbox), from a directory without a .env."""
-    monkeypatch.chdir(tmp_path)
-    for name in [name for name in os.environ if name.startswith("RSEBOT_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("RSEBOT_DATABASE_URL", app.settings.database_url)
 
-    async def run(*args: str) -> Result:
-        # The command runs its own event loop: in a thread, beside the test's.
-        return await asyncio.to_thread(CliRunner().invoke, cli, ["broadcast", *args])
+    async def run(*args: str) -> CliRun:
+        return await run_rse_bot(
+            tmp_path, "broadcast", *args, database_url=app.settings.database_url
+        )
 
     return run
 
@@ -65,7 +59,7 @@ async def test_a_club_audience_reaches_only_its_members_under_the_current_charte
 
     done = await rse_bot("--text", TEXT, "--audience", "club:club  bourse")
 
-    assert done.exit_code == 0, done.output
+    assert done.returncode == 0, done.stderr
     assert "Diffusion n°1 pour « Pôle RSE » : 1 destinataire(s)." in done.stdout
     club_id = await _club_id(app, "Club BouRSE")
     assert await outbox(app) == [("7391846032", f"club:{club_id}:any")]
@@ -94,7 +88,7 @@ async def test_a_club_is_looked_for_in_the_pole_given_and_unknown_elsewhere(
     await bruno.press("J'accepte la charte")
 
     unknown = await rse_bot("--text", TEXT, "--audience", "club:Club Lumière")
-    assert (unknown.exit_code, unknown.stdout) == (1, "")
+    assert (unknown.returncode, unknown.stdout) == (1, "")
     assert unknown.stderr == (
         "Erreur : aucun club « Club Lumière » dans « Pôle RSE » (voir « rse-bot club list »).\n"
     )
@@ -103,5 +97,5 @@ async def test_a_club_is_looked_for_in_the_pole_given_and_unknown_elsewhere(
     found = await rse_bot(
         "--text", TEXT, "--audience", "club:Club Lumière", "--pole", "Cluster Lumière Grand Est"
     )
-    assert found.exit_code == 0, found.output
+    assert found.returncode == 0, found.stderr
     assert [chat_id for chat_id, _ in await outbox(app)] == ["7391846050"]

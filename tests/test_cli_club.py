@@ -1,4 +1,4 @@
-"""``rse-bot club`` as real processes on the test's database: the clubs ``/club`` knows."""
+"""``rse-bot club`` on the test's database: the clubs ``/club`` knows."""
 
 import re
 from pathlib import Path
@@ -11,7 +11,7 @@ from bot.messages import Platform
 from bot.storage import repositories as repo
 from bot.storage.models import Club, ClubCharter
 from tests.helpers.chat import Chat
-from tests.helpers.cli_process import run_rse_bot
+from tests.helpers.cli import CliRun, run_rse_bot
 
 CREATED = re.compile(
     r"^Le club (.+) est créé, avec la charte des valeurs par défaut \(version 1\)\.\n"
@@ -22,11 +22,11 @@ CREATED = re.compile(
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """SQLite only: the command is a thin layer over queries the chat's tests run on both
-    databases, and each process it starts costs a few seconds."""
+    databases."""
     return f"sqlite+aiosqlite:///{tmp_path / 'rse-bot.db'}"
 
 
-async def rse_bot_club(app: App, workdir: Path, *args: str) -> tuple[int, str, str]:
+async def rse_bot_club(app: App, workdir: Path, *args: str) -> CliRun:
     return await run_rse_bot(workdir, "club", *args, database_url=app.settings.database_url)
 
 

@@ -1,9 +1,9 @@
-"""``rse-bot feeds`` and ``rse-bot digest`` as real processes, feeds served on loopback."""
+"""``rse-bot feeds`` and ``rse-bot digest``, feeds served on loopback."""
 
 import re
 from pathlib import Path
 
-from tests.helpers.cli_process import run_rse_bot
+from tests.helpers.cli import run_rse_bot
 from tests.helpers.feed_server import FeedServer
 
 # The feed server listens on 127.0.0.1, which the bot refuses unless told.

@@ -1,12 +1,11 @@
 import os
-import subprocess
-import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import ConfigError, load_settings
+from tests.helpers.cli import rse_bot
 
 
 @pytest.fixture(autouse=True)
@@ -108,17 +107,7 @@ def test_bad_database_url_is_reported_without_its_password(
 
 def test_cli_stops_on_a_bad_value_with_one_line_and_exit_code_2(bare_environment: Path) -> None:
     database = bare_environment / "rse-bot.db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RSEBOT_")}
-    env |= {"RSEBOT_DATABASE_URL": f"sqlite:///{database}", "RSEBOT_LOCALE": "de"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
-        capture_output=True,
-        text=True,
-        cwd=bare_environment,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    done = rse_bot(bare_environment, "db", "upgrade", env={"RSEBOT_LOCALE": "de"})
     assert done.returncode == 2
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr

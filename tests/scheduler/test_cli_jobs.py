@@ -1,4 +1,4 @@
-"""``rse-bot jobs`` run as a real process on an SQLite file, as an operator would."""
+"""``rse-bot jobs`` on an SQLite file, as an operator would run it."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from bot.storage import repositories as repo
 from bot.storage.models import LinkCode, utcnow
 from scheduler.jobs import JOBS
 from scheduler.service import Scheduler
+from tests.helpers.cli import rse_bot
 from tests.scheduler.conftest import PARIS
-from tests.test_cli import assert_fails_clearly, rse_bot
+from tests.test_cli import assert_fails_clearly
 
 T = TypeVar("T")
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")

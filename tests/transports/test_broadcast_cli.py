@@ -1,4 +1,4 @@
-"""``rse-bot broadcast`` as a real process, sending through the fake Telegram server."""
+"""``rse-bot broadcast``, sending through the fake Telegram server."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ import pytest
 from bot.app import App
 from bot.messages import Platform
 from tests.helpers.chat import Chat
-from tests.helpers.cli_process import run_rse_bot
+from tests.helpers.cli import CliRun, run_rse_bot
 from tests.helpers.fake_telegram import FakeTelegram
 
 MEMBERS = {6001: "Bob Lefèvre", 6002: "Chloé Durand", 6003: "Samir Haddad"}
@@ -22,7 +22,7 @@ async def members(app: App) -> None:
 
 async def rse_bot_broadcast(
     database_url: str, fake: FakeTelegram | None, workdir: Path, *args: str
-) -> tuple[int, str, str]:
+) -> CliRun:
     env = {}
     if fake is not None:
         env = {"RSEBOT_TELEGRAM_TOKEN": fake.token, "RSEBOT_TELEGRAM_API_URL": fake.base_url}
