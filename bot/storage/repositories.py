@@ -1155,11 +1155,15 @@ async def set_poll_vote(
     return vote
 
 
-async def polling_events(session: AsyncSession, *, pole_id: int | None = None) -> list[Event]:
-    """The events whose date is still polled, of one pôle or (None) of every pôle."""
+async def polling_events(
+    session: AsyncSession, *, pole_id: int | None = None, club_id: int | None = None
+) -> list[Event]:
+    """The events whose date is still polled, of one pôle or club, or (None) of every pôle."""
     query = select(Event).where(Event.status == "polling").order_by(Event.id)
     if pole_id is not None:
         query = query.where(Event.pole_id == pole_id)
+    if club_id is not None:
+        query = query.where(Event.club_id == club_id)
     return list(await session.scalars(query))
 
 

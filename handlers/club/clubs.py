@@ -56,6 +56,14 @@ async def overview(context: Context) -> list[Reply]:
                     )
                 )
                 buttons += rsvp_buttons(texts, meeting)
+            for poll in await repo.polling_events(context.session, club_id=club.id):
+                if poll.poll_closed_at is None and poll.poll_deadline is not None:
+                    deadline = local_time(context.settings, poll.poll_deadline)
+                    lines.append(
+                        texts("club.line_poll", club=club.name, theme=poll.title, when=deadline)
+                    )
+                    label = texts.label("club.poll_button", theme=poll.title)
+                    buttons.append(context.command_button(label, f"club dispo {poll.id}"))
             lines.append(hosting_line(context, member))
             buttons.append(
                 context.command_button(
@@ -80,6 +88,8 @@ async def overview(context: Context) -> list[Reply]:
         lines.append(texts("club.admin.overview_hint"))
     if not lines:
         return [context.say("club.none", pole=context.pole.name if context.pole else "")]
+    if context.settings.public_url and any(m.status == "member" for _, m in mine):
+        buttons.append(context.command_button(texts.label("club.agenda_button"), "club agenda"))
     return [Reply(Text.join([texts("club.title"), *lines]), tuple(buttons))]
 
 

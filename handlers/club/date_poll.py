@@ -333,6 +333,8 @@ async def vote(context: Context, args: Sequence[str]) -> list[Reply]:
 
 
 async def _vote(context: Context, args: Sequence[str]) -> Reply:
+    if len(args) == 1 and args[0].isdigit():
+        return await _my_answers(context, int(args[0]))
     if len(args) != 3 or not args[0].isdigit() or not args[1].isdigit():
         return context.say("club.date_poll.vote_usage")
     choice = CHOICE_WORDS.get(fold(args[2]).replace(" ", ""))
@@ -367,6 +369,28 @@ async def _vote(context: Context, args: Sequence[str]) -> Reply:
         ]
     )
     return Reply(body, tuple(vote_buttons(texts, settings, answered)))
+
+
+async def _my_answers(context: Context, event_id: int) -> Reply:
+    """``/club dispo N`` (the button of /club): the member's answers so far, with the buttons
+    to give or change them while the poll is open."""
+    assert context.person is not None and context.person.id is not None
+    stored = await _poll_for(context, event_id, person_id=context.person.id)
+    if stored is None:
+        return context.say("club.date_poll.unknown")
+    texts, settings = context.texts, context.settings
+    if stored.is_closed(now=utcnow()):
+        return Reply(refusal(texts, settings, Closed(stored.closes_at())))
+    club = await context.session.get(Club, stored.event.club_id)
+    body = Text.join(
+        [
+            details(texts, settings, stored.event, club=club.name if club else ""),
+            texts("club.date_poll.invitation", deadline=local_time(settings, stored.closes_at())),
+            answers_view(texts, settings, stored, context.person.id),
+        ],
+        "\n\n",
+    )
+    return Reply(body, tuple(vote_buttons(texts, settings, stored)))
 
 
 async def _poll_for(context: Context, event_id: int, *, person_id: int | None) -> StoredPoll | None:

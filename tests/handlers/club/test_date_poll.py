@@ -169,6 +169,22 @@ async def test_a_member_changes_their_answers_and_sees_them_all(app: App, club: 
     assert votes == ["no", "if_needed"]
 
 
+async def test_club_shows_the_open_poll_and_its_button_shows_ones_answers(club: Club) -> None:
+    claire, bob, _ = club
+    number = await open_poll(claire)
+    await bob.say(f"/club dispo {number} 2 oui")
+
+    await bob.say("/club")
+    assert "sondage de dates en cours pour « Bilan carbone des PME industrielles »" in bob.text
+    assert "réponses jusqu'au 05/03/2027 09:00" in bob.text
+    await bob.press("Répondre au sondage")
+
+    assert "Date à choisir ensemble" in bob.text
+    assert "1. 12/03/2027 09:30 : pas encore répondu" in bob.text
+    assert "2. 19/03/2027 14:00 : oui" in bob.text
+    assert len(bob.buttons) == 9
+
+
 async def test_the_animators_see_the_tally_and_who_has_not_answered(club: Club) -> None:
     claire, bob, chloe = club
     number = await open_poll(claire)
