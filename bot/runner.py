@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.app import App
@@ -34,7 +35,18 @@ def telegram_commands(app: App) -> list[CommandInfo]:
     ]
 
 
-def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
+@dataclass(frozen=True, slots=True)
+class Pacing:
+    """The platforms' limits the transports keep to; tests that drive a whole conversation
+    through the fakes lift the one-message-a-second pacing of a chat."""
+
+    telegram_private_interval: float = 1.0
+    slack_channel_interval: float = 1.0
+
+
+def build_transports(
+    app: App, pacing: Pacing = Pacing()
+) -> tuple[list[Transport], HttpServer | None]:
     """The chat transports the settings enable, and the HTTP server if one of them or the
     calendar feeds (RSEBOT_PUBLIC_URL) need it."""
     settings = app.settings
@@ -56,7 +68,10 @@ def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
             on_unreachable=app.mark_unreachable,
             commands=telegram_commands(app),
             default_locale=settings.locale,
-            limits=TelegramLimits(per_second=settings.telegram_max_per_second),
+            limits=TelegramLimits(
+                per_second=settings.telegram_max_per_second,
+                private_interval=pacing.telegram_private_interval,
+            ),
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=(
                 settings.telegram_webhook_secret.get_secret_value()
@@ -68,7 +83,7 @@ def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
             server().add_post(telegram.webhook_path, telegram.webhook)
         transports.append(telegram)
     if settings.slack_enabled:
-        from bot.transports.slack import EVENTS_PATH, SlackTransport
+        from bot.transports.slack import EVENTS_PATH, SlackLimits, SlackTransport
 
         assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
         slack = SlackTransport(
@@ -83,6 +98,7 @@ def build_transports(app: App) -> tuple[list[Transport], HttpServer | None]:
             app_token=(
                 settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
             ),
+            limits=SlackLimits(channel_interval=pacing.slack_channel_interval),
         )
         if slack.app_token is None:
             server().add_post(EVENTS_PATH, slack.events)
@@ -106,11 +122,13 @@ def mail_transport(app: App) -> MailTransport | None:
     return MailTransport(smtp_url=settings.smtp_url.get_secret_value(), sender=settings.mail_from)
 
 
-async def serve(app: App, stop: asyncio.Event, *, outbox: Tuning | None = None) -> None:
+async def serve(
+    app: App, stop: asyncio.Event, *, outbox: Tuning | None = None, pacing: Pacing = Pacing()
+) -> None:
     """Run the configured transports and the outbox worker until ``stop`` is set, then shut
     them down in order: no new requests, messages being sent and conversations in flight
     finish, connections close."""
-    transports, http = build_transports(app)
+    transports, http = build_transports(app, pacing)
     started: list[Transport] = []
     worker: OutboxWorker | None = None
     scheduler = Scheduler(app)
