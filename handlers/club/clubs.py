@@ -210,7 +210,12 @@ async def _leave(context: Context, args: Sequence[str]) -> list[Reply]:
     return [await leave(context, " ".join(args))]
 
 
+async def _help(context: Context, args: Sequence[str]) -> list[Reply]:
+    return [context.say("club.help")]
+
+
 ACTIONS = (
+    Action(("aide", "help"), _help),
     Action(("creer", "create"), _create, role="animator"),
     Action(("rejoindre", "join"), _join),
     Action(("quitter", "leave"), _leave),

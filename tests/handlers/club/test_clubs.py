@@ -201,3 +201,13 @@ async def test_without_a_club_the_club_audience_is_not_offered(claire: Chat, bob
 
     assert "Tous les membres de Pôle RSE" in [b.label for b in claire.buttons]
     assert not any("club" in b.label for b in claire.buttons)
+
+
+async def test_club_aide_lists_every_action_and_an_unknown_one_points_to_it(bob: Chat) -> None:
+    await bob.say("/club aide")
+    assert "/club agenda" in bob.text and "/club reunion" in bob.text
+
+    await bob.say("/club danser")
+    assert bob.text == (
+        "Je n'ai pas compris. Tapez /club aide pour tout ce que vous pouvez faire avec vos clubs."
+    )
