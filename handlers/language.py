@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from bot.config import Settings
 from bot.conversation import Command, Context, Feature
 from bot.messages import Reply
-from content.loader import LOCALES
+from bot.storage.models import Person
+from content.loader import LOCALES, Content, Texts
 
 _SPOKEN = {
     "fr": "fr",
@@ -14,6 +16,12 @@ _SPOKEN = {
     "english": "en",
     "anglais": "en",
 }
+
+
+def texts_for(content: Content, settings: Settings, person: Person) -> Texts:
+    """What ``person`` reads when the bot writes to them first: their language, else the
+    deployment's."""
+    return content.texts(person.locale or settings.locale)
 
 
 async def change_language(context: Context) -> list[Reply]:

@@ -19,6 +19,7 @@ from bot.storage.models import CLUB_STATUSES, Campaign, Club, ClubMember, Person
 from content.text import fold
 from handlers.audiences import recipient_of
 from handlers.club.actions import Action
+from handlers.language import texts_for
 
 INVITE_FLOW = "club_invite"
 REMOVE_FLOW = "club_remove"
@@ -82,7 +83,7 @@ async def tell(
     recipient = await recipient_of(context.session, person_id=person_id)
     if person is None or recipient is None:
         return 0
-    texts = context.content.texts(person.locale or context.settings.locale)
+    texts = texts_for(context.content, context.settings, person)
     buttons = []
     if button is not None:
         label, command = button

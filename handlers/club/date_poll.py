@@ -31,6 +31,7 @@ from handlers.events import invitations, polling
 from handlers.events.invitations import details, local_time
 from handlers.events.poll import MAX_SLOTS, MIN_SLOTS, Closed, InvalidPoll, PollProblem, open_poll
 from handlers.events.polling import StoredPoll
+from handlers.language import texts_for
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -286,10 +287,6 @@ async def _tell(
     return await enqueue(session, campaign=campaign, recipients=[recipient], dedupe_key=dedupe_key)
 
 
-def _texts_of(content: Content, settings: Settings, person: Person) -> Texts:
-    return content.texts(person.locale or settings.locale)
-
-
 async def _ask_members(
     session: AsyncSession, settings: Settings, content: Content, stored: StoredPoll, club: Club
 ) -> int:
@@ -299,7 +296,7 @@ async def _ask_members(
     queued = 0
     audience = await repo.event_audience(session, event=event)
     for person in await repo.people_by_id(session, ids=audience):
-        texts = _texts_of(content, settings, person)
+        texts = texts_for(content, settings, person)
         body = Text.join(
             [
                 details(texts, settings, event, club=club.name),
@@ -572,7 +569,7 @@ async def _fix(
     club = await session.get(Club, event.club_id) if event.club_id is not None else None
     voters = polling.voters(stored)
     for person in await repo.people_by_id(session, ids=voters):
-        texts = _texts_of(content, settings, person)
+        texts = texts_for(content, settings, person)
         campaign = Campaign(
             pole_id=event.pole_id,
             kind=RESULT,
@@ -645,7 +642,7 @@ async def _remind(
     club = await session.get(Club, event.club_id) if event.club_id is not None else None
     queued = 0
     for person in awaiting:
-        texts = _texts_of(content, settings, person)
+        texts = texts_for(content, settings, person)
         body = Text.join(
             [
                 texts(
@@ -688,7 +685,7 @@ async def _propose(
         return 0
     queued = 0
     for person in animators:
-        texts = _texts_of(content, settings, person)
+        texts = texts_for(content, settings, person)
         # Without the names of those who did not answer: the message stays when they are
         # erased, and /club sondage shows them.
         view = await poll_view(session, texts, settings, stored, now=now, names=False)

@@ -23,6 +23,7 @@ from bot.transports.http import Route
 from content.loader import Content
 from handlers.events import calendar
 from handlers.events.invitations import invitation
+from handlers.language import texts_for
 
 # The route of the bot's HTTP server; a token is what secrets.token_urlsafe writes.
 PATH = "/agenda/{token:[A-Za-z0-9_-]{16,64}}.ics"
@@ -62,7 +63,7 @@ async def calendar_of(
                 settings, event, pole=pole, club=club, person=person, answer=answer, method=method
             )
         )
-    texts = content.texts(person.locale or settings.locale)
+    texts = texts_for(content, settings, person)
     return calendar.feed(invitations, name=texts.label("club.agenda.calendar_name"))
 
 

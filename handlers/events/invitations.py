@@ -25,6 +25,7 @@ from bot.storage.models import Campaign, Club, Event, EventAnswer, Person, Pole,
 from content.loader import Content, Texts
 from handlers.audiences import recipient_of
 from handlers.events.calendar import Invitation, Method, PartStat, Party, ics
+from handlers.language import texts_for
 
 # Campaign kinds, one per message an event sends.
 INVITATION = "event_invitation"
@@ -274,10 +275,6 @@ def _shown(texts: Texts, settings: Settings, value: object) -> str:
     return str(value) if value else texts.label("events.invitations.nothing")
 
 
-def _texts_of(content: Content, settings: Settings, person: Person) -> Texts:
-    return content.texts(person.locale or settings.locale)
-
-
 async def _send(
     session: AsyncSession,
     settings: Settings,
@@ -304,7 +301,7 @@ async def _send(
         to = await recipients(session, settings, person)
         if not to:
             continue
-        texts = _texts_of(content, settings, person)
+        texts = texts_for(content, settings, person)
         body = Text.join(
             [
                 message(texts),
@@ -350,7 +347,7 @@ async def rsvp(
     changeable until the event starts; beyond the capacity a « yes » waits in line, and the
     first in line is let in, and told, when someone coming declines."""
     assert person.id is not None and pole.id is not None
-    texts = _texts_of(content, settings, person)
+    texts = texts_for(content, settings, person)
     event = await repo.event_for(session, event_id=event_id, person_id=person.id, pole_id=pole.id)
     # The same answer whether the event does not exist or is for others.
     if event is None:
@@ -380,7 +377,7 @@ async def _tell_promoted(
     if person is None:
         return
     assert event.starts_at is not None
-    texts = _texts_of(content, settings, person)
+    texts = texts_for(content, settings, person)
     campaign = Campaign(
         pole_id=event.pole_id,
         kind=WAITING_LIST,
