@@ -172,6 +172,19 @@ def test_every_command_help_and_flow_title_exists(content: Content) -> None:
         assert keys <= set(content.texts_by_locale[locale].templates), locale
 
 
+def test_every_command_help_fits_telegrams_command_menu(content: Content) -> None:
+    # Telegram refuses the whole menu (and the bot does not start) if one description is
+    # longer than 256 characters.
+    for locale in LOCALES:
+        texts = content.texts(locale)
+        too_long = {
+            command.name: len(texts.label(command.help_key))
+            for command in _commands().values()
+            if len(texts.label(command.help_key)) > 256
+        }
+        assert not too_long, (locale, too_long)
+
+
 def test_a_key_missing_in_english_is_refused(content_copy: Path) -> None:
     _edit_yaml(
         content_copy / "texts" / "en" / "onboarding.yaml", lambda texts: texts.pop("ask_company")
