@@ -6,16 +6,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
 from time_machine import TimeMachineFixture
 
 from bot.app import App
-from bot.storage.models import Campaign, OutboxMessage
 from handlers.club import date_poll
 from scheduler.jobs import JOBS
 from scheduler.service import Scheduler
 from tests.handlers.club.test_date_poll import OPENED, PARIS, Club, open_poll
 from tests.handlers.club.test_meetings import club as club  # the fixture, re-exported
+from tests.helpers.outbox import queued
 from tests.scheduler.conftest import StartScheduler
 
 POLLS = next(spec for spec in JOBS if spec.id == "event-polls")
@@ -42,14 +41,7 @@ async def run_at(scheduler: Scheduler, time_machine: TimeMachineFixture, *times:
 
 
 async def sent(app: App, kind: str) -> list[tuple[str, str]]:
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.chat_id, Campaign.text)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == kind)
-            .order_by(OutboxMessage.id)
-        )
-        return [(chat_id, text) for chat_id, text in rows]
+    return [(chat_id, campaign.text) for chat_id, campaign in await queued(app, kind)]
 
 
 def minutes(moment: datetime, *offsets: int) -> list[datetime]:

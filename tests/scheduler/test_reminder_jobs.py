@@ -8,18 +8,18 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlmodel import select
 from time_machine import TimeMachineFixture
 
 from bot.app import App
-from bot.storage.models import Campaign, Event, OutboxMessage, Pole
 from handlers.club import rhythm
 from handlers.events import invitations, reminders
 from scheduler.jobs import JOBS, JobSpec
 from scheduler.service import Scheduler
 from tests.handlers.club import test_meetings
 from tests.handlers.club.test_meetings import meeting_id, plan_meeting
+from tests.handlers.events.test_invitations import event_and_pole
 from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
 from tests.scheduler.conftest import PARIS, StartScheduler
 
 # The fixture: Claire animates the Club BouRSE, Bob and Chloé joined it, Dora refused its charter.
@@ -72,14 +72,23 @@ async def run_at(
 
 async def sent(app: App, kind: str = reminders.KIND) -> list[tuple[str, str]]:
     """Each message of ``kind`` queued: to which chat, and its first line."""
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.chat_id, Campaign.text)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == kind)
-            .order_by(OutboxMessage.id)
-        )
-        return [(chat_id, text.split("\n")[0]) for chat_id, text in rows]
+    return [
+        (chat_id, campaign.text.split("\n")[0]) for chat_id, campaign in await queued(app, kind)
+    ]
+
+
+async def back_after_a_stop(
+    start_scheduler: StartScheduler,
+    time_machine: TimeMachineFixture,
+    back: datetime,
+    *then: datetime,
+) -> None:
+    """The bot ran on 5 March at 9:00, before any reminder was due, and stopped; back at
+    ``back``, it runs the jobs due then and at each of ``then``."""
+    before = await started_at(start_scheduler, time_machine, march(5, 9))
+    await before.stop()
+    after = await started_at(start_scheduler, time_machine, back)
+    await run_at(after, time_machine, back, *then)
 
 
 def each(line: str) -> list[tuple[str, str]]:
@@ -120,12 +129,8 @@ async def test_a_reminder_sent_before_a_restart_is_not_sent_again(
 async def test_a_reminder_missed_while_the_bot_was_down_goes_out_late_before_the_meeting(
     app: App, meeting: int, start_scheduler: StartScheduler, time_machine: TimeMachineFixture
 ) -> None:
-    before = await started_at(start_scheduler, time_machine, march(5, 9))
-    await before.stop()
-
     # Back on Monday 8 March: the meeting is in 4 days.
-    after = await started_at(start_scheduler, time_machine, march(8, 14))
-    await run_at(after, time_machine, march(8, 14), march(8, 14, 1))
+    await back_after_a_stop(start_scheduler, time_machine, march(8, 14), march(8, 14, 1))
 
     assert await sent(app) == each("Rappel : rendez-vous dans 4 jours.")
 
@@ -133,11 +138,7 @@ async def test_a_reminder_missed_while_the_bot_was_down_goes_out_late_before_the
 async def test_when_both_were_missed_only_the_nearer_reminder_goes_out(
     app: App, meeting: int, start_scheduler: StartScheduler, time_machine: TimeMachineFixture
 ) -> None:
-    before = await started_at(start_scheduler, time_machine, march(5, 9))
-    await before.stop()
-
-    after = await started_at(start_scheduler, time_machine, march(11, 12))
-    await run_at(after, time_machine, march(11, 12), march(11, 12, 1))
+    await back_after_a_stop(start_scheduler, time_machine, march(11, 12), march(11, 12, 1))
 
     assert await sent(app) == each(TOMORROW)
 
@@ -145,11 +146,7 @@ async def test_when_both_were_missed_only_the_nearer_reminder_goes_out(
 async def test_reminders_missed_until_the_meeting_started_are_dropped(
     app: App, meeting: int, start_scheduler: StartScheduler, time_machine: TimeMachineFixture
 ) -> None:
-    before = await started_at(start_scheduler, time_machine, march(5, 9))
-    await before.stop()
-
-    after = await started_at(start_scheduler, time_machine, march(12, 9, 30))
-    await run_at(after, time_machine, march(12, 9, 30), march(12, 10))
+    await back_after_a_stop(start_scheduler, time_machine, march(12, 9, 30), march(12, 10))
 
     assert await sent(app) == []
 
@@ -173,10 +170,7 @@ async def test_nobody_who_declined_is_ever_reminded(
 async def change(app: App, number: int, *, starts_at: datetime | None = None) -> None:
     """What the animator's change of the meeting does: move it, or else cancel it."""
     async with app.database.transaction() as session:
-        event = await session.get(Event, number)
-        assert event is not None
-        pole = await session.get(Pole, event.pole_id)
-        assert pole is not None
+        event, pole = await event_and_pole(session, number)
         if starts_at is None:
             await invitations.cancel(session, app.settings, app.content, event=event, pole=pole)
         else:

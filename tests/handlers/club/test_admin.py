@@ -9,10 +9,11 @@ from sqlmodel import select
 from bot.app import App
 from bot.messages import Platform
 from bot.storage import repositories as repo
-from bot.storage.models import Campaign, ClubMember, OutboxMessage
-from tests.handlers.club.test_clubs import create_club
+from bot.storage.models import ClubMember
+from tests.handlers.club.test_clubs import BOB, create_club, join_club
 from tests.handlers.club.test_meetings import an_animator
 from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
 
 REASON = "Démarchage commercial répété auprès des autres membres, malgré deux rappels."
 
@@ -22,25 +23,10 @@ async def bourse(app: App) -> tuple[Chat, Chat, Chat, str]:
     """Claire animates the Club BouRSE; Bob joined it with its code; Chloé is in the pôle only."""
     claire = await an_animator(app)
     code = await create_club(claire)
-    bob = Chat(app, Platform.TELEGRAM, "7391846032")
-    await bob.sign_up("Bob Lefèvre", "Scop Les Tisserands")
-    await bob.say(f"/club rejoindre {code}")
-    await bob.press("J'accepte la charte")
+    (bob,) = await join_club(app, code, [BOB])
     chloe = Chat(app, Platform.TELEGRAM, "7391846033")
     await chloe.sign_up("Chloé Durand", "Fromagerie Berthaut")
     return claire, bob, chloe, code
-
-
-async def sent(app: App, kind: str) -> list[tuple[str, Campaign]]:
-    """The outbox's messages of campaigns of ``kind``: to which chat, and the campaign."""
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.chat_id, Campaign)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == kind)
-            .order_by(OutboxMessage.id)
-        )
-        return [(chat_id, campaign) for chat_id, campaign in rows]
 
 
 async def statuses(app: App) -> dict[int, tuple[str, str | None]]:
@@ -67,7 +53,7 @@ async def test_an_invited_member_gets_the_charter_button_and_nothing_else_of_the
     await claire.press("Inviter 1 personne(s)")
     assert "1 personne(s) invitée(s) au club Club BouRSE ; 1 message(s)" in claire.text
 
-    ((chat_id, campaign),) = await sent(app, "club_invite")
+    ((chat_id, campaign),) = await queued(app, "club_invite")
     chloe_person = await chloe.person()
     assert (chat_id, campaign.subject_id) == ("7391846033", chloe_person and chloe_person.id)
     assert campaign.text == (
@@ -132,7 +118,7 @@ async def test_a_removed_member_is_told_without_the_reason_and_sees_nothing_of_t
     await remove_bob(claire, "Retirer, sans lui dire le motif")
 
     assert "Bob Lefèvre (Scop Les Tisserands) ne fait plus partie du club" in claire.text
-    ((chat_id, campaign),) = await sent(app, "club_removal")
+    ((chat_id, campaign),) = await queued(app, "club_removal")
     assert chat_id == "7391846032"
     assert "Vous ne faites plus partie du club Club BouRSE" in campaign.text
     assert "Démarchage" not in campaign.text
@@ -149,7 +135,7 @@ async def test_the_reason_is_told_when_the_animator_chooses_to(
     claire, _, _, _ = bourse
     await remove_bob(claire, "Retirer, en lui disant le motif")
 
-    ((_, campaign),) = await sent(app, "club_removal")
+    ((_, campaign),) = await queued(app, "club_removal")
     assert f"Motif : {REASON}" in campaign.text
 
 

@@ -14,10 +14,11 @@ from time_machine import TimeMachineFixture
 from bot.app import App
 from bot.messages import Platform
 from bot.storage import repositories as repo
-from bot.storage.models import Campaign, Event, EventAnswer, OutboxMessage
-from tests.handlers.club.test_clubs import create_club
+from bot.storage.models import Campaign, Event, EventAnswer
+from tests.handlers.club.test_clubs import BOB, CHLOE, create_club, join_club
 from tests.handlers.club.test_meetings import an_animator, describe_meeting, meeting_id
 from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
 
 PLACE = "12 rue des Tisserands, 74000 Annecy"
 NEW_PLACE = "Fromagerie Berthaut, 3 route des Aravis, 74230 Thônes"
@@ -28,18 +29,7 @@ async def meeting(app: App) -> tuple[Chat, Chat, Chat, int]:
     """Claire invited the Club BouRSE (Bob and Chloé) to a meeting on 20/03/2027 at 9h30,
     Paris time (winter: UTC+1), of 20 places; Bob comes, Chloé does not."""
     claire = await an_animator(app)
-    code = await create_club(claire)
-    joined = []
-    for user_id, name, company in (
-        ("7391846032", "Bob Lefèvre", "Scop Les Tisserands"),
-        ("7391846033", "Chloé Durand", "Fromagerie Berthaut"),
-    ):
-        member = Chat(app, Platform.TELEGRAM, user_id)
-        await member.sign_up(name, company)
-        await member.say(f"/club rejoindre {code}")
-        await member.press("J'accepte la charte")
-        joined.append(member)
-    bob, chloe = joined
+    bob, chloe = await join_club(app, await create_club(claire), [BOB, CHLOE])
     await describe_meeting(claire)
     await claire.say("20")
     await claire.say("20/03/2027 9h30")
@@ -48,17 +38,6 @@ async def meeting(app: App) -> tuple[Chat, Chat, Chat, int]:
     await bob.say(f"/club rsvp {number} oui")
     await chloe.say(f"/club rsvp {number} non")
     return claire, bob, chloe, number
-
-
-async def sent(app: App, kind: str) -> list[tuple[str, Campaign]]:
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.chat_id, Campaign)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == kind)
-            .order_by(OutboxMessage.id)
-        )
-        return [(chat_id, campaign) for chat_id, campaign in rows]
 
 
 def parsed(campaign: Campaign) -> tuple[Calendar, VEvent]:
@@ -87,10 +66,23 @@ async def stored(app: App, number: int) -> Event:
     return event
 
 
-async def move(claire: Chat, number: int, when: str = "02/04/2027 9h30") -> None:
+async def change(claire: Chat, number: int, what: str, *typed: str) -> None:
+    """Begin /club modifier ``number``, choose ``what`` to change and type each of ``typed``."""
     await claire.say(f"/club modifier {number}")
-    await claire.press("La date et l'heure")
-    await claire.say(when)
+    await claire.press(what)
+    for text in typed:
+        await claire.say(text)
+
+
+async def move(claire: Chat, number: int, when: str = "02/04/2027 9h30") -> None:
+    await change(claire, number, "La date et l'heure", when)
+
+
+async def cancel(claire: Chat, number: int) -> None:
+    """Cancel meeting ``number`` without a reason."""
+    await claire.say(f"/club annuler {number}")
+    await claire.press("Sans raison")
+    await claire.press("Annuler la réunion")
 
 
 async def test_a_new_date_updates_the_same_event_at_the_right_time_across_the_dst_change(
@@ -102,8 +94,8 @@ async def test_a_new_date_updates_the_same_event_at_the_right_time_across_the_ds
     await claire.press("Envoyer la mise à jour")
 
     assert "2 message(s) partent maintenant" in claire.text
-    (_, invitation), _ = await sent(app, "event_invitation")
-    updates = await sent(app, "event_update")
+    (_, invitation), _ = await queued(app, "event_invitation")
+    updates = await queued(app, "event_update")
     assert [chat_id for chat_id, _ in updates] == ["7391846032", "7391846033"]
     before, first = parsed(invitation)
     after, moved = parsed(updates[0][1])
@@ -133,7 +125,7 @@ async def test_a_new_date_resets_every_answer_and_the_waiting_list_and_asks_agai
     await claire.press("Envoyer la mise à jour")
 
     assert await answers(app, number) == [(None, False), (None, False)]
-    updates = await sent(app, "event_update")
+    updates = await queued(app, "event_update")
     assert [partstat(campaign) for _, campaign in updates] == ["NEEDS-ACTION", "NEEDS-ACTION"]
     _, campaign = updates[0]
     assert "Dites-nous à nouveau si vous venez" in campaign.text
@@ -150,15 +142,13 @@ async def test_a_new_place_keeps_the_answers(
     app: App, meeting: tuple[Chat, Chat, Chat, int]
 ) -> None:
     claire, _, _, number = meeting
-    await claire.say(f"/club modifier {number}")
-    await claire.press("Le lieu")
-    await claire.say(NEW_PLACE)
+    await change(claire, number, "Le lieu", NEW_PLACE)
     assert f"Lieu : {PLACE} → {NEW_PLACE}" in claire.text
     assert "leurs réponses restent enregistrées" in claire.text
     await claire.press("Envoyer la mise à jour")
 
     assert await answers(app, number) == [("yes", False), ("no", False)]
-    updates = await sent(app, "event_update")
+    updates = await queued(app, "event_update")
     assert [partstat(campaign) for _, campaign in updates] == ["ACCEPTED", "DECLINED"]
     _, campaign = updates[0]
     calendar, event = parsed(campaign)
@@ -173,15 +163,13 @@ async def test_date_and_place_change_together_in_one_update(
     app: App, meeting: tuple[Chat, Chat, Chat, int]
 ) -> None:
     claire, _, _, number = meeting
-    await claire.say(f"/club modifier {number}")
-    await claire.press("La date et le lieu")
-    await claire.say("20/03/2027 9h30")
+    await change(claire, number, "La date et le lieu", "20/03/2027 9h30")
     assert "C'est déjà la date de la réunion" in claire.text
     await claire.say("02/04/2027 14h")
     await claire.say(NEW_PLACE)
     await claire.press("Envoyer la mise à jour")
 
-    (_, campaign), _ = await sent(app, "event_update")
+    (_, campaign), _ = await queued(app, "event_update")
     assert "Date : 20/03/2027 09:30 → 02/04/2027 14:00" in campaign.text
     assert f"Lieu : {PLACE} → {NEW_PLACE}" in campaign.text
     assert (await stored(app, number)).sequence == 1
@@ -191,13 +179,11 @@ async def test_a_new_theme_keeps_the_answers_and_renames_the_event(
     app: App, meeting: tuple[Chat, Chat, Chat, int]
 ) -> None:
     claire, _, _, number = meeting
-    await claire.say(f"/club modifier {number}")
-    await claire.press("Le thème")
-    await claire.say("Sobriété énergétique des ateliers")
+    await change(claire, number, "Le thème", "Sobriété énergétique des ateliers")
     await claire.press("Envoyer la mise à jour")
 
     assert await answers(app, number) == [("yes", False), ("no", False)]
-    (_, campaign), _ = await sent(app, "event_update")
+    (_, campaign), _ = await queued(app, "event_update")
     _, event = parsed(campaign)
     assert str(event["SUMMARY"]) == "Club BouRSE : Sobriété énergétique des ateliers"
     assert campaign.buttons == []
@@ -215,8 +201,8 @@ async def test_a_change_or_a_cancellation_given_up_sends_nothing(
     await claire.press("Garder la réunion")
     assert "La réunion est maintenue" in claire.text
 
-    assert await sent(app, "event_update") == []
-    assert await sent(app, "event_cancellation") == []
+    assert await queued(app, "event_update") == []
+    assert await queued(app, "event_cancellation") == []
     event = await stored(app, number)
     assert (event.status, event.sequence) == ("scheduled", 0)
 
@@ -232,9 +218,9 @@ async def test_a_cancellation_reaches_everyone_invited_the_decliner_too(
     await claire.press("Annuler la réunion")
 
     assert "La réunion du 20/03/2027 09:30 est annulée : 2 personne(s) prévenue(s)" in claire.text
-    cancellations = await sent(app, "event_cancellation")
+    cancellations = await queued(app, "event_cancellation")
     assert [chat_id for chat_id, _ in cancellations] == ["7391846032", "7391846033"]
-    (_, invitation), _ = await sent(app, "event_invitation")
+    (_, invitation), _ = await queued(app, "event_invitation")
     _, first = parsed(invitation)
     _, declined = cancellations[1]
     calendar, event = parsed(declined)
@@ -252,9 +238,7 @@ async def test_a_cancelled_meeting_takes_no_answer_no_longer_shows_and_cannot_ch
     app: App, meeting: tuple[Chat, Chat, Chat, int]
 ) -> None:
     claire, bob, _, number = meeting
-    await claire.say(f"/club annuler {number}")
-    await claire.press("Sans raison")
-    await claire.press("Annuler la réunion")
+    await cancel(claire, number)
 
     await bob.say(f"/club rsvp {number} peutetre")
     assert "La réunion du 20/03/2027 09:30 a été annulée" in bob.text
@@ -264,7 +248,7 @@ async def test_a_cancelled_meeting_takes_no_answer_no_longer_shows_and_cannot_ch
     for word in ("modifier", "annuler"):
         await claire.say(f"/club {word} {number}")
         assert "est annulée : il n'y a plus rien à y changer" in claire.text
-    assert len(await sent(app, "event_cancellation")) == 2
+    assert len(await queued(app, "event_cancellation")) == 2
 
 
 async def test_a_meeting_that_has_begun_cannot_be_changed_or_cancelled(
@@ -272,14 +256,12 @@ async def test_a_meeting_that_has_begun_cannot_be_changed_or_cancelled(
 ) -> None:
     """Even when it began while the animator was preparing the change."""
     claire, _, _, number = meeting
-    await claire.say(f"/club modifier {number}")
-    await claire.press("Le lieu")
-    await claire.say(NEW_PLACE)
+    await change(claire, number, "Le lieu", NEW_PLACE)
     time_machine.move_to(datetime(2027, 3, 20, 8, 45, tzinfo=UTC))
     await claire.press("Envoyer la mise à jour")
 
     assert "La réunion du 20/03/2027 09:30 a commencé ou a déjà eu lieu" in claire.text
-    assert await sent(app, "event_update") == []
+    assert await queued(app, "event_update") == []
     for word in ("modifier", "annuler"):
         await claire.say(f"/club {word} {number}")
         assert "a commencé ou a déjà eu lieu : on ne peut plus la modifier" in claire.text

@@ -7,10 +7,10 @@ from sqlmodel import select
 from bot.app import App
 from bot.messages import Platform
 from bot.storage.models import ClubCharter, ClubMember
-from tests.handlers.club.test_admin import sent
 from tests.handlers.club.test_clubs import create_club
 from tests.handlers.club.test_meetings import an_animator
 from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
 
 NEW_CHARTER = (
     "**Charte du Club BouRSE**\n1. Respect.\n2. Confidentialité des échanges.\n"
@@ -42,7 +42,7 @@ async def test_a_new_version_is_published_and_every_member_is_asked_to_accept_it
     await claire.press("Publier la version 2")
     assert "La version 2 de la charte est publiée : 1 membre(s)" in claire.text
 
-    ((chat_id, campaign),) = await sent(app, "club_charter")
+    ((chat_id, campaign),) = await queued(app, "club_charter")
     assert chat_id == "7391846032"
     assert "La charte du club Club BouRSE a changé (version 2)" in campaign.text
     await bob.say("/club membres")

@@ -1,6 +1,8 @@
 """/club through the router: an animator creates a club, members join with its code after
 accepting its charter, leave; nothing of a club reaches someone who is not in it."""
 
+from collections.abc import Sequence
+
 import pytest
 from sqlmodel import select
 
@@ -38,6 +40,36 @@ async def members(app: App) -> list[tuple[int, str, int | None]]:
     async with app.database.transaction() as session:
         rows = await session.scalars(select(ClubMember).order_by(ClubMember.id))
         return [(row.person_id, row.status, row.charter_version) for row in rows]
+
+
+Newcomer = tuple[str, str, str]
+"""Someone of the pôle a club test signs up: their Telegram user id, name and company."""
+BOB: Newcomer = ("7391846032", "Bob Lefèvre", "Scop Les Tisserands")
+CHLOE: Newcomer = ("7391846033", "Chloé Durand", "Fromagerie Berthaut")
+DORA: Newcomer = ("7391846034", "Dora Meyer", "Hydreos Conseil")
+
+
+async def join_club(
+    app: App, code: str, people: Sequence[Newcomer], refusing: Sequence[Newcomer] = ()
+) -> list[Chat]:
+    """``people`` sign up and join the club of ``code`` by accepting its charter, one after
+    the other; then ``refusing`` sign up and refuse it. The chats of those who joined."""
+    joined = []
+    for newcomer in people:
+        member = await read_charter(app, code, newcomer)
+        await member.press("J'accepte la charte")
+        joined.append(member)
+    for newcomer in refusing:
+        await (await read_charter(app, code, newcomer)).press("Je refuse")
+    return joined
+
+
+async def read_charter(app: App, code: str, newcomer: Newcomer) -> Chat:
+    user_id, name, company = newcomer
+    chat = Chat(app, Platform.TELEGRAM, user_id)
+    await chat.sign_up(name, company)
+    await chat.say(f"/club rejoindre {code}")
+    return chat
 
 
 async def test_a_member_joins_after_reading_and_accepting_the_charter(

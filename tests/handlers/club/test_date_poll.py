@@ -13,10 +13,11 @@ from time_machine import TimeMachineFixture
 
 from bot.app import App
 from bot.messages import Platform
-from bot.storage.models import Campaign, Event, OutboxMessage, PollSlot, PollVote
+from bot.storage.models import Event, PollSlot, PollVote
 from tests.handlers.club.test_meetings import club as club  # the fixture, re-exported
 from tests.handlers.club.test_meetings import describe_meeting
 from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
 
 PARIS = ZoneInfo("Europe/Paris")
 # The animator opens the poll on Monday 1 February 2027, 10:00 in Paris.
@@ -51,17 +52,6 @@ async def ask_slots(animator: Chat) -> None:
     await animator.press("Sondage de dates")
 
 
-async def sent(app: App, kind: str) -> list[tuple[str, Campaign]]:
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.chat_id, Campaign)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == kind)
-            .order_by(OutboxMessage.id)
-        )
-        return [(chat_id, campaign) for chat_id, campaign in rows]
-
-
 async def event(app: App, number: int) -> Event:
     async with app.database.transaction() as session:
         found = await session.get(Event, number)
@@ -85,7 +75,7 @@ async def test_opening_a_poll_asks_every_member_with_three_buttons_per_slot(
         "19/03 14:00",
         "26/03 09:30",
     ]
-    asked = await sent(app, "poll_invitation")
+    asked = await queued(app, "poll_invitation")
     assert [chat_id for chat_id, _ in asked] == ["7391846032", "7391846033"]
     _, campaign = asked[0]
     assert campaign.subject_id is not None
@@ -130,7 +120,7 @@ async def test_slots_that_cannot_be_polled_are_explained_and_asked_again(
         await claire.say(typed)
         assert told in claire.text, typed
         assert "Proposez de 2 à 6 créneaux" in claire.text
-    assert await sent(app, "poll_invitation") == []
+    assert await queued(app, "poll_invitation") == []
 
 
 async def test_a_deadline_that_cannot_be_is_explained_and_asked_again(club: Club) -> None:
@@ -273,14 +263,14 @@ async def test_fixing_the_date_invites_everyone_with_the_polls_uid_and_tells_the
     fixed = await event(app, number)
     assert fixed.status == "scheduled" and fixed.uid == uid
     assert fixed.starts_at == datetime(2027, 3, 26, 8, 30, tzinfo=UTC)
-    invited = await sent(app, "event_invitation")
+    invited = await queued(app, "event_invitation")
     assert [chat_id for chat_id, _ in invited] == ["7391846032", "7391846033"]
     for _, campaign in invited:
         assert campaign.attachment_data is not None
         (vevent,) = Calendar.from_ical(campaign.attachment_data).walk("VEVENT")
         assert str(vevent["UID"]) == uid
         assert vevent.decoded("DTSTART").astimezone(UTC) == fixed.starts_at
-    told = await sent(app, "poll_result")
+    told = await queued(app, "poll_result")
     assert [chat_id for chat_id, _ in told] == ["7391846032"]
     assert "est fixée : le 26/03/2027 09:30" in told[0][1].text
 
@@ -294,7 +284,7 @@ async def test_a_date_fixed_stays_fixed(app: App, club: Club) -> None:
     await claire.say(f"/club sondage {number} fixer 2")
 
     assert "Date fixée : le 12/03/2027 09:30." in claire.text
-    assert len(await sent(app, "event_invitation")) == 2
+    assert len(await queued(app, "event_invitation")) == 2
 
 
 async def test_someone_outside_the_club_learns_nothing_of_its_polls(club: Club) -> None:

@@ -5,9 +5,8 @@ import pytest
 from sqlmodel import select
 
 from bot.app import App
-from bot.messages import Platform
 from bot.storage.models import ClubMember, Event
-from tests.handlers.club.test_clubs import create_club
+from tests.handlers.club.test_clubs import BOB, CHLOE, DORA, create_club, join_club
 from tests.handlers.club.test_meetings import an_animator
 from tests.helpers.chat import Chat
 
@@ -16,19 +15,8 @@ from tests.helpers.chat import Chat
 async def bourse(app: App) -> tuple[Chat, Chat, Chat, Chat]:
     """Claire animates the Club BouRSE; Bob, Chloé and Dora joined it on the same day."""
     claire = await an_animator(app)
-    code = await create_club(claire)
-    members = []
-    for user_id, name, company in (
-        ("7391846032", "Bob Lefèvre", "Scop Les Tisserands"),
-        ("7391846033", "Chloé Durand", "Fromagerie Berthaut"),
-        ("7391846034", "Dora Meyer", "Hydreos Conseil"),
-    ):
-        member = Chat(app, Platform.TELEGRAM, user_id)
-        await member.sign_up(name, company)
-        await member.say(f"/club rejoindre {code}")
-        await member.press("J'accepte la charte")
-        members.append(member)
-    return claire, members[0], members[1], members[2]
+    bob, chloe, dora = await join_club(app, await create_club(claire), [BOB, CHLOE, DORA])
+    return claire, bob, chloe, dora
 
 
 async def suggested(claire: Chat) -> list[str]:

@@ -10,9 +10,10 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.messages import Platform
-from bot.storage.models import Campaign, Event, OutboxMessage
-from tests.handlers.club.test_clubs import create_club
+from bot.storage.models import Event
+from tests.handlers.club.test_clubs import BOB, CHLOE, DORA, create_club, join_club
 from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
 
 WHEN = "12/03/2027 9h30"
 
@@ -21,19 +22,8 @@ WHEN = "12/03/2027 9h30"
 async def club(app: App) -> tuple[Chat, Chat, Chat]:
     """Claire animates the Club BouRSE; Bob and Chloé joined it; Dora refused its charter."""
     claire = await an_animator(app)
-    code = await create_club(claire)
-    joined = []
-    for user_id, name, company, accept in (
-        ("7391846032", "Bob Lefèvre", "Scop Les Tisserands", True),
-        ("7391846033", "Chloé Durand", "Fromagerie Berthaut", True),
-        ("7391846034", "Dora Meyer", "Hydreos Conseil", False),
-    ):
-        member = Chat(app, Platform.TELEGRAM, user_id)
-        await member.sign_up(name, company)
-        await member.say(f"/club rejoindre {code}")
-        await member.press("J'accepte la charte" if accept else "Je refuse")
-        joined.append(member)
-    return claire, joined[0], joined[1]
+    bob, chloe = await join_club(app, await create_club(claire), [BOB, CHLOE], refusing=[DORA])
+    return claire, bob, chloe
 
 
 async def describe_meeting(claire: Chat) -> None:
@@ -57,17 +47,6 @@ async def an_animator(app: App) -> Chat:
     await claire.sign_up("Claire Roux", "Pôle Mont-Blanc Industries")
     await claire.grant("animator")
     return claire
-
-
-async def invitations(app: App) -> list[tuple[str, Campaign]]:
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.chat_id, Campaign)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == "event_invitation")
-            .order_by(OutboxMessage.id)
-        )
-        return [(chat_id, campaign) for chat_id, campaign in rows]
 
 
 async def meeting_id(app: App) -> int:
@@ -97,7 +76,7 @@ async def test_every_member_under_the_charter_is_invited_with_buttons_and_calend
     await claire.press("Inviter 2 membre(s)")
 
     assert "2 invitation(s) partent maintenant" in claire.text
-    sent = await invitations(app)
+    sent = await queued(app, "event_invitation")
     assert [chat_id for chat_id, _ in sent] == ["7391846032", "7391846033"]
     _, campaign = sent[0]
     number = await meeting_id(app)
@@ -145,13 +124,8 @@ async def test_beyond_capacity_a_member_waits_and_is_let_in_when_a_place_frees(
     assert "liste d'attente" in chloe.text
     await bob.say(f"/club rsvp {number} non")
 
-    async with app.database.transaction() as session:
-        told = await session.scalars(
-            select(OutboxMessage.chat_id)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == "event_waiting_list")
-        )
-        assert list(told) == ["7391846033"]
+    told = await queued(app, "event_waiting_list")
+    assert [chat_id for chat_id, _ in told] == ["7391846033"]
 
 
 async def test_someone_outside_the_club_learns_nothing_of_its_meetings(

@@ -16,7 +16,8 @@ from bot.messages import Platform, Reply
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Event
 from handlers.club import ACTIONS
-from tests.handlers.club.test_clubs import create_club
+from tests.handlers.club.test_clubs import BOB, CHLOE, DORA, create_club, join_club
+from tests.handlers.club.test_date_poll import open_poll
 from tests.handlers.club.test_meetings import an_animator, plan_meeting
 from tests.helpers.chat import Chat
 
@@ -38,18 +39,8 @@ async def club(app: App) -> tuple[Chat, Chat, Chat]:
     """Claire animates the club; Bob and Chloé joined it; Dora refused its charter."""
     claire = await an_animator(app)
     code = await create_club(claire, CLUB)
-    joined = []
-    for user_id, name, company, accept in (
-        ("7391846032", "Bob Lefèvre", "Scop Les Tisserands", True),
-        ("7391846033", "Chloé Durand", "Fromagerie Berthaut", True),
-        ("7391846034", "Dora Meyer", "Hydreos Conseil", False),
-    ):
-        member = Chat(app, Platform.TELEGRAM, user_id)
-        await member.sign_up(name, company)
-        await member.say(f"/club rejoindre {code}")
-        await member.press("J'accepte la charte" if accept else "Je refuse")
-        joined.append(member)
-    return claire, joined[0], joined[1]
+    bob, chloe = await join_club(app, code, [BOB, CHLOE], refusing=[DORA])
+    return claire, bob, chloe
 
 
 def _said(replies: list[Reply]) -> Iterator[str]:
@@ -64,8 +55,9 @@ async def _members_buttons(app: App, members: list[Chat]) -> set[str]:
     """Every button value the club's members were shown or sent."""
     values: set[str] = set()
     for member in members:
-        await member.say("/club")
-        values |= {button.value for button in member.buttons}
+        for said in ("/club", "/club membres", "/club charte", "/club accueillir"):
+            await member.say(said)
+            values |= {button.value for button in member.buttons}
     async with app.database.transaction() as session:
         for campaign in await session.scalars(select(Campaign)):
             values |= {value for _, value in campaign.buttons}
@@ -98,6 +90,7 @@ async def test_outsiders_learn_nothing_of_the_club_from_any_action_or_button(
     claire, bob, chloe = club
     await plan_meeting(claire)
     await claire.press("Inviter")
+    await open_poll(claire)
     buttons = await _members_buttons(app, [bob, chloe])
     ids = await _meeting_ids(app)
     assert ids and buttons

@@ -12,11 +12,13 @@ from sqlmodel import select
 from bot.app import App
 from bot.messages import Platform
 from bot.storage.models import Club
+from handlers.events import reminders
 from tests.handlers.club import test_meetings
 from tests.handlers.club.test_clubs import create_club
 from tests.handlers.club.test_meetings import an_animator, plan_meeting
-from tests.handlers.events.test_reminders import remind_at, reminded
+from tests.handlers.events.test_reminders import remind_at
 from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
 
 # The fixture: Claire animates the Club BouRSE, Bob and Chloé joined it, Dora refused its charter.
 club = test_meetings.club
@@ -103,4 +105,4 @@ async def test_the_reminders_follow_the_days_set(app: App, club: tuple[Chat, Cha
     # The meeting is on 12/03/2027 at 9:30: no D-7 any more, a D-3.
     assert await remind_at(app, datetime(2027, 3, 5, 9, 30, tzinfo=PARIS)) == 0
     assert await remind_at(app, datetime(2027, 3, 9, 9, 30, tzinfo=PARIS)) == 2
-    assert "rendez-vous dans 3 jours" in (await reminded(app))[0][1].text
+    assert "rendez-vous dans 3 jours" in (await queued(app, reminders.KIND))[0][1].text

@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 
 from bot.app import App
-from bot.storage.models import Campaign, Club, Event, OutboxMessage
+from bot.storage.models import Club, Event
 from handlers.club import rhythm
 from tests.handlers.club.test_clubs import create_club
 from tests.handlers.club.test_meetings import an_animator
+from tests.helpers.outbox import queued
 
 PARIS = ZoneInfo("Europe/Paris")
 APRIL = datetime(2027, 4, 5, 9, 0, tzinfo=PARIS)
@@ -48,14 +49,7 @@ async def remind_at(app: App, now: datetime) -> int:
 
 
 async def told(app: App) -> list[tuple[str, str]]:
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.chat_id, Campaign.text)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == rhythm.KIND)
-            .order_by(OutboxMessage.id)
-        )
-        return [(chat_id, text) for chat_id, text in rows]
+    return [(chat_id, campaign.text) for chat_id, campaign in await queued(app, rhythm.KIND)]
 
 
 def test_the_target_is_prorated_to_the_end_of_each_quarter() -> None:

@@ -23,7 +23,7 @@ from bot.runner import build_transports
 from bot.storage import repositories as repo
 from bot.storage.models import Club, Event, utcnow
 from handlers.events import invitations
-from tests.handlers.club.test_clubs import create_club
+from tests.handlers.club.test_clubs import BOB, create_club, join_club
 from tests.handlers.club.test_meetings import an_animator
 from tests.helpers.chat import Chat
 from tests.transports.conftest import free_port
@@ -60,17 +60,6 @@ async def local_url(app: App) -> AsyncIterator[str]:
         await http.stop()
 
 
-async def join_club(
-    app: App, user_id: str, name: str, company: str, code: str, email: str | None = None
-) -> Chat:
-    """A member of the pôle who joined the club of ``code``, accepting its charter."""
-    member = Chat(app, Platform.TELEGRAM, user_id)
-    await member.sign_up(name, company, email=email)
-    await member.say(f"/club rejoindre {code}")
-    await member.press("J'accepte la charte")
-    return member
-
-
 async def add_meeting(
     app: App, *, title: str, starts_at: datetime, invite: bool = True, club: str = "Club BouRSE"
 ) -> Event:
@@ -101,8 +90,7 @@ async def add_meeting(
 async def bob(app: App) -> Chat:
     """Bob is a member of the Club BouRSE, which meets on 12 March 2027."""
     claire = await an_animator(app)
-    code = await create_club(claire)
-    bob = await join_club(app, "7391846032", "Bob Lefèvre", "Scop Les Tisserands", code)
+    (bob,) = await join_club(app, await create_club(claire), [BOB])
     await add_meeting(app, title=BILAN, starts_at=MEETING_START)
     return bob
 

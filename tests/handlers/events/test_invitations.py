@@ -6,20 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlmodel import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.config import Settings
 from bot.messages import Platform
 from bot.outbox import Recipient
 from bot.storage import repositories as repo
-from bot.storage.models import Campaign, Event, EventAnswer, OutboxMessage, Person, Pole
+from bot.storage.models import Event, EventAnswer, Person, Pole
 from handlers.events import invitations
 from handlers.events.calendar import ics
 from handlers.events.invitations import Changes
-from tests.handlers.club.test_clubs import create_club
+from tests.handlers.club.test_clubs import BOB, CHLOE, create_club, join_club
 from tests.handlers.club.test_meetings import an_animator
 from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
 
 START = datetime(2027, 3, 12, 8, 30, tzinfo=UTC)
 
@@ -29,17 +30,7 @@ async def club_event(app: App) -> tuple[Chat, Chat, int]:
     """Bob and Chloé joined the Club BouRSE, whose meeting of 12/03/2027 is stored but not
     yet announced, as a date poll leaves it once its date is confirmed."""
     claire = await an_animator(app)
-    code = await create_club(claire)
-    joined = []
-    for user_id, name, company in (
-        ("7391846032", "Bob Lefèvre", "Scop Les Tisserands"),
-        ("7391846033", "Chloé Durand", "Fromagerie Berthaut"),
-    ):
-        member = Chat(app, Platform.TELEGRAM, user_id)
-        await member.sign_up(name, company)
-        await member.say(f"/club rejoindre {code}")
-        await member.press("J'accepte la charte")
-        joined.append(member)
+    bob, chloe = await join_club(app, await create_club(claire), [BOB, CHLOE])
     async with app.database.transaction() as session:
         pole = await repo.default_pole(session)
         assert pole is not None and pole.id is not None
@@ -59,18 +50,16 @@ async def club_event(app: App) -> tuple[Chat, Chat, int]:
         await session.flush()
         assert event.id is not None
         number = event.id
-    return joined[0], joined[1], number
+    return bob, chloe, number
 
 
-async def queued(app: App, kind: str) -> list[tuple[str, Campaign]]:
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.chat_id, Campaign)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == kind)
-            .order_by(OutboxMessage.id)
-        )
-        return [(chat_id, campaign) for chat_id, campaign in rows]
+async def event_and_pole(session: AsyncSession, number: int) -> tuple[Event, Pole]:
+    """The stored event ``number`` and its pôle, read in ``session``."""
+    event = await session.get(Event, number)
+    assert event is not None
+    pole = await session.get(Pole, event.pole_id)
+    assert pole is not None
+    return event, pole
 
 
 async def test_invite_outside_a_chat_queues_each_person_their_own_invitation(
@@ -78,10 +67,7 @@ async def test_invite_outside_a_chat_queues_each_person_their_own_invitation(
 ) -> None:
     _, _, number = club_event
     async with app.database.transaction() as session:
-        event = await session.get(Event, number)
-        assert event is not None
-        pole = await session.get(Pole, event.pole_id)
-        assert pole is not None
+        event, pole = await event_and_pole(session, number)
         count = await invitations.invite(session, app.settings, app.content, event=event, pole=pole)
 
     assert count == 2
@@ -157,10 +143,7 @@ async def test_an_update_that_changes_nothing_sends_nothing(
 ) -> None:
     _, _, number = club_event
     async with app.database.transaction() as session:
-        event = await session.get(Event, number)
-        assert event is not None
-        pole = await session.get(Pole, event.pole_id)
-        assert pole is not None
+        event, pole = await event_and_pole(session, number)
         same = Changes(starts_at=START, place="12 rue des Tisserands, 74000 Annecy")
         count = await invitations.update(
             session, app.settings, app.content, event=event, pole=pole, changes=same

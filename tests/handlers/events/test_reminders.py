@@ -7,16 +7,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
 from time_machine import TimeMachineFixture
 
 from bot.app import App
-from bot.storage.models import Campaign, OutboxMessage
+from bot.storage.models import Campaign
 from handlers.events import reminders
 from tests.handlers.club import test_meetings
 from tests.handlers.club.test_changes import move
 from tests.handlers.club.test_meetings import meeting_id, plan_meeting
 from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
 
 # The fixture: Claire animates the Club BouRSE, Bob and Chloé joined it, Dora refused its charter.
 club = test_meetings.club
@@ -31,18 +31,6 @@ async def remind_at(app: App, now: datetime) -> int:
     """What the per-minute job queues at ``now``."""
     async with app.database.transaction() as session:
         return await reminders.queue_due(session, app.settings, app.content, now=now)
-
-
-async def reminded(app: App) -> list[tuple[str, Campaign]]:
-    """Each reminder queued: to which chat, and the campaign."""
-    async with app.database.transaction() as session:
-        rows = await session.execute(
-            select(OutboxMessage.chat_id, Campaign)
-            .join(Campaign, Campaign.id == OutboxMessage.campaign_id)
-            .where(Campaign.kind == reminders.KIND)
-            .order_by(OutboxMessage.id)
-        )
-        return [(chat_id, campaign) for chat_id, campaign in rows]
 
 
 async def invited(app: App, claire: Chat, capacity: str = "20") -> int:
@@ -66,7 +54,7 @@ async def test_at_d7_those_coming_and_those_who_have_not_answered_are_reminded(
 
     assert await remind_at(app, D7) == 2
 
-    sent = await reminded(app)
+    sent = await queued(app, reminders.KIND)
     assert sorted(chat for chat, _ in sent) == [BOB, CHLOE]
     coming, silent = to(sent, BOB), to(sent, CHLOE)
     assert "Rappel : rendez-vous dans 7 jours." in coming.text
@@ -91,7 +79,7 @@ async def test_nobody_who_declined_is_reminded(app: App, club: tuple[Chat, Chat,
     await remind_at(app, D7)
     await remind_at(app, D1)
 
-    assert [chat for chat, _ in await reminded(app)] == [BOB, BOB]
+    assert [chat for chat, _ in await queued(app, reminders.KIND)] == [BOB, BOB]
 
 
 async def test_a_maybe_is_asked_to_confirm_with_the_buttons(
@@ -103,7 +91,7 @@ async def test_a_maybe_is_asked_to_confirm_with_the_buttons(
 
     await remind_at(app, D1)
 
-    campaign = to(await reminded(app), BOB)
+    campaign = to(await queued(app, reminders.KIND), BOB)
     assert "rendez-vous demain" in campaign.text
     assert "Vous avez répondu « peut-être » : pouvez-vous confirmer ?" in campaign.text
     assert len(campaign.buttons) == 3
@@ -119,7 +107,7 @@ async def test_someone_waiting_in_line_is_told_they_still_are(
 
     await remind_at(app, D7)
 
-    waiting = to(await reminded(app), CHLOE)
+    waiting = to(await queued(app, reminders.KIND), CHLOE)
     assert "Vous êtes toujours sur la liste d'attente" in waiting.text
     assert f"/club rsvp {number} non" in waiting.text
     assert waiting.buttons == []
@@ -134,7 +122,7 @@ async def test_each_member_reads_the_reminder_in_their_language(
 
     await remind_at(app, D7)
 
-    sent = await reminded(app)
+    sent = await queued(app, reminders.KIND)
     assert "rendez-vous dans 7 jours" in to(sent, BOB).text
     assert "Reminder: see you in 7 days." in to(sent, CHLOE).text
     assert "You have not answered yet" in to(sent, CHLOE).text
@@ -152,7 +140,7 @@ async def test_a_reminder_is_queued_once_however_often_the_job_runs(
     ]
 
     assert counts == [2, 0, 0]
-    assert len(await reminded(app)) == 2
+    assert len(await queued(app, reminders.KIND)) == 2
 
 
 async def test_a_late_reminder_says_how_far_off_the_meeting_really_is(
@@ -163,7 +151,7 @@ async def test_a_late_reminder_says_how_far_off_the_meeting_really_is(
 
     await remind_at(app, datetime(2027, 3, 9, 8, 0, tzinfo=PARIS))
 
-    assert "rendez-vous dans 3 jours" in to(await reminded(app), BOB).text
+    assert "rendez-vous dans 3 jours" in to(await queued(app, reminders.KIND), BOB).text
 
 
 async def test_a_meeting_planned_three_days_ahead_has_no_d7_reminder(
@@ -175,7 +163,7 @@ async def test_a_meeting_planned_three_days_ahead_has_no_d7_reminder(
 
     assert await remind_at(app, datetime(2027, 3, 9, 10, 1, tzinfo=PARIS)) == 0
     assert await remind_at(app, D1) == 2
-    assert "rendez-vous demain" in to(await reminded(app), BOB).text
+    assert "rendez-vous demain" in to(await queued(app, reminders.KIND), BOB).text
 
 
 async def test_a_reminder_keeps_its_local_time_across_the_change_to_summer_time() -> None:
@@ -200,4 +188,4 @@ async def test_a_meeting_moved_nearer_gets_no_reminder_whose_time_had_passed(
 
     assert await remind_at(app, datetime(2027, 3, 8, 10, 1, tzinfo=PARIS)) == 0
     assert await remind_at(app, datetime(2027, 3, 9, 9, 30, tzinfo=PARIS)) == 2
-    assert "rendez-vous demain" in to(await reminded(app), BOB).text
+    assert "rendez-vous demain" in to(await queued(app, reminders.KIND), BOB).text
