@@ -46,6 +46,12 @@ async def attendance(app: App) -> tuple[dict[str, bool | None], datetime | None]
         return {name or "": attended for name, attended in rows}, event.attendance_at
 
 
+async def open_the_list(claire: Chat, meeting: int, time_machine: TimeMachineFixture) -> None:
+    """During the meeting, Claire opens its attendance list."""
+    time_machine.move_to(DURING_THE_MEETING, tick=False)
+    await claire.say(f"/club presences {meeting}")
+
+
 async def test_attendance_waits_for_the_meeting_to_start(
     app: App, club: tuple[Chat, Chat, Chat], meeting: int
 ) -> None:
@@ -61,8 +67,7 @@ async def test_an_animator_ticks_who_came_and_validates(
     app: App, club: tuple[Chat, Chat, Chat], meeting: int, time_machine: TimeMachineFixture
 ) -> None:
     claire, _, _ = club
-    time_machine.move_to(DURING_THE_MEETING, tick=False)
-    await claire.say(f"/club presences {meeting}")
+    await open_the_list(claire, meeting, time_machine)
 
     # Those who said they come first.
     assert "⬜ 1. Chloé Durand (Fromagerie Berthaut) — Je viens" in claire.text
@@ -83,8 +88,7 @@ async def test_typed_numbers_tick_exactly_those_people(
     app: App, club: tuple[Chat, Chat, Chat], meeting: int, time_machine: TimeMachineFixture
 ) -> None:
     claire, _, _ = club
-    time_machine.move_to(DURING_THE_MEETING, tick=False)
-    await claire.say(f"/club presences {meeting}")
+    await open_the_list(claire, meeting, time_machine)
     await claire.press("⬜ 2. Bob Lefèvre")
 
     await claire.say("1")
@@ -101,8 +105,7 @@ async def test_running_it_again_shows_what_was_recorded_to_correct_it(
     app: App, club: tuple[Chat, Chat, Chat], meeting: int, time_machine: TimeMachineFixture
 ) -> None:
     claire, _, _ = club
-    time_machine.move_to(DURING_THE_MEETING, tick=False)
-    await claire.say(f"/club presences {meeting}")
+    await open_the_list(claire, meeting, time_machine)
     await claire.say("1 et 2")
     await claire.press("Valider")
 
