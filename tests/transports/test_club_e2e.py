@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import queue
+from abc import ABC, abstractmethod
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -41,13 +42,41 @@ UNPACED = Pacing(telegram_private_interval=0, slack_channel_interval=0)
 Json = dict[str, Any]
 
 
-class OnTelegram:
+class _InDirectMessages(ABC):
+    """What a person in their direct messages with the bot has received, on either platform's
+    fake server."""
+
+    fake: FakeTelegram | FakeSlack
+    # Messages before this one came before the person's last action.
+    since = 0
+
+    @abstractmethod
+    def messages(self) -> list[Json]: ...
+
+    @abstractmethod
+    def calendar_files(self) -> list[Json]:
+        """The .ics files received, each with its ``content``."""
+
+    async def sees(self, fragment: str) -> Json:
+        """The latest message since the person's last action holding ``fragment``, waited for."""
+
+        def new() -> list[Json]:
+            return [m for m in self.messages()[self.since :] if fragment in str(m)]
+
+        await self.fake.wait_for(lambda: bool(new()))
+        return new()[-1]
+
+    async def calendars(self, count: int) -> list[Calendar]:
+        """The calendar files received, once there are ``count``."""
+        await self.fake.wait_for(lambda: len(self.calendar_files()) >= count)
+        return [Calendar.from_ical(f["content"]) for f in self.calendar_files()]
+
+
+class OnTelegram(_InDirectMessages):
     """A person in their private chat with the bot, through the fake Telegram server."""
 
     def __init__(self, fake: FakeTelegram, user_id: int) -> None:
         self.fake, self.id = fake, user_id
-        # Messages before this one came before the person's last action.
-        self.since = 0
 
     def messages(self) -> list[Json]:
         return self.fake.messages_to(self.id)
@@ -76,36 +105,25 @@ class OnTelegram:
         self.since = len(self.messages())
         self.fake.user_presses(self.id, *found[0])
 
-    async def sees(self, fragment: str) -> Json:
-        """The latest message since the person's last action holding ``fragment``, waited for."""
-
-        def new() -> list[Json]:
-            return [m for m in self.messages()[self.since :] if fragment in str(m)]
-
-        await self.fake.wait_for(lambda: bool(new()))
-        return new()[-1]
-
-    async def calendars(self, count: int) -> list[Calendar]:
-        """The calendar files received, once there are ``count``."""
-
-        def files() -> list[Json]:
-            return [m["document"] for m in self.messages() if m.get("document", {}).get("filename")]
-
-        await self.fake.wait_for(
-            lambda: len([f for f in files() if f["filename"].endswith(".ics")]) >= count
-        )
-        return [Calendar.from_ical(f["content"]) for f in files() if f["filename"].endswith(".ics")]
+    def calendar_files(self) -> list[Json]:
+        return [f for f in self.files() if f["filename"].endswith(".ics")]
 
 
-class OnSlack:
+class OnSlack(_InDirectMessages):
     """A person in their direct messages with the bot, through the fake Slack server."""
 
     def __init__(self, fake: FakeSlack, user: str, url: str) -> None:
         self.fake, self.user, self.url = fake, user, url
-        self.since = 0
 
     def messages(self) -> list[Json]:
         return self.fake.messages_in("D" + self.user)
+
+    def calendar_files(self) -> list[Json]:
+        return [
+            f
+            for f in self.fake.files
+            if f["channel"] == "D" + self.user and str(f["filename"]).endswith(".ics")
+        ]
 
     async def say(self, text: str) -> None:
         self.since = len(self.messages())
@@ -130,24 +148,6 @@ class OnSlack:
         request = self.fake.press(self.user, message, element["action_id"], element["value"])
         self.since = len(self.messages())
         assert (await self.fake.post(self.url, request))[0] == 200
-
-    async def sees(self, fragment: str) -> Json:
-        def new() -> list[Json]:
-            return [m for m in self.messages()[self.since :] if fragment in str(m)]
-
-        await self.fake.wait_for(lambda: bool(new()))
-        return new()[-1]
-
-    async def calendars(self, count: int) -> list[Calendar]:
-        def mine() -> list[Json]:
-            return [
-                f
-                for f in self.fake.files
-                if f["channel"] == "D" + self.user and str(f["filename"]).endswith(".ics")
-            ]
-
-        await self.fake.wait_for(lambda: len(mine()) >= count)
-        return [Calendar.from_ical(f["content"]) for f in mine()]
 
 
 class _Lines(io.TextIOBase):
