@@ -20,6 +20,7 @@ from content.text import fold
 from handlers.audiences import recipient_of
 from handlers.club.actions import Action
 from handlers.language import texts_for
+from handlers.validation import clean_line
 
 INVITE_FLOW = "club_invite"
 REMOVE_FLOW = "club_remove"
@@ -309,12 +310,12 @@ async def ask_reason(context: Context) -> Reply:
 
 
 async def answer_reason(context: Context, answer: Answer) -> Outcome:
-    reason = " ".join(answer.text.split())
-    if not reason:
+    if not answer.text.strip():
         return Retry(context.say("club.admin.reason_required"))
-    if len(reason) > REASON_MAX:
-        return Retry(context.say("errors.too_long", length=len(reason), maximum=REASON_MAX))
-    context.data["reason"] = reason
+    cleaned = clean_line(context, answer.text, max_length=REASON_MAX)
+    if isinstance(cleaned, Retry):
+        return cleaned
+    context.data["reason"] = cleaned.value
     return Next("confirm")
 
 

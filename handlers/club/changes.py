@@ -17,6 +17,7 @@ from handlers.club.actions import Action
 from handlers.club.meetings import parse_when, text_step
 from handlers.events import invitations
 from handlers.events.invitations import Changes
+from handlers.validation import clean_line
 
 CHANGE_FLOW = "club_change"
 CANCEL_FLOW = "club_cancel"
@@ -241,11 +242,12 @@ async def answer_reason(context: Context, answer: Answer) -> Outcome:
     event = await _event(context)
     if isinstance(event, Reply):
         return Done([event])
-    reason = "" if answer.choice == "skip" else " ".join(answer.text.split())
-    if answer.choice != "skip" and not reason:
-        return Retry(context.say("errors.empty_answer"))
-    if len(reason) > REASON_MAX:
-        return Retry(context.say("errors.too_long", length=len(reason), maximum=REASON_MAX))
+    reason = ""
+    if answer.choice != "skip":
+        cleaned = clean_line(context, answer.text, max_length=REASON_MAX)
+        if isinstance(cleaned, Retry):
+            return cleaned
+        reason = cleaned.value
     context.data["reason"] = reason
     return Next("confirm")
 

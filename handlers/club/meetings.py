@@ -18,6 +18,7 @@ from handlers.club.actions import Action
 from handlers.club.draft import described_meeting, parse_moment
 from handlers.club.hosting import suggested_hosts
 from handlers.events import invitations
+from handlers.validation import clean_line
 
 FLOW = "club_meeting"
 CAPACITY_MAX = 500
@@ -69,13 +70,22 @@ def text_step(field: str, next_step: str):  # type: ignore[no-untyped-def]
         return Reply(reply.text, (skip,))
 
     async def answer(context: Context, given: Answer) -> Outcome:
-        text = " ".join(given.text.split()) if field != "agenda" else given.text.strip()
-        if given.choice == "skip" and field == "agenda":
+        if field != "agenda":
+            cleaned = clean_line(context, given.text, max_length=LIMITS[field])
+            if isinstance(cleaned, Retry):
+                return cleaned
+            text = cleaned.value
+        elif given.choice == "skip":
             text = ""
-        elif not text:
-            return Retry(context.say("errors.empty_answer"))
-        if len(text) > LIMITS[field]:
-            return Retry(context.say("errors.too_long", length=len(text), maximum=LIMITS[field]))
+        else:
+            # The agenda keeps its lines.
+            text = given.text.strip()
+            if not text:
+                return Retry(context.say("errors.empty_answer"))
+            if len(text) > LIMITS[field]:
+                return Retry(
+                    context.say("errors.too_long", length=len(text), maximum=LIMITS[field])
+                )
         context.data[field] = text
         return Next(next_step)
 
