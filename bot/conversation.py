@@ -50,6 +50,19 @@ class Context:
         """The answers given so far in the current flow."""
         return self.state.data
 
+    @property
+    def pole_id(self) -> int:
+        """The pôle the person acts in, for a command or flow that requires a role (which
+        only members of a pôle hold)."""
+        assert self.pole is not None and self.pole.id is not None
+        return self.pole.id
+
+    @property
+    def person_id(self) -> int:
+        """The signed-up person, for a command or flow that requires a role."""
+        assert self.person is not None and self.person.id is not None
+        return self.person.id
+
     def has_role(self, role: str) -> bool:
         return self.member is not None and role_at_least(self.member.role, role)
 

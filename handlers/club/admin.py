@@ -32,16 +32,6 @@ REASON_MAX = 300
 ROSTER_STATUSES = (*CLUB_STATUSES, "outdated")
 
 
-def _pole_id(context: Context) -> int:
-    assert context.pole is not None and context.pole.id is not None
-    return context.pole.id
-
-
-def _person_id(context: Context) -> int:
-    assert context.person is not None and context.person.id is not None
-    return context.person.id
-
-
 def person_label(person: Person) -> str:
     """« Bob Lefèvre (Scop Les Tisserands) », as people are told apart in a club."""
     name = person.display_name or "?"
@@ -53,7 +43,7 @@ async def member_clubs(context: Context) -> list[tuple[Club, ClubMember]]:
     ones they may see anything of."""
     kept = []
     for club, member in await repo.clubs_of(
-        context.session, person_id=_person_id(context), pole_id=_pole_id(context)
+        context.session, person_id=context.person_id, pole_id=context.pole_id
     ):
         if member.status != "member":
             continue
@@ -90,7 +80,7 @@ async def tell(
         label, command = button
         buttons = [[texts.label(label, **values), f"/{command}"]]
     campaign = Campaign(
-        pole_id=_pole_id(context),
+        pole_id=context.pole_id,
         kind=kind,
         subject_id=person_id,
         audience=f"{kind}:{person_id}",
@@ -110,7 +100,7 @@ async def start_for_club(
 ) -> list[Reply]:
     """Begin ``flow`` at its club step, or straight at ``next_step`` when the pôle has one
     club; ``ready`` says why there is nothing to do in a club (the flow then does not start)."""
-    clubs = await repo.pole_clubs(context.session, pole_id=_pole_id(context))
+    clubs = await repo.pole_clubs(context.session, pole_id=context.pole_id)
     if not clubs:
         return [context.say("club.admin.no_club")]
     if len(clubs) == 1:
@@ -129,7 +119,7 @@ def club_step(next_step: str, ready: Ready | None = None) -> Step:
     """Which of the pôle's clubs, as buttons."""
 
     async def ask(context: Context) -> Reply:
-        clubs = await repo.pole_clubs(context.session, pole_id=_pole_id(context))
+        clubs = await repo.pole_clubs(context.session, pole_id=context.pole_id)
         buttons = [context.choice(club.name, str(club.id)) for club, _ in clubs]
         return context.say("club.admin.ask_club", buttons=buttons)
 
@@ -137,7 +127,7 @@ def club_step(next_step: str, ready: Ready | None = None) -> Step:
         club = None
         if given.choice and given.choice.isdigit():
             club = await repo.pole_club(
-                context.session, pole_id=_pole_id(context), club_id=int(given.choice)
+                context.session, pole_id=context.pole_id, club_id=int(given.choice)
             )
         if club is None:
             return Retry(context.say("errors.pick_a_button"))
@@ -153,7 +143,7 @@ def club_step(next_step: str, ready: Ready | None = None) -> Step:
 async def _club(context: Context) -> Club:
     """The club the flow is about, checked to be of the pôle the flow began in."""
     club = await repo.pole_club(
-        context.session, pole_id=_pole_id(context), club_id=context.data["club_id"]
+        context.session, pole_id=context.pole_id, club_id=context.data["club_id"]
     )
     assert club is not None  # clubs are never deleted
     return club
@@ -168,7 +158,7 @@ async def invite(context: Context, args: Sequence[str] = ()) -> list[Reply]:
 
 
 async def _anyone_to_invite(context: Context, club: Club) -> Reply | None:
-    if await repo.club_invitable(context.session, pole_id=_pole_id(context), club_id=club.id or 0):
+    if await repo.club_invitable(context.session, pole_id=context.pole_id, club_id=club.id or 0):
         return None
     return context.say("club.admin.invite_nobody", club=club.name)
 
@@ -183,7 +173,7 @@ async def ask_people(context: Context) -> Reply:
     texts = context.texts
     club = await _club(context)
     everyone = await repo.club_invitable(
-        context.session, pole_id=_pole_id(context), club_id=club.id or 0
+        context.session, pole_id=context.pole_id, club_id=club.id or 0
     )
     chosen = set(context.data.get("chosen", []))
     search = context.data.get("search", "")
@@ -217,7 +207,7 @@ async def answer_people(context: Context, answer: Answer) -> Outcome:
     everyone = {
         person.id: person
         for person in await repo.club_invitable(
-            context.session, pole_id=_pole_id(context), club_id=club.id or 0
+            context.session, pole_id=context.pole_id, club_id=club.id or 0
         )
     }
     chosen: list[int] = context.data.get("chosen", [])
@@ -383,7 +373,7 @@ async def roster(context: Context, args: Sequence[str]) -> list[Reply]:
     animator = context.has_role("animator")
     if animator:
         clubs = [
-            club for club, _ in await repo.pole_clubs(context.session, pole_id=_pole_id(context))
+            club for club, _ in await repo.pole_clubs(context.session, pole_id=context.pole_id)
         ]
     else:
         clubs = [club for club, _ in await member_clubs(context)]
@@ -403,7 +393,7 @@ async def roster(context: Context, args: Sequence[str]) -> list[Reply]:
     if animator:
         return [await _animator_roster(context, club, rows)]
     current = await repo.club_member_ids(
-        context.session, pole_id=_pole_id(context), club_id=club.id or 0
+        context.session, pole_id=context.pole_id, club_id=club.id or 0
     )
     lines = [
         context.texts("club.admin.roster_line", person=person_label(person))

@@ -28,11 +28,6 @@ REASON_MAX = 300
 _LABEL_THEME = 40
 
 
-def _pole_id(context: Context) -> int:
-    assert context.pole is not None and context.pole.id is not None
-    return context.pole.id
-
-
 async def _club_name(context: Context, event: Event) -> str:
     club = await context.session.get(Club, event.club_id) if event.club_id is not None else None
     assert context.pole is not None
@@ -41,7 +36,7 @@ async def _club_name(context: Context, event: Event) -> str:
 
 async def _changeable(context: Context, event_id: int) -> Event | Reply:
     """The pôle's meeting ``event_id`` if it can still change, else what to say."""
-    event = await repo.pole_event(context.session, pole_id=_pole_id(context), event_id=event_id)
+    event = await repo.pole_event(context.session, pole_id=context.pole_id, event_id=event_id)
     # The same answer for another pôle's meeting as for none: it tells nothing of it.
     if event is None:
         return context.say("club.changes.unknown")
@@ -71,7 +66,7 @@ async def _begin(context: Context, args: Sequence[str], flow: str, word: str) ->
 
 async def _pick(context: Context, word: str) -> Reply:
     events = await repo.upcoming_pole_events(
-        context.session, pole_id=_pole_id(context), after=utcnow()
+        context.session, pole_id=context.pole_id, after=utcnow()
     )
     if not events:
         return context.say("club.changes.none_upcoming")

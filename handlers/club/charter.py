@@ -17,11 +17,6 @@ EDIT_FLOW = "club_charter_edit"
 CHARTER_MAX = 6000
 
 
-def _pole_id(context: Context) -> int:
-    assert context.pole is not None and context.pole.id is not None
-    return context.pole.id
-
-
 async def charter(context: Context, args: Sequence[str] = ()) -> list[Reply]:
     """``/club charte``: an animator writes a club's new charter; a member sees the version of
     each club's charter they accepted."""
@@ -37,7 +32,7 @@ async def _accepted(context: Context) -> Reply:
     lines: list[Text] = []
     buttons: list[Button] = []
     for club, member in await repo.clubs_of(
-        context.session, person_id=context.person.id, pole_id=_pole_id(context)
+        context.session, person_id=context.person.id, pole_id=context.pole_id
     ):
         if member.status == "removed":
             continue
@@ -64,7 +59,7 @@ async def _accepted(context: Context) -> Reply:
 
 async def _club_name(context: Context) -> str:
     club = await repo.pole_club(
-        context.session, pole_id=_pole_id(context), club_id=context.data["club_id"]
+        context.session, pole_id=context.pole_id, club_id=context.data["club_id"]
     )
     assert club is not None  # clubs are never deleted
     return club.name
@@ -122,7 +117,7 @@ async def answer_confirm(context: Context, answer: Answer) -> Outcome:
     if answer.choice != "publish":
         return Retry(context.say("errors.pick_a_button"))
     club = await repo.pole_club(
-        context.session, pole_id=_pole_id(context), club_id=context.data["club_id"]
+        context.session, pole_id=context.pole_id, club_id=context.data["club_id"]
     )
     assert club is not None and club.id is not None
     if (await repo.latest_charter(context.session, club_id=club.id)).version != context.data[

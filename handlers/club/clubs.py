@@ -18,22 +18,12 @@ CHARTER_FLOW = "club_charter"
 NAME_MAX = 80
 
 
-def _pole_id(context: Context) -> int:
-    assert context.pole is not None and context.pole.id is not None
-    return context.pole.id
-
-
-def _person_id(context: Context) -> int:
-    assert context.person is not None and context.person.id is not None
-    return context.person.id
-
-
 async def overview(context: Context) -> list[Reply]:
     """The member's clubs (those whose charter they accepted), invitations to read a charter,
     and for animators every club of the pôle with its code."""
     texts = context.texts
     mine = await repo.clubs_of(
-        context.session, person_id=_person_id(context), pole_id=_pole_id(context)
+        context.session, person_id=context.person_id, pole_id=context.pole_id
     )
     lines: list[Text] = []
     buttons = []
@@ -79,7 +69,7 @@ async def overview(context: Context) -> list[Reply]:
                 )
             )
     if context.has_role("animator"):
-        clubs = await repo.pole_clubs(context.session, pole_id=_pole_id(context))
+        clubs = await repo.pole_clubs(context.session, pole_id=context.pole_id)
         lines.append(texts("club.pole_title", pole=context.pole.name if context.pole else ""))
         lines += [
             texts("club.pole_line", club=c.name, code=c.code, count=count) for c, count in clubs
@@ -104,7 +94,7 @@ async def create(context: Context, name: str) -> Reply:
     try:
         club = await repo.create_club(
             context.session,
-            pole_id=_pole_id(context),
+            pole_id=context.pole_id,
             name=name,
             charter=context.content.charter(context.locale),
         )
@@ -115,12 +105,12 @@ async def create(context: Context, name: str) -> Reply:
 
 async def join(context: Context, code: str) -> list[Reply]:
     """``/club rejoindre CODE``: the charter to read and accept, before anything of the club."""
-    club = await repo.club_by_code(context.session, pole_id=_pole_id(context), code=code)
+    club = await repo.club_by_code(context.session, pole_id=context.pole_id, code=code)
     # The same answer for a code of another pôle's club: it tells nothing of that club.
     if club is None:
         return [context.say("club.unknown_code", code=code[:20])]
     member = await repo.club_member(
-        context.session, club_id=club.id or 0, person_id=_person_id(context)
+        context.session, club_id=club.id or 0, person_id=context.person_id
     )
     charter = await repo.latest_charter(context.session, club_id=club.id or 0)
     if member is not None and member.status == "removed":
@@ -168,7 +158,7 @@ async def answer_charter(context: Context, answer: Answer) -> Outcome:
     await repo.accept_charter(
         context.session,
         club_id=club.id or 0,
-        person_id=_person_id(context),
+        person_id=context.person_id,
         version=charter.version,
     )
     return Done([context.say("club.joined", club=club.name, version=charter.version)])
@@ -179,7 +169,7 @@ async def leave(context: Context, code: str) -> Reply:
     mine = [
         (club, member)
         for club, member in await repo.clubs_of(
-            context.session, person_id=_person_id(context), pole_id=_pole_id(context)
+            context.session, person_id=context.person_id, pole_id=context.pole_id
         )
         if member.status != "removed"
     ]

@@ -25,14 +25,9 @@ CAPACITY_MAX = 500
 LIMITS = {"theme": 200, "host": 150, "practice": 300, "place": 300, "agenda": 2000}
 
 
-def _pole_id(context: Context) -> int:
-    assert context.pole is not None and context.pole.id is not None
-    return context.pole.id
-
-
 async def start(context: Context, args: Sequence[str] = ()) -> list[Reply]:
     """``/club reunion``: describe a meeting of one of the pôle's clubs."""
-    clubs = await repo.pole_clubs(context.session, pole_id=_pole_id(context))
+    clubs = await repo.pole_clubs(context.session, pole_id=context.pole_id)
     if not clubs:
         return [context.say("club.meeting_no_club")]
     context.start_flow(FLOW)
@@ -44,13 +39,13 @@ async def start(context: Context, args: Sequence[str] = ()) -> list[Reply]:
 
 async def ask_club(context: Context) -> Reply:
     """Asks which club meets."""
-    clubs = await repo.pole_clubs(context.session, pole_id=_pole_id(context))
+    clubs = await repo.pole_clubs(context.session, pole_id=context.pole_id)
     buttons = [context.choice(club.name, str(club.id)) for club, _ in clubs]
     return context.say("club.meeting_ask_club", buttons=buttons)
 
 
 async def answer_club(context: Context, answer: Answer) -> Outcome:
-    clubs = await repo.pole_clubs(context.session, pole_id=_pole_id(context))
+    clubs = await repo.pole_clubs(context.session, pole_id=context.pole_id)
     chosen = next((club for club, _ in clubs if str(club.id) == answer.choice), None)
     if chosen is None:
         return Retry(context.say("errors.pick_a_button"))
@@ -179,7 +174,7 @@ async def answer_when(context: Context, answer: Answer) -> Outcome:
 
 def _meeting(context: Context) -> Event:
     """The meeting described in this flow, not stored yet."""
-    return described_meeting(context.data, pole_id=_pole_id(context))
+    return described_meeting(context.data, pole_id=context.pole_id)
 
 
 async def ask_confirm(context: Context) -> Reply:
@@ -187,7 +182,7 @@ async def ask_confirm(context: Context) -> Reply:
     club = await context.session.get(Club, context.data["club_id"])
     assert club is not None
     invited = await repo.club_member_ids(
-        context.session, pole_id=_pole_id(context), club_id=club.id or 0
+        context.session, pole_id=context.pole_id, club_id=club.id or 0
     )
     texts = context.texts
     summary = texts(

@@ -31,11 +31,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TITLE_IN_BUTTON = 40
 
 
-def _pole_id(context: Context) -> int:
-    assert context.pole is not None and context.pole.id is not None
-    return context.pole.id
-
-
 async def may_see_participants(context: Context, event: Event) -> bool:
     """The pôle's animators see who comes (the caller took the event from their pôle), and
     so do the leaders of the host company who are of the meeting's audience."""
@@ -54,7 +49,7 @@ async def _meeting(context: Context, typed: str) -> Event | None:
     whether it exists or not."""
     if not typed.isdigit():
         return None
-    event = await repo.pole_event(context.session, pole_id=_pole_id(context), event_id=int(typed))
+    event = await repo.pole_event(context.session, pole_id=context.pole_id, event_id=int(typed))
     if event is None or not await may_see_participants(context, event):
         return None
     return event
@@ -85,7 +80,7 @@ async def participants(context: Context, args: Sequence[str]) -> list[Reply]:
     if not args:
         now = utcnow()
         events = await repo.pole_events_between(
-            context.session, pole_id=_pole_id(context), start=now - PICK_SINCE, end=now + PICK_AHEAD
+            context.session, pole_id=context.pole_id, start=now - PICK_SINCE, end=now + PICK_AHEAD
         )
         visible = [
             event
@@ -215,7 +210,7 @@ async def presences(context: Context, args: Sequence[str]) -> list[Reply]:
     if not args:
         now = utcnow()
         events = await repo.pole_events_between(
-            context.session, pole_id=_pole_id(context), start=now - ATTENDANCE_SINCE, end=now
+            context.session, pole_id=context.pole_id, start=now - ATTENDANCE_SINCE, end=now
         )
         held = [event for event in reversed(events) if event.status == "scheduled"]
         return [await _pick(context, "presences", held, "club.attendance.pick_none")]
