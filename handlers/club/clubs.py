@@ -43,6 +43,7 @@ async def overview(context: Context) -> list[Reply]:
                         when=when,
                         host=meeting.host_company,
                         theme=meeting.title,
+                        place=meeting.place,
                     )
                 )
                 buttons += rsvp_buttons(texts, meeting)

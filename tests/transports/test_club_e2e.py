@@ -192,6 +192,17 @@ class OnConsole:
         await self.stdout.prompted.wait()
         return self.stdout.getvalue()[start:]
 
+    async def press(self, label: str) -> str:
+        """Answer with the number of the last reply's button whose label starts with
+        ``label``, as one types ``2`` for ``[2] Lancer le sondage (1 membre(s))``."""
+        shown = self.stdout.getvalue().rsplit(PROMPT, 2)[-2]
+        (number,) = [
+            line[1 : line.index("]")]
+            for line in shown.splitlines()
+            if line.startswith("[") and line[line.index("]") + 2 :].startswith(label)
+        ]
+        return await self.say(number)
+
     async def close(self) -> None:
         await self.stdout.prompted.wait()
         self.stdin.lines.put("")
@@ -377,3 +388,85 @@ async def test_a_year_of_club_meetings_on_telegram_slack_and_the_console(
     assert "2 présent(s) sur" in str(figures), figures
     reminded = [m for m in samia.messages() if "Rappel" in str(m)]
     assert reminded == []
+
+
+async def test_a_meeting_from_poll_to_bilan_on_the_console_alone(
+    app: App, time_machine: TimeMachineFixture, tmp_path: Path
+) -> None:
+    time_machine.move_to(datetime(2027, 2, 1, 10, tzinfo=PARIS))
+    await Chat(app, Platform.CONSOLE, "claire").sign_up("Claire Roux", "Pôle Mont-Blanc Industries")
+    await Chat(app, Platform.CONSOLE, "claire").grant("animator")
+    await Chat(app, Platform.CONSOLE, "chloe").sign_up("Chloé Durand", "Fromagerie Berthaut")
+    claire = OnConsole(app, "claire", tmp_path / "claire")
+    chloe = OnConsole(app, "chloe", tmp_path / "chloe")
+    try:
+        code = (await claire.say("/club creer Club BouRSE")).split("Son code : ")[1].split(".")[0]
+        await chloe.say(f"/club rejoindre {code}")
+        assert "Bienvenue dans le club" in await chloe.press("J'accepte la charte")
+
+        for line in (
+            "/club reunion",
+            "Bilan carbone des PME industrielles",
+            "Fromagerie Berthaut",
+            "La méthanisation des petits-laits",
+            "Route des Aravis, 74220 La Clusaz",
+        ):
+            await claire.say(line)
+        await claire.press("Sans ordre du jour")
+        await claire.press("Sans limite")
+        await claire.press("Sondage de dates")
+        await claire.say("12/03/2027 9h30 ; 19/03/2027 14h")
+        await claire.say("05/03/2027 18h")
+        opened = await claire.press("Lancer le sondage")
+        number = opened.split("Sondage n° ")[1].split()[0]
+
+        await chloe.say("/club")
+        await chloe.press("Répondre au sondage")
+        assert "2. 19/03/2027 14:00 : oui" in await chloe.press("19/03/2027 14:00 : oui")
+        await claire.say(f"/club sondage {number}")
+        assert "Meilleur créneau : le 19/03/2027 14:00" in await claire.press("Clore le sondage")
+        await claire.press("Confirmer le 19/03/2027 14:00")
+
+        assert "prochaine réunion le 19/03/2027 14:00" in await chloe.say("/club")
+        assert "vous venez" in await chloe.press("Je viens")
+        sheet = await claire.say(f"/club participants {number}")
+        assert "Chloé Durand (Fromagerie Berthaut)" in sheet
+        assert {path.suffix for path in (tmp_path / "claire").iterdir()} == {".csv", ".xlsx"}
+
+        await claire.say(f"/club modifier {number}")
+        await claire.press("Le lieu")
+        await claire.say("Salle des fêtes, 74220 La Clusaz")
+        # A console is written to only when its person types: nothing is queued for Chloé,
+        # who reads the change in /club.
+        assert "Réunion mise à jour" in await claire.press("Envoyer la mise à jour")
+        assert "Salle des fêtes" in await chloe.say("/club")
+
+        time_machine.move_to(datetime(2027, 3, 19, 17, tzinfo=PARIS))
+        await claire.say(f"/club presences {number}")
+        await claire.say("1")
+        assert "1 présent(s) sur 1 invité(s)" in await claire.press("Valider")
+        bilan = await claire.say("/club bilan 2027")
+        assert "Réunions tenues : 1 sur un objectif de 5 par an." in bilan
+        assert "1 présent(s) sur 1 invité(s)" in bilan
+        assert {".png"} <= {path.suffix for path in (tmp_path / "claire").iterdir()}
+
+        for line in (
+            "/club reunion",
+            "Égalité professionnelle",
+            "Pôle Mont-Blanc Industries",
+            "L'index de l'égalité femmes-hommes",
+            "Cluses",
+        ):
+            await claire.say(line)
+        await claire.press("Sans ordre du jour")
+        await claire.press("Sans limite")
+        await claire.say("16/04/2027 9h30")
+        await claire.press("Inviter")
+        second = str(max(await _event_uids(app)))
+        await claire.say(f"/club annuler {second}")
+        await claire.press("Sans raison")
+        assert "est annulée" in await claire.press("Annuler la réunion")
+        assert "16/04/2027" not in await chloe.say("/club")
+    finally:
+        await claire.close()
+        await chloe.close()
