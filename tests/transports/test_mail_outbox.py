@@ -23,9 +23,10 @@ from bot.runner import mail_transport
 from bot.storage import repositories as repo
 from bot.storage.models import Event, OutboxMessage, utcnow
 from handlers.events import invitations
-from tests.handlers.club.test_clubs import create_club
+from tests.handlers.club.test_clubs import BOB as CLUB_BOB
+from tests.handlers.club.test_clubs import CHLOE, create_club, join_club
 from tests.handlers.club.test_meetings import an_animator
-from tests.handlers.events.test_feed import BILAN, MEETING_START, add_meeting, join_club
+from tests.handlers.events.test_feed import BILAN, MEETING_START, add_meeting
 from tests.handlers.test_broadcast import compose
 from tests.helpers.chat import Chat
 from tests.helpers.fake_smtp import FakeSmtp
@@ -53,8 +54,7 @@ async def claire(app: App) -> Chat:
     joined it, and it meets on 12 March 2027."""
     claire = await an_animator(app)
     code = await create_club(claire)
-    await join_club(app, "7391846032", "Bob Lefèvre", "Scop Les Tisserands", code, email=BOB)
-    await join_club(app, "7391846033", "Chloé Durand", "Fromagerie Berthaut", code)
+    await join_club(app, code, [CLUB_BOB._replace(email=BOB), CHLOE])
     await add_meeting(app, title=BILAN, starts_at=MEETING_START)
     return claire
 
@@ -182,7 +182,7 @@ async def test_without_smtp_settings_nothing_is_queued_for_email(settings: Setti
     try:
         claire = await an_animator(app)
         code = await create_club(claire)
-        bob = await join_club(app, "7391846032", "Bob Lefèvre", "Scop Les Tisserands", code)
+        (bob,) = await join_club(app, code, [CLUB_BOB])
         # Given while the bot sent e-mail, say: kept, and unused while it sends none.
         person = await bob.person()
         assert person is not None

@@ -2,6 +2,7 @@
 accepting its charter, leave; nothing of a club reaches someone who is not in it."""
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import pytest
 from sqlmodel import select
@@ -42,11 +43,19 @@ async def members(app: App) -> list[tuple[int, str, int | None]]:
         return [(row.person_id, row.status, row.charter_version) for row in rows]
 
 
-Newcomer = tuple[str, str, str]
-"""Someone of the pôle a club test signs up: their Telegram user id, name and company."""
-BOB: Newcomer = ("7391846032", "Bob Lefèvre", "Scop Les Tisserands")
-CHLOE: Newcomer = ("7391846033", "Chloé Durand", "Fromagerie Berthaut")
-DORA: Newcomer = ("7391846034", "Dora Meyer", "Hydreos Conseil")
+class Newcomer(NamedTuple):
+    """Someone of the pôle a club test signs up: their Telegram user id, name and company, and
+    the e-mail they give when the bot sends e-mail (else they skip the question)."""
+
+    user_id: str
+    name: str
+    company: str
+    email: str | None = None
+
+
+BOB = Newcomer("7391846032", "Bob Lefèvre", "Scop Les Tisserands")
+CHLOE = Newcomer("7391846033", "Chloé Durand", "Fromagerie Berthaut")
+DORA = Newcomer("7391846034", "Dora Meyer", "Hydreos Conseil")
 
 
 async def join_club(
@@ -65,9 +74,8 @@ async def join_club(
 
 
 async def read_charter(app: App, code: str, newcomer: Newcomer) -> Chat:
-    user_id, name, company = newcomer
-    chat = Chat(app, Platform.TELEGRAM, user_id)
-    await chat.sign_up(name, company)
+    chat = Chat(app, Platform.TELEGRAM, newcomer.user_id)
+    await chat.sign_up(newcomer.name, newcomer.company, email=newcomer.email)
     await chat.say(f"/club rejoindre {code}")
     return chat
 
