@@ -18,6 +18,7 @@ from sqlmodel import SQLModel
 from bot.app import App
 from bot.config import Settings, normalize_database_url
 from bot.messages import Platform
+from scheduler.store import JOBS_TABLE
 from tests.helpers.chat import Chat
 
 POSTGRES_URL = os.environ.get("RSEBOT_TEST_POSTGRES_URL")
@@ -58,6 +59,10 @@ async def _empty_tables(url: str) -> None:
             # DELETE, children first, is several times faster than TRUNCATE on tables this small.
             for table in reversed(tables):
                 await connection.execute(table.delete())
+            # The scheduler's job store too: jobs a test stored would otherwise run, or be
+            # stepped through minute by minute up to another test's fake clock.
+            if JOBS_TABLE in existing:
+                await connection.execute(text(f"DELETE FROM {JOBS_TABLE}"))
             counters = [t.name for t in tables if "id" in t.c and t.c.id.primary_key]
             if counters:
                 resets = ", ".join(
