@@ -20,6 +20,7 @@ from content.text import Text
 
 if TYPE_CHECKING:
     from content.questionnaires.models import Questionnaire
+    from content.surveys.models import SurveySet
     from content.veille.models import Themes
 
 CONTENT_DIR = Path(__file__).resolve().parent
@@ -135,6 +136,8 @@ class Content:
     editions: Mapping[str, Schedule]
     # The charter of values a new club starts with.
     charter: Localized
+    # The indicator sets of the partner survey, by id (their file name in surveys/).
+    surveys: Mapping[str, SurveySet]
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
@@ -206,6 +209,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         raise ContentError(f"contenu invalide : {exc}") from None
     # Imported here: the questionnaire models build on this module.
     from content.questionnaires.models import load_questionnaire
+    from content.surveys.models import load_surveys
     from content.veille.models import load_editions, load_themes
 
     diagnostic = load_questionnaire("diagnostic", directory / "questionnaires")
@@ -219,8 +223,9 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     except ValueError as exc:
         raise ContentError(f"textes : schedules.weekdays, {exc}") from None
     editions = load_editions(directory / "veille" / "editions.yaml", weekdays, texts["fr"])
+    surveys = load_surveys(directory / "surveys")
     return Content(
-        texts, tuple(sectors), tuple(menu), diagnostic, themes, weekdays, editions, charter
+        texts, tuple(sectors), tuple(menu), diagnostic, themes, weekdays, editions, charter, surveys
     )
 
 

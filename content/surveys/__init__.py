@@ -1,0 +1,1 @@
+"""Indicator sets of the partner survey (the HYDREOS model), as data, and their models."""
