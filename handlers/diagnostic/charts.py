@@ -32,13 +32,13 @@ NO_ANSWER_MARK = " (—)"
 
 _DPI = 100
 _RADAR_SIZE = (900, 900)
-_WIDE_SIZE = (1000, 600)
+WIDE_SIZE = (1000, 600)
 _GRID = (25, 50, 75, 100)
 # Okabe-Ito colours (distinct for colour-blind readers) without its yellow, too pale on white.
 # Lines also differ by marker and dash, so that the charts still read printed in grayscale.
-_COLOURS = ("#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-_DASHES = ("-", "--", "-.")
+COLOURS = ("#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+DASHES = ("-", "--", "-.")
 _MAIN = "#0072B2"
 _REFERENCE = "#D55E00"
 # PNG metadata: no "Software" entry, whose matplotlib version would change the bytes.
@@ -60,7 +60,7 @@ def radar_png(
         _same_length(labels, reference, "reference")
     if len(labels) < 3:
         raise ValueError("a radar needs at least three axes")
-    figure = _figure(_RADAR_SIZE)
+    figure = new_figure(_RADAR_SIZE)
     axes = figure.add_subplot(projection="polar")
     angles = [2 * math.pi * i / len(labels) for i in range(len(labels))]
     axes.set_theta_offset(math.pi / 2)
@@ -83,7 +83,7 @@ def radar_png(
         label + (NO_ANSWER_MARK if score is None else "")
         for label, score in zip(labels, scores, strict=True)
     ]
-    axes.set_xticks(angles, [_wrap(label, 17) for label in shown], fontsize=12)
+    axes.set_xticks(angles, [wrap(label, 17) for label in shown], fontsize=12)
     axes.tick_params(axis="x", pad=12)
     # Labels grow away from the circle, so that a long one never covers the chart.
     for angle, tick in zip(angles, axes.get_xticklabels(), strict=True):
@@ -94,11 +94,11 @@ def radar_png(
     axes.set_rlabel_position(180 / len(labels))
     axes.grid(color="#bbbbbb", linewidth=0.8)
     axes.spines["polar"].set_color("#888888")
-    figure.suptitle(_wrap(title, 60), fontsize=16)
+    figure.suptitle(wrap(title, 60), fontsize=16)
     figure.get_layout_engine().set(w_pad=0.15, h_pad=0.1)
     if reference is not None:
         figure.legend(loc="outside lower center", ncols=2, fontsize=12, frameon=False)
-    return _png(figure)
+    return png(figure)
 
 
 def evolution_png(
@@ -112,18 +112,18 @@ def evolution_png(
         _same_length(dates, values, f"series {name!r}")
     if not dates:
         raise ValueError("an evolution needs at least one date")
-    figure = _figure(_WIDE_SIZE)
+    figure = new_figure(WIDE_SIZE)
     axes = figure.add_subplot()
     for i, (name, values) in enumerate(series.items()):
         axes.plot(
             list(dates),
             [math.nan if value is None else value for value in values],
-            color=_COLOURS[i % len(_COLOURS)],
-            marker=_MARKERS[i % len(_MARKERS)],
-            linestyle=_DASHES[i % len(_DASHES)],
+            color=COLOURS[i % len(COLOURS)],
+            marker=MARKERS[i % len(MARKERS)],
+            linestyle=DASHES[i % len(DASHES)],
             linewidth=2,
             markersize=7 if len(dates) <= 10 else 5,
-            label=_wrap(name, 26),
+            label=wrap(name, 26),
         )
     first, last = min(dates), max(dates)
     margin = max((last - first) * 0.04, timedelta(days=1))
@@ -138,10 +138,10 @@ def evolution_png(
     axes.set_yticks((0, *_GRID))
     axes.grid(axis="y", color="#dddddd")
     axes.spines[["top", "right"]].set_visible(False)
-    figure.suptitle(_wrap(title, 90), fontsize=15)
+    figure.suptitle(wrap(title, 90), fontsize=15)
     if series:
         figure.legend(loc="outside right upper", fontsize=10, frameon=False)
-    return _png(figure)
+    return png(figure)
 
 
 def bars_png(
@@ -162,7 +162,7 @@ def bars_png(
     from matplotlib.ticker import MaxNLocator
 
     write = format_value or _number
-    figure = _figure(_WIDE_SIZE)
+    figure = new_figure(WIDE_SIZE)
     axes = figure.add_subplot()
     positions = range(len(labels))
     axes.barh(positions, values, color=_MAIN, height=0.6)
@@ -175,7 +175,7 @@ def bars_png(
             va="center",
             fontsize=11,
         )
-    axes.set_yticks(positions, [_wrap(label, 32) for label in labels], fontsize=11)
+    axes.set_yticks(positions, [wrap(label, 32) for label in labels], fontsize=11)
     axes.set_ylim(len(labels) - 0.5, -0.5)  # first label on top
     top = maximum if maximum is not None else max([*values, 0]) or 1
     axes.set_xlim(0, top)
@@ -189,11 +189,11 @@ def bars_png(
     axes.grid(axis="x", color="#dddddd")
     axes.set_axisbelow(True)
     axes.spines[["top", "right"]].set_visible(False)
-    figure.suptitle(_wrap(title, 90), fontsize=15)
-    return _png(figure)
+    figure.suptitle(wrap(title, 90), fontsize=15)
+    return png(figure)
 
 
-def _figure(size: tuple[int, int]) -> Figure:
+def new_figure(size: tuple[int, int]) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -205,7 +205,7 @@ def _figure(size: tuple[int, int]) -> Figure:
     return figure
 
 
-def _png(figure: Figure) -> bytes:
+def png(figure: Figure) -> bytes:
     buffer = BytesIO()
     figure.savefig(buffer, format="png", dpi=_DPI, facecolor="white", metadata=_METADATA)
     return buffer.getvalue()
@@ -265,7 +265,7 @@ def _crowded(days: list[date]) -> bool:
     return min(gaps) < (days[-1] - days[0]) / 6
 
 
-def _wrap(text: str, width: int) -> str:
+def wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width, break_long_words=False)) or text
 
 

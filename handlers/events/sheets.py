@@ -66,9 +66,7 @@ def xlsx_bytes(sheet: Sheet) -> bytes:
     workbook = Workbook()
     worksheet = workbook.active
     assert worksheet is not None
-    worksheet.title = (
-        " ".join(sheet.name.translate(_SHEET_NAME_FORBIDDEN).split())[:_SHEET_NAME_MAX] or "1"
-    )
+    worksheet.title = sheet_name(sheet.name, set())
     worksheet.cell(row=1, column=1, value=sheet.title).font = Font(bold=True, size=14)
     for line_number, line in enumerate(sheet.details, start=2):
         worksheet.cell(row=line_number, column=1, value=line)
@@ -110,3 +108,15 @@ def xlsx_bytes(sheet: Sheet) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def sheet_name(title: str, used: set[str]) -> str:
+    """``title`` as Excel accepts a sheet's name (31 characters, none of ``[]:*?/\\``), made
+    distinct from the names in ``used`` (compared without case), which it joins."""
+    base = " ".join(title.translate(_SHEET_NAME_FORBIDDEN).split())[:_SHEET_NAME_MAX] or "1"
+    name, number = base, 2
+    while name.casefold() in used:
+        suffix = f" ({number})"
+        name, number = base[: _SHEET_NAME_MAX - len(suffix)] + suffix, number + 1
+    used.add(name.casefold())
+    return name

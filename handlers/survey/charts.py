@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from handlers.diagnostic.charts import (
-    _COLOURS,
-    _DASHES,
-    _MARKERS,
-    _WIDE_SIZE,
+    COLOURS,
+    DASHES,
+    MARKERS,
     NO_ANSWER_MARK,
-    _figure,
-    _png,
-    _wrap,
+    WIDE_SIZE,
+    new_figure,
+    png,
+    wrap,
 )
 from handlers.survey.scoring import (
     AGREE,
@@ -84,7 +84,7 @@ class ChartTexts:
 
 def diverging_size(indicators: int) -> tuple[int, int]:
     """The diverging chart's width and height in pixels for this many indicators."""
-    return _WIDE_SIZE[0], BASE_HEIGHT + ROW_HEIGHT * max(indicators, 1)
+    return WIDE_SIZE[0], BASE_HEIGHT + ROW_HEIGHT * max(indicators, 1)
 
 
 def diverging_png(
@@ -102,7 +102,7 @@ def diverging_png(
         raise ValueError(f"no indicator on the axis {axis!r}")
     names = names or {}
     texts = texts or ChartTexts()
-    figure = _figure(diverging_size(len(rows)))
+    figure = new_figure(diverging_size(len(rows)))
     bars, column = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": (5, 1)})
     positions = list(range(len(rows)))
     levels = {result.indicator.level for result in rows}
@@ -147,8 +147,8 @@ def diverging_png(
     order = (*DISAGREE[::-1], *AGREE[::-1], Agreement.NSP)
     handles = [Patch(color=CHOICE_COLOURS[c], label=texts.choices[c]) for c in order]
     figure.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=10, frameon=False)
-    figure.suptitle(_wrap(title, 90), fontsize=15)
-    return _png(figure)
+    figure.suptitle(wrap(title, 90), fontsize=15)
+    return png(figure)
 
 
 def axis_charts_png(
@@ -197,19 +197,19 @@ def trend_png(
         for key, value in values.items():
             series.setdefault(key, [None] * len(waves))[index] = value
 
-    figure = _figure(_WIDE_SIZE)
+    figure = new_figure(WIDE_SIZE)
     axes = figure.add_subplot()
     positions = list(range(len(waves)))
     for i, (key, values) in enumerate(series.items()):
         axes.plot(
             positions,
             [math.nan if value is None else value for value in values],
-            color=_COLOURS[i % len(_COLOURS)],
-            marker=_MARKERS[i % len(_MARKERS)],
-            linestyle=_DASHES[i % len(_DASHES)],
+            color=COLOURS[i % len(COLOURS)],
+            marker=MARKERS[i % len(MARKERS)],
+            linestyle=DASHES[i % len(DASHES)],
             linewidth=2,
             markersize=7,
-            label=_wrap(names.get(key, key), 26),
+            label=wrap(names.get(key, key), 26),
         )
     axes.set_xticks(positions, [wave.label for wave in waves])
     axes.set_xlim(-0.3, len(waves) - 0.7)
@@ -218,10 +218,10 @@ def trend_png(
     axes.set_ylabel(texts.top2_axis, fontsize=11)
     axes.grid(axis="y", color="#dddddd")
     axes.spines[["top", "right"]].set_visible(False)
-    figure.suptitle(_wrap(title, 90), fontsize=15)
+    figure.suptitle(wrap(title, 90), fontsize=15)
     if series:
         figure.legend(loc="outside right upper", fontsize=10, frameon=False)
-    return _png(figure)
+    return png(figure)
 
 
 def _segment(
@@ -257,4 +257,4 @@ def _label(result: IndicatorResult, names: Mapping[str, str], *, with_level: boo
         text = f"{text} ({names.get(info.level, info.level)})"
     if result.counts.distribution is None:
         text += NO_ANSWER_MARK
-    return _wrap(text, 45)
+    return wrap(text, 45)

@@ -22,10 +22,9 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from handlers.events.sheets import (
-    _SHEET_NAME_FORBIDDEN,
-    _SHEET_NAME_MAX,
     WIDTH_MAX,
     csv_bytes,
+    sheet_name,
     slug,
 )
 from handlers.survey.scoring import (
@@ -161,7 +160,7 @@ def workbook_xlsx(
     used: set[str] = set()
 
     def sheet(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> Worksheet:
-        worksheet = workbook.create_sheet(_sheet_name(title, used))
+        worksheet = workbook.create_sheet(sheet_name(title, used))
         worksheet.append(list(header))
         for cell in worksheet[1]:
             cell.font = Font(bold=True)
@@ -254,17 +253,6 @@ def _percent_columns(worksheet: Worksheet, columns: range) -> None:
         for cell in row:
             if cell.column in columns:
                 cell.number_format = _PERCENT_FORMAT
-
-
-def _sheet_name(title: str, used: set[str]) -> str:
-    # Excel's rule, as handlers/events/sheets.py applies it, and one name per sheet.
-    base = " ".join(title.translate(_SHEET_NAME_FORBIDDEN).split())[:_SHEET_NAME_MAX] or "1"
-    name, number = base, 2
-    while name.casefold() in used:
-        suffix = f" ({number})"
-        name, number = base[: _SHEET_NAME_MAX - len(suffix)] + suffix, number + 1
-    used.add(name.casefold())
-    return name
 
 
 def _csv_cell(value: object) -> object:
