@@ -272,6 +272,33 @@ def vote_buttons(texts: Texts, settings: Settings, stored: StoredPoll) -> list[B
     ]
 
 
+async def _ask(
+    session: AsyncSession,
+    texts: Texts,
+    settings: Settings,
+    stored: StoredPoll,
+    person: Person,
+    lead: list[Text],
+    *,
+    kind: str,
+    dedupe_key: str | None = None,
+) -> int:
+    """Queue to ``person`` ``lead``, their answers so far and the buttons to answer each slot:
+    one campaign, about them (their answers show in it)."""
+    assert person.id is not None
+    event = stored.event
+    body = Text.join([*lead, answers_view(texts, settings, stored, person.id)], "\n\n")
+    campaign = Campaign(
+        pole_id=event.pole_id,
+        kind=kind,
+        subject_id=person.id,
+        audience=f"poll:{event.id}:{kind}:{person.id}",
+        text=str(body),
+        buttons=[[b.label, b.value] for b in vote_buttons(texts, settings, stored)],
+    )
+    return await _tell(session, person=person, campaign=campaign, dedupe_key=dedupe_key)
+
+
 async def _tell(
     session: AsyncSession,
     *,
@@ -297,26 +324,12 @@ async def _ask_members(
     audience = await repo.event_audience(session, event=event)
     for person in await repo.people_by_id(session, ids=audience):
         texts = texts_for(content, settings, person)
-        body = Text.join(
-            [
-                details(texts, settings, event, club=club.name),
-                texts(
-                    "club.date_poll.invitation",
-                    deadline=local_time(settings, stored.closes_at()),
-                ),
-                answers_view(texts, settings, stored, person.id or 0),
-            ],
-            "\n\n",
-        )
-        campaign = Campaign(
-            pole_id=event.pole_id,
-            kind=INVITATION,
-            subject_id=person.id,
-            audience=f"poll:{event.id}:{person.id}",
-            text=str(body),
-            buttons=[[b.label, b.value] for b in vote_buttons(texts, settings, stored)],
-        )
-        queued += await _tell(session, person=person, campaign=campaign)
+        deadline = local_time(settings, stored.closes_at())
+        lead = [
+            details(texts, settings, event, club=club.name),
+            texts("club.date_poll.invitation", deadline=deadline),
+        ]
+        queued += await _ask(session, texts, settings, stored, person, lead, kind=INVITATION)
     return queued
 
 
@@ -643,28 +656,23 @@ async def _remind(
     queued = 0
     for person in awaiting:
         texts = texts_for(content, settings, person)
-        body = Text.join(
-            [
-                texts(
-                    "club.date_poll.reminder",
-                    theme=event.title,
-                    club=club.name if club else "",
-                    deadline=local_time(settings, stored.closes_at()),
-                ),
-                answers_view(texts, settings, stored, person.id or 0),
-            ],
-            "\n\n",
-        )
-        campaign = Campaign(
-            pole_id=event.pole_id,
+        lead = [
+            texts(
+                "club.date_poll.reminder",
+                theme=event.title,
+                club=club.name if club else "",
+                deadline=local_time(settings, stored.closes_at()),
+            )
+        ]
+        queued += await _ask(
+            session,
+            texts,
+            settings,
+            stored,
+            person,
+            lead,
             kind=REMINDER,
-            subject_id=person.id,
-            audience=f"poll:{event.id}:reminder:{person.id}",
-            text=str(body),
-            buttons=[[b.label, b.value] for b in vote_buttons(texts, settings, stored)],
-        )
-        queued += await _tell(
-            session, person=person, campaign=campaign, dedupe_key=f"{prefix}{person.id}"
+            dedupe_key=f"{prefix}{person.id}",
         )
     return queued
 

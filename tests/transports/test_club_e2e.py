@@ -366,6 +366,7 @@ async def test_a_year_of_club_meetings_on_telegram_slack_and_the_console(
         await claire.sees("Quand ?")
         claire.say("16/04/2027 9h30")
         await claire.press("Inviter")
+        await samia.sees("16/04/2027")
         await samia.calendars(3)
         await samia.press("Je ne viens pas")
         await samia.sees("vous ne venez pas à la réunion du 16/04/2027")
