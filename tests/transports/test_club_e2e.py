@@ -209,6 +209,17 @@ class OnConsole:
         await self.task
 
 
+async def describe(animator: OnTelegram, theme: str, host: str, practice: str, place: str) -> None:
+    """/club reunion up to the capacity question: each answer once the previous was taken."""
+    animator.say("/club reunion")
+    await animator.sees("thème")
+    for answer in (theme, host, practice, place):
+        count = len(animator.messages())
+        animator.say(answer)
+        await animator.fake.wait_for(lambda n=count: len(animator.messages()) > n)
+    await animator.press("Sans ordre du jour")
+
+
 async def _event_uids(app: App) -> dict[int, str]:
     async with app.database.transaction() as session:
         return {event.id or 0: event.uid for event in await session.scalars(select(Event))}
@@ -258,18 +269,13 @@ async def test_a_year_of_club_meetings_on_telegram_slack_and_the_console(
         assert "Bienvenue dans le club" in await chloe.say("J'accepte la charte")
 
         # A meeting whose date is polled, at most 2 places.
-        claire.say("/club reunion")
-        await claire.sees("thème")
-        for answer in (
+        await describe(
+            claire,
             "Bilan carbone des PME industrielles",
             "Scop Les Tisserands",
             "Un logiciel de gestion prévisionnelle des emplois et des compétences",
             "12 rue des Tisserands, 74000 Annecy",
-        ):
-            count = len(claire.messages())
-            claire.say(answer)
-            await fake_telegram.wait_for(lambda n=count: len(claire.messages()) > n)
-        await claire.press("Sans ordre du jour")
+        )
         await claire.sees("Combien de places")
         claire.say("2")
         await claire.press("Sondage de dates")
@@ -350,18 +356,13 @@ async def test_a_year_of_club_meetings_on_telegram_slack_and_the_console(
         figures = next(m for m in reversed(claire.messages()) if "Réunions tenues" in str(m))
 
         # A second meeting, fixed, then cancelled: the decliner told too.
-        claire.say("/club reunion")
-        await claire.sees("thème")
-        for answer in (
+        await describe(
+            claire,
             "Égalité professionnelle",
             "Hydreos Conseil",
             "L'index de l'égalité femmes-hommes",
             "8 quai de la Tournette, 74000 Annecy",
-        ):
-            count = len(claire.messages())
-            claire.say(answer)
-            await fake_telegram.wait_for(lambda n=count: len(claire.messages()) > n)
-        await claire.press("Sans ordre du jour")
+        )
         await claire.press("Sans limite")
         await claire.sees("Quand ?")
         claire.say("16/04/2027 9h30")
