@@ -491,3 +491,111 @@ class CalendarFeed(SQLModel, table=True):
     person_id: int = Field(foreign_key="people.id", unique=True)
     token: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SurveyProject(SQLModel, table=True):
+    """A collaborative project whose partner organisations answer an indicator set
+    (``content/surveys/``) in waves, twice a year by default (issue 13, the HYDREOS model)."""
+
+    __tablename__ = "survey_projects"
+    __table_args__ = (UniqueConstraint("pole_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    name: str = Field(max_length=120)
+    # The id of the indicator set, a file of content/surveys/.
+    survey: str = Field(max_length=40)
+    # Animators see who took part, never what a partner answered, unless set False before a
+    # wave opens (each wave keeps the setting it opened with).
+    anonymous: bool = Field(default=True)
+    # Local dates ("MM-DD") and time ("HH:MM") at which the scheduled waves open; empty: only
+    # waves opened by hand.
+    wave_dates: list[str] = Field(
+        default_factory=lambda: ["03-15", "09-15"], sa_column=Column(JSON, nullable=False)
+    )
+    wave_time: str = Field(default="09:00", max_length=5)
+    wave_days: int = Field(default=21)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SurveyPartner(SQLModel, table=True):
+    """A partner organisation of a project (a company, a public body, a research institute),
+    not necessarily a member of the pôle; it answers once per wave."""
+
+    __tablename__ = "survey_partners"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="survey_projects.id", index=True)
+    name: str = Field(max_length=150)
+    # Given to the partner's respondents, who type it at /start or with /enquete CODE.
+    code: str = Field(max_length=16, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SurveyRespondent(SQLModel, table=True):
+    """A person who answers for a partner organisation."""
+
+    __tablename__ = "survey_respondents"
+    __table_args__ = (UniqueConstraint("partner_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partner_id: int = Field(foreign_key="survey_partners.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SurveyWave(SQLModel, table=True):
+    """One round of a project's survey: open from ``opened_at`` to ``closes_at``, then closed
+    (``closed_at``), its answers locked."""
+
+    __tablename__ = "survey_waves"
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        # A scheduled opening is decided by every instance's job: the first insert wins.
+        UniqueConstraint("project_id", "opened_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="survey_projects.id", index=True)
+    number: int
+    opened_at: datetime
+    closes_at: datetime = Field(index=True)
+    closed_at: datetime | None = None
+    # The project's setting when the wave opened: what its animators may see of each partner.
+    anonymous: bool = Field(default=True)
+    # Partners invited when it opened, for the participation rate.
+    invited: int = Field(default=0)
+
+
+class SurveyResponse(SQLModel, table=True):
+    """A partner's answer to a wave: the last one submitted by any of its respondents before
+    the close."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("wave_id", "partner_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(foreign_key="survey_waves.id", index=True)
+    partner_id: int = Field(foreign_key="survey_partners.id", index=True)
+    # Indicator id -> choice id of the set's scale; axis id -> comment.
+    answers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    comments: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # Who submitted it: emptied when they are erased, the partner's answer staying.
+    submitted_by: int | None = Field(default=None, foreign_key="people.id", index=True)
+    submitted_at: datetime = Field(default_factory=utcnow)
+
+
+class SurveyDraft(SQLModel, table=True):
+    """A respondent filling in their partner's response (the answers themselves are in their
+    conversation state): what the partner's other respondents see, « commencée par … »."""
+
+    __tablename__ = "survey_drafts"
+    __table_args__ = (UniqueConstraint("wave_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    wave_id: int = Field(foreign_key="survey_waves.id", index=True)
+    partner_id: int = Field(foreign_key="survey_partners.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    answered: int = Field(default=0)
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -7,8 +7,9 @@ found (their accounts, memberships, diagnostics, the actions of those diagnostic
 about them and the outbox rows of those…), or when it is keyed by one of their platform
 accounts (``ACCOUNT_KEYS``). So a table added later with a foreign key to ``people`` is
 exported, erased and merged without touching this file. The only other exception is a column
-naming the author of something other people received (``AUTHOR_COLUMNS``): on erasure the row
-stays and loses the name.
+naming the author of something other people received or that belongs to an organisation
+(``AUTHOR_COLUMNS``: a broadcast, a partner's survey response): on erasure the row stays and
+loses the name.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ ACCOUNT_KEYS: Mapping[str, tuple[str, str]] = {
     "outbox": ("platform", "chat_id"),
 }
 # Authors of what others received (a broadcast): erasure empties the column, the row stays.
-AUTHOR_COLUMNS: frozenset[tuple[str, str]] = frozenset({("campaigns", "author_id")})
+# A partner's survey response is the organisation's: it stays, without who submitted it.
+AUTHOR_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    {("campaigns", "author_id"), ("survey_responses", "submitted_by")}
+)
 # Names of the export's sections, for the person reading the file; other tables keep theirs.
 EXPORT_NAMES: Mapping[str, str] = {
     "people": "personne",
@@ -45,6 +49,9 @@ EXPORT_NAMES: Mapping[str, str] = {
     "diagnostics": "diagnostics",
     "planned_actions": "plan_d_actions",
     "digest_subscriptions": "abonnements_veille",
+    "survey_respondents": "enquetes_repondant_pour",
+    "survey_responses": "enquetes_reponses_envoyees",
+    "survey_drafts": "enquetes_en_cours",
 }
 
 

@@ -40,6 +40,12 @@ from bot.storage.models import (
     Pole,
     PollSlot,
     PollVote,
+    SurveyDraft,
+    SurveyPartner,
+    SurveyProject,
+    SurveyRespondent,
+    SurveyResponse,
+    SurveyWave,
     Upload,
     utcnow,
 )
@@ -1293,3 +1299,360 @@ async def club_meetings_planned(
         )
     )
     return count or 0
+
+
+# --- partner survey ---------------------------------------------------------------------------
+# Every query of the partner survey (handlers/survey/): a project is read through its pôle, a
+# partner through its project, and a respondent answers only for the partners they were given.
+
+
+class SurveyNameTaken(Exception):
+    """The pôle already has a project, or the project a partner, of this name."""
+
+
+async def create_survey_project(
+    session: AsyncSession, *, pole_id: int, name: str, survey: str, anonymous: bool = True
+) -> SurveyProject:
+    """A new project of the pôle answering the indicator set ``survey``."""
+    name = " ".join(name.split())
+    if await survey_project_by_name(session, pole_id=pole_id, name=name) is not None:
+        raise SurveyNameTaken(name)
+    project = SurveyProject(pole_id=pole_id, name=name, survey=survey, anonymous=anonymous)
+    session.add(project)
+    await session.flush()
+    return project
+
+
+async def pole_survey_projects(session: AsyncSession, *, pole_id: int) -> list[SurveyProject]:
+    """The pôle's projects, by name."""
+    return list(
+        await session.scalars(
+            select(SurveyProject)
+            .where(SurveyProject.pole_id == pole_id)
+            .order_by(SurveyProject.name, SurveyProject.id)
+        )
+    )
+
+
+async def survey_project(
+    session: AsyncSession, *, pole_id: int, project_id: int
+) -> SurveyProject | None:
+    """The pôle's project ``project_id``; None for another pôle's."""
+    return await session.scalar(
+        select(SurveyProject).where(
+            SurveyProject.id == project_id, SurveyProject.pole_id == pole_id
+        )
+    )
+
+
+async def survey_project_by_name(
+    session: AsyncSession, *, pole_id: int, name: str
+) -> SurveyProject | None:
+    """The pôle's project of this name, however it is spelt; None for another pôle's."""
+    wanted = fold(" ".join(name.split()))
+    projects = await pole_survey_projects(session, pole_id=pole_id)
+    return next((p for p in projects if fold(p.name) == wanted), None)
+
+
+async def every_survey_project(session: AsyncSession) -> list[SurveyProject]:
+    """Every pôle's projects, for the waves' job (each then read with its own pôle)."""
+    return list(await session.scalars(select(SurveyProject).order_by(SurveyProject.id)))
+
+
+async def add_survey_partner(session: AsyncSession, *, project_id: int, name: str) -> SurveyPartner:
+    """A new partner organisation of the project, with its respondents' invitation code."""
+    name = " ".join(name.split())
+    existing = await session.scalars(
+        select(SurveyPartner.name).where(SurveyPartner.project_id == project_id)
+    )
+    if any(fold(other) == fold(name) for other in existing):
+        raise SurveyNameTaken(name)
+    partner = SurveyPartner(project_id=project_id, name=name, code=new_invite_code())
+    session.add(partner)
+    await session.flush()
+    return partner
+
+
+async def survey_partners(session: AsyncSession, *, project_id: int) -> list[SurveyPartner]:
+    """The project's partners, by name."""
+    return list(
+        await session.scalars(
+            select(SurveyPartner)
+            .where(SurveyPartner.project_id == project_id)
+            .order_by(SurveyPartner.name, SurveyPartner.id)
+        )
+    )
+
+
+async def survey_partner_by_code(
+    session: AsyncSession, *, code: str
+) -> tuple[SurveyPartner, SurveyProject] | None:
+    """The partner whose respondents type this code, and its project."""
+    normalized = normalize_invite_code(code)
+    if not normalized:
+        return None
+    row = (
+        await session.execute(
+            select(SurveyPartner, SurveyProject)
+            .join(SurveyProject, SurveyProject.id == SurveyPartner.project_id)
+            .where(SurveyPartner.code == normalized)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+async def add_respondent(
+    session: AsyncSession, *, partner_id: int, person_id: int
+) -> SurveyRespondent:
+    """Make the person a respondent of the partner (again a no-op)."""
+    respondent = await session.scalar(
+        select(SurveyRespondent).where(
+            SurveyRespondent.partner_id == partner_id, SurveyRespondent.person_id == person_id
+        )
+    )
+    if respondent is None:
+        respondent = SurveyRespondent(partner_id=partner_id, person_id=person_id)
+        session.add(respondent)
+        await session.flush()
+    return respondent
+
+
+async def remove_respondent(session: AsyncSession, *, partner_id: int, person_id: int) -> bool:
+    """The person no longer answers for the partner; False if they did not."""
+    removed = await session.execute(
+        delete(SurveyRespondent).where(
+            SurveyRespondent.partner_id == partner_id, SurveyRespondent.person_id == person_id
+        )
+    )
+    return bool(removed.rowcount)
+
+
+async def project_respondents(
+    session: AsyncSession, *, project_id: int
+) -> list[tuple[SurveyPartner, Person]]:
+    """Every respondent of the project's partners, by partner then name."""
+    rows = await session.execute(
+        select(SurveyPartner, Person)
+        .join(SurveyRespondent, SurveyRespondent.partner_id == SurveyPartner.id)
+        .join(Person, Person.id == SurveyRespondent.person_id)
+        .where(SurveyPartner.project_id == project_id)
+        .order_by(SurveyPartner.name, SurveyPartner.id, Person.display_name, Person.id)
+    )
+    return [(partner, person) for partner, person in rows]
+
+
+async def respondent_partners(
+    session: AsyncSession, *, person_id: int
+) -> list[tuple[SurveyPartner, SurveyProject]]:
+    """The partners the person answers for, with their projects, by project then partner."""
+    rows = await session.execute(
+        select(SurveyPartner, SurveyProject)
+        .join(SurveyRespondent, SurveyRespondent.partner_id == SurveyPartner.id)
+        .join(SurveyProject, SurveyProject.id == SurveyPartner.project_id)
+        .where(SurveyRespondent.person_id == person_id)
+        .order_by(SurveyProject.name, SurveyProject.id, SurveyPartner.name)
+    )
+    return [(partner, project) for partner, project in rows]
+
+
+async def respondent_of(
+    session: AsyncSession, *, person_id: int, partner_id: int
+) -> tuple[SurveyPartner, SurveyProject] | None:
+    """The partner and its project if the person answers for it; None otherwise."""
+    for partner, project in await respondent_partners(session, person_id=person_id):
+        if partner.id == partner_id:
+            return partner, project
+    return None
+
+
+async def open_survey_wave(
+    session: AsyncSession,
+    *,
+    project: SurveyProject,
+    opened_at: datetime,
+    closes_at: datetime,
+    invited: int,
+) -> SurveyWave | None:
+    """Open the project's next wave; None when another transaction opened the wave of this
+    moment first (a scheduled opening decided by two instances) or a wave is still open."""
+    assert project.id is not None
+    if await current_wave(session, project_id=project.id) is not None:
+        return None
+    number = await session.scalar(
+        select(func.coalesce(func.max(SurveyWave.number), 0)).where(
+            SurveyWave.project_id == project.id
+        )
+    )
+    wave = SurveyWave(
+        project_id=project.id,
+        number=(number or 0) + 1,
+        opened_at=opened_at,
+        closes_at=closes_at,
+        anonymous=project.anonymous,
+        invited=invited,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(wave)
+            await session.flush()
+    except IntegrityError:
+        return None
+    return wave
+
+
+async def current_wave(session: AsyncSession, *, project_id: int) -> SurveyWave | None:
+    """The project's wave still open, if any."""
+    return await session.scalar(
+        select(SurveyWave).where(
+            SurveyWave.project_id == project_id, SurveyWave.closed_at.is_(None)
+        )
+    )
+
+
+async def project_waves(session: AsyncSession, *, project_id: int) -> list[SurveyWave]:
+    """The project's waves, oldest first."""
+    return list(
+        await session.scalars(
+            select(SurveyWave)
+            .where(SurveyWave.project_id == project_id)
+            .order_by(SurveyWave.number)
+        )
+    )
+
+
+async def survey_wave(session: AsyncSession, *, wave_id: int) -> SurveyWave | None:
+    return await session.get(SurveyWave, wave_id)
+
+
+async def unclosed_waves(session: AsyncSession) -> list[SurveyWave]:
+    """Every wave not closed yet, in every pôle, for the waves' job."""
+    return list(
+        await session.scalars(
+            select(SurveyWave).where(SurveyWave.closed_at.is_(None)).order_by(SurveyWave.id)
+        )
+    )
+
+
+async def close_survey_wave(session: AsyncSession, *, wave_id: int, now: datetime) -> bool:
+    """Close the wave; False when it was closed already (by another instance, say)."""
+    closed = await session.execute(
+        update(SurveyWave)
+        .where(SurveyWave.id == wave_id, SurveyWave.closed_at.is_(None))
+        .values(closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(closed.rowcount)
+
+
+async def locked_wave(session: AsyncSession, *, wave_id: int) -> SurveyWave | None:
+    """The wave, its row locked until the transaction ends (PostgreSQL; SQLite locks the whole
+    database at the first write): a submission and the close do not cross."""
+    return await session.scalar(
+        select(SurveyWave)
+        .where(SurveyWave.id == wave_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def submit_response(
+    session: AsyncSession,
+    *,
+    wave_id: int,
+    partner_id: int,
+    person_id: int,
+    answers: dict[str, str],
+    comments: dict[str, str],
+    now: datetime,
+) -> SurveyResponse:
+    """Store the partner's answer to the wave, replacing an earlier submission."""
+    response = await session.scalar(
+        select(SurveyResponse)
+        .where(SurveyResponse.wave_id == wave_id, SurveyResponse.partner_id == partner_id)
+        .with_for_update()
+    )
+    if response is None:
+        response = SurveyResponse(wave_id=wave_id, partner_id=partner_id)
+        try:
+            async with session.begin_nested():
+                session.add(response)
+                await session.flush()
+        except IntegrityError:
+            # Another respondent's first submission committed meanwhile: theirs is replaced.
+            response = await session.scalar(
+                select(SurveyResponse)
+                .where(SurveyResponse.wave_id == wave_id, SurveyResponse.partner_id == partner_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+            assert response is not None
+    response.answers, response.comments = dict(answers), dict(comments)
+    response.submitted_by, response.submitted_at = person_id, now
+    flag_modified(response, "answers")
+    flag_modified(response, "comments")
+    session.add(response)
+    await session.execute(
+        delete(SurveyDraft).where(
+            SurveyDraft.wave_id == wave_id, SurveyDraft.person_id == person_id
+        )
+    )
+    await session.flush()
+    return response
+
+
+async def wave_responses(session: AsyncSession, *, wave_id: int) -> list[SurveyResponse]:
+    """The partners' answers to the wave."""
+    return list(
+        await session.scalars(
+            select(SurveyResponse)
+            .where(SurveyResponse.wave_id == wave_id)
+            .order_by(SurveyResponse.partner_id)
+        )
+    )
+
+
+async def partner_response(
+    session: AsyncSession, *, wave_id: int, partner_id: int
+) -> SurveyResponse | None:
+    return await session.scalar(
+        select(SurveyResponse).where(
+            SurveyResponse.wave_id == wave_id, SurveyResponse.partner_id == partner_id
+        )
+    )
+
+
+async def save_survey_draft(
+    session: AsyncSession, *, wave_id: int, partner_id: int, person_id: int, answered: int
+) -> None:
+    """Record how far the person has filled in their partner's response."""
+    draft = await session.scalar(
+        select(SurveyDraft).where(
+            SurveyDraft.wave_id == wave_id, SurveyDraft.person_id == person_id
+        )
+    )
+    if draft is None:
+        draft = SurveyDraft(wave_id=wave_id, partner_id=partner_id, person_id=person_id)
+    draft.answered, draft.updated_at = answered, utcnow()
+    session.add(draft)
+    await session.flush()
+
+
+async def partner_drafts(
+    session: AsyncSession, *, wave_id: int, partner_id: int
+) -> list[tuple[Person, SurveyDraft]]:
+    """Who of the partner's respondents is filling in its response to the wave, latest first."""
+    rows = await session.execute(
+        select(Person, SurveyDraft)
+        .join(SurveyDraft, SurveyDraft.person_id == Person.id)
+        .where(SurveyDraft.wave_id == wave_id, SurveyDraft.partner_id == partner_id)
+        .order_by(SurveyDraft.updated_at.desc(), Person.id)
+    )
+    return [(person, draft) for person, draft in rows]
+
+
+async def discard_survey_draft(session: AsyncSession, *, wave_id: int, person_id: int) -> None:
+    await session.execute(
+        delete(SurveyDraft).where(
+            SurveyDraft.wave_id == wave_id, SurveyDraft.person_id == person_id
+        )
+    )
