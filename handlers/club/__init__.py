@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.conversation import Command, Context, Feature
 from bot.messages import Reply
-from content.text import fold
+from handlers.actions import Action, by_word, run_action
 from handlers.club import (
     admin,
     agenda,
@@ -18,7 +18,6 @@ from handlers.club import (
     participants,
     settings,
 )
-from handlers.club.actions import Action
 
 # Each module of the package brings its /club actions and its flows.
 _MODULES = (
@@ -34,24 +33,13 @@ _MODULES = (
     settings,
     changes,
 )
-ACTIONS: dict[str, Action] = {
-    word: action for module in _MODULES for action in module.ACTIONS for word in action.words
-}
+ACTIONS: dict[str, Action] = by_word([action for module in _MODULES for action in module.ACTIONS])
 
 
 async def club(context: Context) -> list[Reply]:
     """The member's clubs, or ``/club ACTION …`` (``/club rejoindre CODE``, ``/club reunion``…)."""
-    args = context.incoming.args
-    if not args:
-        return await clubs.overview(context)
-    action = ACTIONS.get(fold(args[0]))
-    if action is None:
-        return [context.say("club.usage")]
-    if not context.has_role(action.role):
-        return [
-            context.say("errors.role_required", role=context.texts.label(f"roles.{action.role}"))
-        ]
-    return await action.run(context, args[1:])
+    replies = await run_action(context, ACTIONS, context.incoming.args, "club.usage")
+    return await clubs.overview(context) if replies is None else replies
 
 
 feature = Feature(

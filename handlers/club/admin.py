@@ -17,8 +17,8 @@ from bot.outbox import enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import CLUB_STATUSES, Campaign, Club, ClubMember, Person
 from content.text import fold
+from handlers.actions import Action
 from handlers.audiences import recipient_of
-from handlers.club.actions import Action
 from handlers.language import texts_for
 from handlers.validation import clean_line
 

@@ -11,7 +11,7 @@ from bot.conversation import Context, Flow
 from bot.messages import Reply
 from bot.storage import repositories as repo
 from content.text import fold
-from handlers.club.actions import Action
+from handlers.actions import Action
 from handlers.events.feed import address
 
 RENEW_WORDS = ("renouveler", "renew")

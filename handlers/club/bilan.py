@@ -15,7 +15,7 @@ from bot.conversation import Context
 from bot.messages import Attachment, Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Club, Event, utcnow
-from handlers.club.actions import Action
+from handlers.actions import Action
 from handlers.diagnostic import charts
 from handlers.events.attendance import standing
 from handlers.events.sheets import csv_bytes, slug

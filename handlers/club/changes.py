@@ -13,7 +13,7 @@ from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, 
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Club, Event, utcnow
-from handlers.club.actions import Action
+from handlers.actions import Action
 from handlers.club.meetings import parse_when, text_step
 from handlers.events import invitations
 from handlers.events.invitations import Changes

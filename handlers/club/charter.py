@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, Step
 from bot.messages import Button, Reply, Text
 from bot.storage import repositories as repo
-from handlers.club.actions import Action
+from handlers.actions import Action
 from handlers.club.admin import club_step, start_for_club, tell
 
 EDIT_FLOW = "club_charter_edit"

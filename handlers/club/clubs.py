@@ -10,7 +10,7 @@ from bot.conversation import Answer, Context, Done, Flow, Outcome, Retry, Step
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Club, utcnow
-from handlers.club.actions import Action
+from handlers.actions import Action
 from handlers.club.hosting import hosting_line
 from handlers.events.invitations import local_time, rsvp_buttons
 

@@ -24,8 +24,8 @@ from bot.storage import repositories as repo
 from bot.storage.models import POLL_CHOICES, Campaign, Club, Event, Person, Pole, PollSlot, utcnow
 from content.loader import Content, Texts
 from content.text import fold
+from handlers.actions import Action
 from handlers.audiences import recipient_of
-from handlers.club.actions import Action
 from handlers.club.draft import DURATION, described_meeting, parse_moment
 from handlers.events import invitations, polling
 from handlers.events.invitations import details, local_time

@@ -11,7 +11,7 @@ from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import ClubMember
 from content.text import fold
-from handlers.club.actions import Action
+from handlers.actions import Action
 from handlers.club.admin import member_clubs, pick_club
 from handlers.club.rotation import Candidate, PastMeeting, suggest_hosts
 

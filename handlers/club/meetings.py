@@ -13,8 +13,8 @@ from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Club, Event, utcnow
 from content.text import fold
+from handlers.actions import Action
 from handlers.club import date_poll
-from handlers.club.actions import Action
 from handlers.club.draft import described_meeting, parse_moment
 from handlers.club.hosting import suggested_hosts
 from handlers.events import invitations

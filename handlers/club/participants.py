@@ -14,7 +14,7 @@ from bot.messages import Attachment, Button, Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Club, Event, EventAnswer, Person, utcnow
 from content.text import fold
-from handlers.club.actions import Action
+from handlers.actions import Action
 from handlers.events import attendance
 from handlers.events.attendance import STANDING_LABELS, in_order, local_when, name_of, standing
 from handlers.events.sheets import Sheet, csv_bytes, slug, xlsx_bytes

@@ -13,7 +13,7 @@ from bot.storage import repositories as repo
 from bot.storage.models import Club
 from content.loader import Texts
 from content.text import fold
-from handlers.club.actions import Action
+from handlers.actions import Action
 from handlers.events.reminders import MAX_DAYS, MAX_REMINDERS
 
 NONE_WORDS = frozenset({"aucun", "aucune", "none"})
