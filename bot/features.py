@@ -17,6 +17,7 @@ def all_features() -> list[Feature]:
         plan,
         privacy,
         roles,
+        survey,
         veille,
     )
 
@@ -27,6 +28,7 @@ def all_features() -> list[Feature]:
         plan.feature,
         veille.feature,
         club.feature,
+        survey.feature,
         language.feature,
         privacy.feature,
         linking.feature,

@@ -19,7 +19,9 @@ from bot.conversation import (
 )
 from bot.messages import Button, Reply
 from bot.storage import repositories as repo
+from bot.storage.models import Person, Pole, SurveyPartner, SurveyProject
 from handlers.menu import menu_buttons
+from handlers.survey import respond
 from handlers.validation import clean_line
 
 FLOW = "onboarding"
@@ -193,13 +195,43 @@ async def answer_pole(context: Context, answer: Answer) -> Outcome:
             return cleaned
         pole = await repo.pole_by_code(context.session, code=cleaned.value)
         if pole is None:
+            partner = await repo.survey_partner_by_code(context.session, code=cleaned.value)
+            if partner is not None:
+                return Done([await _save_respondent(context, *partner)])
             return Retry(context.say("onboarding.unknown_code", code=cleaned.value))
     if pole is None:
         return Retry(context.say("errors.pick_a_button"))
     return Done([await _save(context, pole)])
 
 
-async def _save(context: Context, pole) -> Reply:  # type: ignore[no-untyped-def]
+async def _save(context: Context, pole: Pole) -> Reply:
+    person = await _store_person(context)
+    context.pole = pole
+    context.member = await repo.join_pole(context.session, person=person, pole=pole)
+    sector = context.content.sector(person.sector)
+    return context.say(
+        "onboarding.done",
+        name=person.display_name,
+        company=person.company,
+        sector=sector.label(context.locale) if sector else "",
+        pole=pole.name,
+        buttons=menu_buttons(context),
+    )
+
+
+async def _save_respondent(
+    context: Context, partner: SurveyPartner, project: SurveyProject
+) -> Reply:
+    """Signed up with a partner's code: a respondent of that partner, who need not be a member
+    of the pôle (a public body, a research institute); a member stays one."""
+    person = await _store_person(context)
+    assert partner.id is not None and person.id is not None
+    await repo.add_respondent(context.session, partner_id=partner.id, person_id=person.id)
+    return respond.joined(context, partner, project)
+
+
+async def _store_person(context: Context) -> Person:
+    """The answers of the flow, as a new person or their profile updated."""
     data, incoming = context.data, context.incoming
     fields = {
         "display_name": data["name"],
@@ -217,17 +249,7 @@ async def _save(context: Context, pole) -> Reply:  # type: ignore[no-untyped-def
         fields["locale"] = person.locale or fields["locale"]
         person.sqlmodel_update(fields)
     context.person = person
-    context.pole = pole
-    context.member = await repo.join_pole(context.session, person=person, pole=pole)
-    sector = context.content.sector(person.sector)
-    return context.say(
-        "onboarding.done",
-        name=person.display_name,
-        company=person.company,
-        sector=sector.label(context.locale) if sector else "",
-        pole=pole.name,
-        buttons=menu_buttons(context),
-    )
+    return person
 
 
 ONBOARDING = Flow(

@@ -22,6 +22,7 @@ from bot.storage.models import utcnow
 from handlers.club import date_poll, rhythm
 from handlers.events import reminders
 from handlers.plan import follow_up
+from handlers.survey import waves
 from handlers.veille import alerts, calendar, editions
 
 if TYPE_CHECKING:
@@ -150,6 +151,8 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("event-reminders", cron(minute="*"), reminders.remind),
     # Every minute: each date poll's reminder halfway and its proposal at the deadline, once.
     JobSpec("event-polls", cron(minute="*"), date_poll.send_due),
+    # Every minute: each survey wave's opening, reminders and close, once each.
+    JobSpec("survey-waves", cron(minute="*"), waves.send_due),
     # The first Monday of each quarter, at work: clubs behind their yearly target of meetings.
     JobSpec(
         "club-rhythm", cron(month="1,4,7,10", day="1-7", day_of_week="mon", hour=9), rhythm.remind

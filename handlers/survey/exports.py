@@ -52,6 +52,7 @@ class ExportTexts:
     results_sheet: str = "Résultats {wave}"
     trends_sheet: str = "Tendances"
     indicators_sheet: str = "Indicateurs"
+    by_partner_sheet: str = "Réponses par partenaire {wave}"
     indicator: str = "Indicateur"
     statement: str = "Affirmation"
     axis: str = "Axe"
@@ -73,6 +74,15 @@ class ExportTexts:
     net_before: str = "Accord net avant (%)"
     net_after: str = "Accord net après (%)"
     net_change: str = "Évolution accord net (points)"
+
+
+@dataclass(frozen=True, slots=True)
+class NamedAnswers:
+    """Each partner's answers to one wave (partner name -> indicator id -> choice): exported
+    only for a wave opened while its project was « non anonyme »."""
+
+    wave: str
+    partners: Mapping[str, Mapping[str, Agreement]]
 
 
 def results_header(texts: ExportTexts) -> list[str]:
@@ -144,9 +154,11 @@ def workbook_xlsx(
     *,
     names: Mapping[str, str] | None = None,
     texts: ExportTexts | None = None,
+    by_partner: NamedAnswers | None = None,
 ) -> bytes:
     """The workbook: a sheet of results per wave (oldest first) with its participation below,
-    the trends between consecutive waves (indicators that moved most first), the indicators."""
+    the trends between consecutive waves (indicators that moved most first), the indicators,
+    and ``by_partner``'s answers when given (a column per partner, by name)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -236,6 +248,25 @@ def workbook_xlsx(
             for info in indicators
         ],
     )
+    if by_partner is not None:
+        partners = sorted(by_partner.partners)
+        sheet(
+            texts.by_partner_sheet.format(wave=by_partner.wave),
+            [texts.indicator, texts.statement, *partners],
+            [
+                [
+                    info.id,
+                    names.get(info.id, ""),
+                    *(
+                        texts.choices[choice]
+                        if (choice := by_partner.partners[p].get(info.id))
+                        else ""
+                        for p in partners
+                    ),
+                ]
+                for info in indicators
+            ],
+        )
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -9,9 +9,10 @@ keep their ids and points; « ne se prononce pas » becomes the engine's own non
 answers come back as ``Agreement`` values through ``agreement_of`` / ``agreements_of``, which
 ``score_wave`` scores with ``indicator_infos``.
 
-The engine offers a comment on every question, not one per section: ``comments_by_axis`` groups
-a partner's comments by axis, which is the survey's « commentaire par axe ». The axes' own
-invitations (``Axis.comment``) have no place in the engine and are not shown by it.
+The comment is one per axis, not per question: the last section of an axis that has an
+invitation to comment (``Axis.comment``) closes with it (the engine's ``closing_comment``, keyed
+by the axis's id), and the questions offer none. ``comments_by_axis`` reads comments keyed by
+indicator, as an earlier engine stored them.
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from content.loader import Localized
-from content.questionnaires.models import DONT_KNOW, Question, Questionnaire, ScaleChoice, Section
+from content.questionnaires.models import (
+    DONT_KNOW,
+    ClosingComment,
+    Question,
+    Questionnaire,
+    ScaleChoice,
+    Section,
+)
 from content.surveys.models import SurveySet
 from handlers.survey.scoring import Agreement, IndicatorInfo
 
@@ -39,6 +47,11 @@ def questionnaire(survey: SurveySet) -> Questionnaire:
             questions=tuple(
                 Question(id=indicator.id, text=indicator.text, source=indicator.source)
                 for indicator in survey.cell(axis.id, level.id)
+            ),
+            closing_comment=(
+                ClosingComment(id=axis.id, prompt=axis.comment)
+                if axis.comment is not None and level == survey.levels[-1]
+                else None
             ),
         )
         for axis in survey.axes
@@ -60,6 +73,7 @@ def questionnaire(survey: SurveySet) -> Questionnaire:
         dont_know=non_answer.label,
         min_questions_per_section=survey.min_per_cell,
         sections=sections,
+        question_comments=False,
     )
 
 

@@ -1,0 +1,339 @@
+"""/enquete through the router: an animator creates a project and its partners, respondents
+join with their partner's code (without being members of the pôle) or are named, a wave opens,
+partners answer once as organisations (the last submission wins), reminders reach only the
+partners that have not submitted, the close locks the answers and sends the results."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.app import App
+from bot.messages import Platform
+from bot.storage import repositories as repo
+from bot.storage.models import Campaign, SurveyProject, SurveyResponse, SurveyWave
+from handlers.survey import waves
+from tests.helpers.chat import Chat
+from tests.helpers.outbox import queued
+
+HYDREOS_COUNT = 26
+
+
+@pytest.fixture
+async def claire(app: App) -> Chat:
+    """The pôle's animator, who follows the project."""
+    claire = Chat(app, Platform.TELEGRAM, "7391846031")
+    await claire.sign_up("Claire Roux", "Pôle HYDREOS")
+    await claire.grant("animator")
+    return claire
+
+
+async def create_project(animator: Chat, name: str = "LUMIEAU-STRA") -> int:
+    """The new project's number, made through the /enquete projet flow (anonymous)."""
+    await animator.say("/enquete projet")
+    await animator.say(name)
+    await animator.press("Indicateurs de développement durable")
+    await animator.press("Anonyme")
+    assert f"Projet « {name} » créé" in animator.text, animator.text
+    return int(animator.text.split("(n°")[1].split(")")[0])
+
+
+async def add_partner(animator: Chat, project: int, name: str) -> str:
+    """The partner's invitation code."""
+    await animator.say(f"/enquete partenaire {project} {name}")
+    assert "Son code : " in animator.text, animator.text
+    return animator.text.split("Son code : ")[1].split()[0].strip("*")
+
+
+async def sign_up_respondent(app: App, user_id: str, name: str, company: str, code: str) -> Chat:
+    """Someone outside the pôle signs up with a partner's code."""
+    chat = Chat(app, Platform.TELEGRAM, user_id)
+    await chat.say("/start")
+    await chat.press("J'accepte")
+    await chat.say(name)
+    await chat.say(company)
+    await chat.press("Autre")
+    await chat.say(code)
+    assert "Vous répondez désormais pour" in chat.text, chat.text
+    return chat
+
+
+async def answer_all(chat: Chat, partner: str, choice: str, *, comment: str | None = None) -> None:
+    """Fill in the partner's response, every affirmation with ``choice``, giving ``comment`` at
+    the end of the first axis and skipping the others."""
+    await chat.say("/enquete")
+    await chat.press(f"Répondre pour {partner}")
+    for _ in range(HYDREOS_COUNT):
+        await chat.press(choice)
+        if "(facultatif)" in chat.text:
+            await (chat.say(comment) if comment else chat.press("Passer"))
+            comment = None
+    assert "Merci !" in chat.text, chat.text
+
+
+async def wave_of(app: App, project: int) -> SurveyWave:
+    async with app.database.transaction() as session:
+        wave = await repo.current_wave(session, project_id=project)
+        assert wave is not None
+        return wave
+
+
+async def run_jobs(app: App, at: timedelta, project: int) -> int:
+    """The waves' job, ``at`` after the project's wave opened."""
+    async with app.database.transaction() as session:
+        opened = (await session.scalars(select(SurveyWave.opened_at))).first()
+        assert opened is not None
+        return await waves.run_due(session, app.settings, app.content, now=opened + at)
+
+
+async def test_an_animator_creates_a_project_whose_partners_get_codes(
+    app: App, claire: Chat
+) -> None:
+    number = await create_project(claire)
+    code = await add_partner(claire, number, "Eurométropole de Strasbourg")
+    await claire.say(f"/enquete partenaires {number}")
+    assert f"Eurométropole de Strasbourg — code {code} — répondants : aucun" in claire.text
+    assert "programmées les 15/03, 15/09 à 09:00, ouvertes 21 jours" in claire.text
+    async with app.database.transaction() as session:
+        project = await session.get(SurveyProject, number)
+        assert project is not None and project.survey == "hydreos" and project.anonymous
+
+
+async def test_a_project_name_is_not_taken_twice_in_a_pole(claire: Chat) -> None:
+    await create_project(claire)
+    await claire.say("/enquete projet")
+    await claire.say("lumieau-stra")
+    assert "a déjà un projet nommé « LUMIEAU-STRA »" in claire.text
+
+
+async def test_members_cannot_create_projects(app: App, claire: Chat) -> None:
+    bob = Chat(app, Platform.TELEGRAM, "7391846032")
+    await bob.sign_up("Bob Lefèvre", "Scop Les Tisserands")
+    await bob.say("/enquete projet")
+    assert "réservé" in bob.text or "rôle" in bob.text, bob.text
+
+
+async def test_a_respondent_signed_up_with_a_code_is_not_a_member_of_the_pole(
+    app: App, claire: Chat
+) -> None:
+    number = await create_project(claire)
+    code = await add_partner(claire, number, "Eurométropole de Strasbourg")
+    elsa = await sign_up_respondent(app, "7391846040", "Elsa Kern", "Eurométropole", code)
+    await elsa.say("/diagnostic")
+    assert "/start" in elsa.text  # members only
+    await elsa.say("/enquete")
+    assert "Eurométropole de Strasbourg, projet « LUMIEAU-STRA »" in elsa.text
+    assert "Pas de vague ouverte" in elsa.text
+
+
+async def test_a_member_joins_as_respondent_with_enquete_code(app: App, claire: Chat) -> None:
+    number = await create_project(claire)
+    code = await add_partner(claire, number, "Hydreos Conseil")
+    dora = Chat(app, Platform.TELEGRAM, "7391846034")
+    await dora.sign_up("Dora Meyer", "Hydreos Conseil")
+    await dora.say(f"/enquete {code.lower()}")
+    assert "Vous répondez désormais pour « Hydreos Conseil »" in dora.text
+
+
+async def test_an_animator_names_a_member_as_respondent(app: App, claire: Chat) -> None:
+    number = await create_project(claire)
+    await add_partner(claire, number, "Hydreos Conseil")
+    dora = Chat(app, Platform.TELEGRAM, "7391846034")
+    await dora.sign_up("Dora Meyer", "Hydreos Conseil")
+    await claire.say(f"/enquete repondant {number}")
+    await claire.press("Hydreos Conseil")
+    await claire.say("meyer")
+    await claire.press("Dora Meyer")
+    assert "Dora Meyer (Hydreos Conseil) répond désormais pour « Hydreos Conseil »" in claire.text
+    told = await queued(app, "survey_respondent")
+    assert [chat for chat, _ in told] == ["7391846034"]
+
+
+@pytest.fixture
+async def project(app: App, claire: Chat) -> dict[str, list[Chat] | int]:
+    """LUMIEAU-STRA with three partners: two respondents at the Eurométropole, one each at
+    the Agence de l'eau and the INRAE."""
+    number = await create_project(claire)
+    euro = await add_partner(claire, number, "Eurométropole de Strasbourg")
+    agence = await add_partner(claire, number, "Agence de l'eau Rhin-Meuse")
+    inrae = await add_partner(claire, number, "INRAE Grand Est")
+    return {
+        "number": number,
+        "euro": [
+            await sign_up_respondent(app, "7391846040", "Elsa Kern", "Eurométropole", euro),
+            await sign_up_respondent(app, "7391846041", "Marc Weber", "Eurométropole", euro),
+        ],
+        "agence": [await sign_up_respondent(app, "7391846042", "Lina Roth", "Agence", agence)],
+        "inrae": [await sign_up_respondent(app, "7391846043", "Paul Fuchs", "INRAE", inrae)],
+    }
+
+
+async def test_a_full_wave_from_opening_to_results(
+    app: App, claire: Chat, project: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.settings, "min_group_size", 2)
+    number = project["number"]
+    elsa, marc = project["euro"]
+    (lina,) = project["agence"]
+    (paul,) = project["inrae"]
+
+    await claire.say(f"/enquete ouvrir {number}")
+    assert "3 partenaire(s), 4 répondant(s) invités" in claire.text
+    invited = await queued(app, "survey_invitation")
+    assert sorted(chat for chat, _ in invited) == ["7391846040", "7391846041", "7391846042", "7391846043"]
+
+    # Elsa starts the Eurométropole's response; Marc sees it, then both submit: Marc's wins.
+    await elsa.say("/enquete")
+    await elsa.press("Répondre pour Eurométropole")
+    await elsa.press("Tout à fait d'accord")
+    await marc.say("/enquete")
+    assert "Elsa Kern a commencé une réponse (1 affirmations" in marc.text
+    await elsa.say("/annuler")
+    await answer_all(elsa, "Eurométropole", "Plutôt pas d'accord")
+    await answer_all(marc, "Eurométropole", "Plutôt d'accord", comment="Gouvernance claire")
+    assert "remplace celle que « Eurométropole de Strasbourg » avait envoyée" in marc.text
+    await answer_all(lina, "Agence", "Tout à fait d'accord")
+
+    # +7 days: the reminder goes to the INRAE only.
+    assert await run_jobs(app, timedelta(days=7, minutes=1), number) == 1
+    reminded = await queued(app, "survey_reminder")
+    assert [chat for chat, _ in reminded] == ["7391846043"]
+    # The same minute again, or after a restart: nothing more.
+    assert await run_jobs(app, timedelta(days=7, minutes=2), number) == 0
+
+    # +21 days: closed; results to every respondent and to the animator.
+    assert await run_jobs(app, timedelta(days=21), number) == 1
+    results = await queued(app, "survey_results")
+    assert sorted(chat for chat, _ in results) == sorted(
+        ["7391846040", "7391846041", "7391846042", "7391846043", "7391846031"]
+    )
+    partners_text = next(c.text for chat, c in results if chat == "7391846043")
+    assert "Participation : 2 partenaire(s) sur 3 (67 %)." in partners_text
+    # Marc's plutôt (not Elsa's plutôt pas) and Lina's tout à fait: everyone agrees.
+    assert "• Gouvernance : 100 % · +100 % · 0 %" in partners_text
+
+    async with app.database.transaction() as session:
+        responses = list(await session.scalars(select(SurveyResponse)))
+    euro = next(r for r in responses if set(r.answers.values()) == {"plutot"})
+    assert euro.comments == {"gouvernance": "Gouvernance claire"}
+    assert len(responses) == 2
+
+    # After the close, Paul's response is refused.
+    await paul.say("/enquete repondre 3")
+    assert "n'est ouverte" in paul.text
+
+
+async def test_a_response_finished_after_the_close_is_not_stored(
+    app: App, claire: Chat, project: dict
+) -> None:
+    number = project["number"]
+    (paul,) = project["inrae"]
+    await claire.say(f"/enquete ouvrir {number}")
+    await paul.say("/enquete")
+    await paul.press("Répondre pour INRAE")
+    await paul.press("Plutôt d'accord")
+    await run_jobs(app, timedelta(days=21), number)
+    await paul.press("Plutôt d'accord")
+    assert "n'est ouverte" in paul.text
+    async with app.database.transaction() as session:
+        assert list(await session.scalars(select(SurveyResponse))) == []
+
+
+async def test_too_few_partners_means_participation_only_for_partners(
+    app: App, claire: Chat, project: dict
+) -> None:
+    number = project["number"]
+    (lina,) = project["agence"]
+    await claire.say(f"/enquete ouvrir {number}")
+    await answer_all(lina, "Agence", "Tout à fait d'accord")
+    await run_jobs(app, timedelta(days=21), number)
+    results = await queued(app, "survey_results")
+    to_lina = next(c.text for chat, c in results if chat == "7391846042")
+    to_claire = next(c.text for chat, c in results if chat == "7391846031")
+    assert "trop peu pour montrer des résultats" in to_lina
+    assert "Tout à fait" not in to_lina and "Gouvernance" not in to_lina
+    assert "• Gouvernance : 100 %" in to_claire
+    await lina.say(f"/enquete resultats {number}")
+    assert "trop peu" in lina.text and not lina.replies[0].attachments
+
+
+async def test_follow_shows_participation_not_answers(
+    app: App, claire: Chat, project: dict
+) -> None:
+    number = project["number"]
+    (lina,) = project["agence"]
+    elsa, _ = project["euro"]
+    await claire.say(f"/enquete ouvrir {number}")
+    await answer_all(lina, "Agence", "Pas du tout d'accord")
+    await elsa.say("/enquete")
+    await elsa.press("Répondre pour Eurométropole")
+    await claire.say(f"/enquete suivi {number}")
+    assert "Participation : 1 partenaire(s) sur 3 (33 %)" in claire.text
+    assert "Agence de l'eau Rhin-Meuse (1 répondant(s)) : réponse envoyée le" in claire.text
+    assert "Eurométropole de Strasbourg (2 répondant(s)) : en cours (1 répondant(s)" in claire.text
+    assert "INRAE Grand Est (1 répondant(s)) : pas encore commencée" in claire.text
+    assert "Pas du tout" not in claire.text
+
+
+async def test_a_respondent_cannot_answer_for_another_partner(
+    app: App, claire: Chat, project: dict
+) -> None:
+    await claire.say(f"/enquete ouvrir {project['number']}")
+    (lina,) = project["agence"]
+    async with app.database.transaction() as session:
+        partners = await repo.survey_partners(session, project_id=project["number"])
+    euro = next(p for p in partners if p.name.startswith("Eurométropole"))
+    await lina.say(f"/enquete repondre {euro.id}")
+    assert "Vous ne répondez pas pour ce partenaire" in lina.text
+
+
+async def test_a_member_who_is_no_respondent_has_no_survey(app: App, claire: Chat) -> None:
+    await create_project(claire)
+    bob = Chat(app, Platform.TELEGRAM, "7391846032")
+    await bob.sign_up("Bob Lefèvre", "Scop Les Tisserands")
+    await bob.say("/enquete")
+    assert "Vous ne répondez pour aucun partenaire" in bob.text
+    await bob.say("/enquete resultats 1")
+    assert "Tapez /enquete resultats N" in bob.text
+
+
+async def test_another_poles_animator_does_not_see_the_project(
+    app: App, claire: Chat, project: dict
+) -> None:
+    async with app.database.transaction() as session:
+        other = await repo.create_pole(session, name="Vegepolys Valley")
+    zoe = Chat(app, Platform.TELEGRAM, "7391846050")
+    await zoe.sign_up("Zoé Blanc", "Vegepolys", code=other.invite_code)
+    await zoe.grant("animator")
+    await zoe.say(f"/enquete suivi {project['number']}")
+    assert f"pas de projet n°{project['number']}" in zoe.text
+    await zoe.say(f"/enquete ouvrir {project['number']}")
+    assert "pas de projet" in zoe.text
+
+
+async def test_the_scheduled_wave_opens_once_at_its_time(
+    app: App, claire: Chat, project: dict
+) -> None:
+    from datetime import UTC, datetime
+
+    # 15 March 2027, 09:00 in Paris is 08:00 UTC.
+    opening = datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
+    async with app.database.transaction() as session:
+        before = await waves.run_due(
+            session, app.settings, app.content, now=opening - timedelta(minutes=1)
+        )
+    assert before == 0
+    for minute in (0, 1):
+        async with app.database.transaction() as session:
+            await waves.run_due(
+                session, app.settings, app.content, now=opening + timedelta(minutes=minute)
+            )
+    async with app.database.transaction() as session:
+        opened = list(await session.scalars(select(SurveyWave)))
+        invitations = list(
+            await session.scalars(select(Campaign).where(Campaign.kind == "survey_invitation"))
+        )
+    assert [(w.number, w.opened_at, w.closes_at - w.opened_at) for w in opened] == [
+        (1, opening, timedelta(days=21))
+    ]
+    assert len(invitations) == 3  # one per partner (all in French)
