@@ -180,7 +180,12 @@ async def test_a_full_wave_from_opening_to_results(
     await claire.say(f"/enquete ouvrir {number}")
     assert "3 partenaire(s), 4 répondant(s) invités" in claire.text
     invited = await queued(app, "survey_invitation")
-    assert sorted(chat for chat, _ in invited) == ["7391846040", "7391846041", "7391846042", "7391846043"]
+    assert sorted(chat for chat, _ in invited) == [
+        "7391846040",
+        "7391846041",
+        "7391846042",
+        "7391846043",
+    ]
 
     # Elsa starts the Eurométropole's response; Marc sees it, then both submit: Marc's wins.
     await elsa.say("/enquete")
