@@ -1,7 +1,8 @@
 """Any questionnaire of ``content/questionnaires`` in chat: one question at a time with its
-progress, the scale as buttons (and "je ne sais pas"), an optional comment, the answers kept in
-the conversation state so that it resumes days later. What follows the last answer belongs to
-the feature: it is the runner's ``finish``."""
+progress, the scale as buttons (and "je ne sais pas"), an optional comment on each question
+(unless ``question_comments`` is off) and, after a section's last answer, the section's optional
+closing comment, the answers kept in the conversation state so that it resumes days later.
+What follows the last answer belongs to the feature: it is the runner's ``finish``."""
 
 from __future__ import annotations
 
@@ -11,15 +12,23 @@ from typing import Any
 
 from bot.conversation import Answer, Context, Done, Next, Outcome, Retry, Step
 from bot.messages import Reply, Text
-from content.questionnaires.models import DONT_KNOW, Question, Questionnaire, Section
+from content.questionnaires.models import (
+    DONT_KNOW,
+    ClosingComment,
+    Question,
+    Questionnaire,
+    Section,
+)
 
 COMMENT = "comment"
 COMMENT_MAX = 500
+SKIP = "skip"
 
 
 @dataclass(frozen=True)
 class Runner:
-    """The steps ``question`` and ``comment`` of a flow answering a questionnaire."""
+    """The steps ``question``, ``comment`` and ``closing_comment`` of a flow answering a
+    questionnaire."""
 
     # Which questionnaire this conversation answers (a sector's, a quick version...).
     questionnaire: Callable[[Context], Questionnaire]
@@ -30,6 +39,7 @@ class Runner:
         return {
             "question": Step(self.ask, self.answer),
             "comment": Step(self.ask_comment, self.answer_comment),
+            "closing_comment": Step(self.ask_closing_comment, self.answer_closing_comment),
         }
 
     @staticmethod
@@ -70,15 +80,16 @@ class Runner:
         ]
         if questionnaire.dont_know is not None:
             buttons.append(context.choice(questionnaire.dont_know(locale), DONT_KNOW))
-        commented = question.id in context.data.get("comments", {})
-        key = "questionnaire.edit_comment" if commented else "questionnaire.add_comment"
-        buttons.append(context.choice(texts.label(key), COMMENT))
+        if questionnaire.question_comments:
+            commented = question.id in context.data.get("comments", {})
+            key = "questionnaire.edit_comment" if commented else "questionnaire.add_comment"
+            buttons.append(context.choice(texts.label(key), COMMENT))
         return Reply(Text.join(lines), tuple(buttons))
 
     async def answer(self, context: Context, answer: Answer) -> Outcome:
-        if answer.choice == COMMENT:
+        questionnaire, index, section, question = self._current(context)
+        if answer.choice == COMMENT and questionnaire.question_comments:
             return Next("comment")
-        questionnaire, index, _, question = self._current(context)
         allowed = {choice.id for choice in questionnaire.scale}
         if questionnaire.dont_know is not None:
             allowed.add(DONT_KNOW)
@@ -86,9 +97,17 @@ class Runner:
             return Retry(context.say("questionnaire.pick_answer"))
         context.data["answers"][question.id] = answer.choice
         context.data["index"] = index + 1
-        if index + 1 < len(questionnaire.questions()):
-            return Next("question")
-        return Done(await self.finish(context, questionnaire))
+        if section.closing_comment is not None and question.id == section.questions[-1].id:
+            return Next("closing_comment")
+        return await self._go_on(context, questionnaire)
+
+    async def _go_on(
+        self, context: Context, questionnaire: Questionnaire, replies: tuple[Reply, ...] = ()
+    ) -> Outcome:
+        """The next question (``index`` already points to it), or the end of the flow."""
+        if context.data["index"] < len(questionnaire.questions()):
+            return Next("question", replies)
+        return Done([*replies, *await self.finish(context, questionnaire)])
 
     async def ask_comment(self, context: Context) -> Reply:
         """Asks for a free comment on the current question."""
@@ -105,3 +124,39 @@ class Runner:
         _, _, _, question = self._current(context)
         context.data["comments"][question.id] = comment
         return Next("question", [context.say("questionnaire.comment_saved")])
+
+    def _closing(self, context: Context) -> tuple[Questionnaire, ClosingComment | None]:
+        """The closing comment asked: the one of the section just finished. ``index`` already
+        points past its last question (to the next question, or past the end)."""
+        questionnaire = self.questionnaire(context)
+        asked = questionnaire.questions()
+        # As in _current, the content may have lost questions since the member started.
+        index = min(context.data.get("index", 0), len(asked))
+        section, _ = asked[max(index - 1, 0)]
+        return questionnaire, section.closing_comment
+
+    async def ask_closing_comment(self, context: Context) -> Reply:
+        """Invites an optional comment on the section just answered, or to skip it."""
+        _, closing = self._closing(context)
+        texts = context.texts
+        hint = texts("questionnaire.closing_comment_hint", maximum=COMMENT_MAX)
+        # Content changed since: the section has no closing comment any more; the hint remains.
+        lines = [Text.plain(closing.prompt(context.locale)), hint] if closing else [hint]
+        skip = context.choice(texts.label("questionnaire.skip_comment"), SKIP)
+        return Reply(Text.join(lines, "\n\n"), (skip,))
+
+    async def answer_closing_comment(self, context: Context, answer: Answer) -> Outcome:
+        questionnaire, closing = self._closing(context)
+        if answer.choice == SKIP:
+            return await self._go_on(context, questionnaire)
+        if answer.choice is not None:
+            return Retry(context.say("errors.pick_a_button"))
+        comment = " ".join(answer.text.split())
+        if not comment:
+            return Retry(context.say("errors.empty_answer"))
+        if len(comment) > COMMENT_MAX:
+            return Retry(context.say("errors.too_long", length=len(comment), maximum=COMMENT_MAX))
+        if closing is not None:
+            context.data.setdefault("comments", {})[closing.id] = comment
+        saved = context.say("questionnaire.closing_comment_saved")
+        return await self._go_on(context, questionnaire, (saved,))

@@ -57,11 +57,21 @@ class Question(_Item):
     source: str | None = None
 
 
+class ClosingComment(_Item):
+    """An optional comment asked once the section's questions are answered, e.g. one per axis
+    of the partner survey. Stored with the per-question comments, under its own id."""
+
+    id: str = Field(pattern=_ID)
+    # The invitation shown after the section's last answer.
+    prompt: Localized
+
+
 class Section(_Item):
     id: str = Field(pattern=_ID)
     title: Localized
     questions: tuple[Question, ...] = Field(min_length=1)
     actions: tuple[Action, ...] = ()
+    closing_comment: ClosingComment | None = None
     source: str | None = None
 
     def action(self, action_id: str) -> Action:
@@ -94,6 +104,8 @@ class Questionnaire(_Item):
     sections: tuple[Section, ...] = Field(min_length=1)
     # Folder of sector packs, next to the questionnaire file; None: no sector variants.
     sector_packs: str | None = None
+    # False: no « ajouter un commentaire » button on each question (see Section.closing_comment).
+    question_comments: bool = True
 
     # Filled by load_questionnaire: the questionnaire of each sector, its pack applied.
     _by_sector: dict[str, Questionnaire] = PrivateAttr(default_factory=dict)
@@ -134,6 +146,15 @@ class Questionnaire(_Item):
         shared = sorted(set(action_ids) & {q.id for _, q in self.questions()})
         if shared:
             raise ValueError(f"identifiant(s) à la fois question et action : {', '.join(shared)}")
+        # Comments on questions and closing comments are stored together, keyed by their id.
+        closing_ids = [s.closing_comment.id for s in self.sections if s.closing_comment]
+        _refuse_duplicates("commentaire de fin de section", closing_ids)
+        shared = sorted(set(closing_ids) & {q.id for _, q in self.questions()})
+        if shared:
+            raise ValueError(
+                "identifiant(s) à la fois question et commentaire de fin de section : "
+                f"{', '.join(shared)}"
+            )
         scale_ids = [choice.id for choice in self.scale]
         quick_used = any(question.quick for _, question in self.questions())
         for section in self.sections:
