@@ -163,6 +163,9 @@ class Flow:
 
     ``role``, as for a command, is what every step needs, checked by the router before each
     one; a flow with a role belongs to the pôle it began in (see ``Context.start_flow``).
+    ``guard`` is what a flow open to people outside the pôle needs instead (a survey
+    respondent's partner, its wave still open), checked the same way: why the flow may not go
+    on, or None.
     """
 
     name: str
@@ -170,6 +173,7 @@ class Flow:
     first: str
     steps: Mapping[str, Step]
     role: str | None = None
+    guard: Callable[[Context], Awaitable[Reply | None]] | None = None
 
 
 @dataclass(frozen=True, slots=True)

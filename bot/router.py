@@ -163,6 +163,8 @@ class Router:
     async def _lapsed(self, context: Context, flow: Flow | None) -> Reply | None:
         """Why the current flow may not go on, if so: checked before every step, since roles
         and pôles change between two messages (and on another linked account)."""
+        if flow is not None and flow.guard is not None:
+            return await flow.guard(context)
         if flow is None or flow.role is None:
             return None
         state, pole = context.state, context.pole

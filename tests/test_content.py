@@ -21,6 +21,7 @@ from handlers.club.meetings import LIMITS
 from handlers.events.invitations import CHANGEABLE
 from handlers.events.poll import PollProblem
 from handlers.events.reminders import STATUSES as REMINDED
+from handlers.survey.waves import PARTNER_MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
@@ -48,6 +49,7 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "club.admin.hosting.": ("yes", "no"),
     "club.hosting.set.": ("yes", "no"),
     "club.hosting.line.": ("yes", "no", "unsaid"),
+    "survey.waves.": PARTNER_MESSAGES,
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.

@@ -99,7 +99,10 @@ def test_a_command_asking_less_than_its_flows_role_cannot_be_registered(app: App
 
 
 def test_only_sign_up_and_erasure_are_flows_open_to_anyone(app: App) -> None:
-    """Every other flow acts in a pôle: it must say which role it needs there."""
-    open_to_anyone = {name for name, flow in app.router.flows.items() if flow.role is None}
+    """Every other flow acts in a pôle, and says which role it needs there, or checks what it
+    needs instead before every step (a survey respondent's partner)."""
+    open_to_anyone = {
+        name for name, flow in app.router.flows.items() if flow.role is None and flow.guard is None
+    }
 
     assert open_to_anyone == {"onboarding", "forget"}

@@ -11,8 +11,7 @@ answers come back as ``Agreement`` values through ``agreement_of`` / ``agreement
 
 The comment is one per axis, not per question: the last section of an axis that has an
 invitation to comment (``Axis.comment``) closes with it (the engine's ``closing_comment``, keyed
-by the axis's id), and the questions offer none. ``comments_by_axis`` reads comments keyed by
-indicator, as an earlier engine stored them.
+by the axis's id), and the questions offer none: a partner's comments are keyed by axis.
 """
 
 from __future__ import annotations
@@ -110,18 +109,6 @@ def agreements_of(answers: Mapping[str, str]) -> dict[str, Agreement]:
 def indicator_infos(survey: SurveySet) -> list[IndicatorInfo]:
     """The set's indicators as scoring needs them, in the set's order."""
     return [IndicatorInfo(i.id, i.axis, i.level) for i in survey.indicators]
-
-
-def comments_by_axis(survey: SurveySet, comments: Mapping[str, str]) -> dict[str, dict[str, str]]:
-    """A partner's comments (question id -> text) by axis id, then indicator id, in the set's
-    order; axes with no comment are left out. Raises KeyError for an unknown indicator."""
-    by_axis: dict[str, dict[str, str]] = {}
-    for indicator_id in comments:
-        survey.indicator(indicator_id)
-    for indicator in survey.indicators:
-        if indicator.id in comments:
-            by_axis.setdefault(indicator.axis, {})[indicator.id] = comments[indicator.id]
-    return by_axis
 
 
 def _lower_first(title: str) -> str:

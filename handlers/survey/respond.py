@@ -5,9 +5,10 @@ diagnostic's engine, resumed days later, with a comment at the end of each axis.
 
 A partner answers once per wave, as an organisation: any of its respondents fills the response
 in and sees who else started it; the last submission before the close is the partner's answer.
-Respondents need not be members of the pôle, so the flow needs no role: before every step it
-checks what it does need, that the person still answers for the partner and that the wave is
-still open; a submission after the close is refused, the wave's row locked against the close.
+Respondents need not be members of the pôle, so the flow needs no role: its guard, which the
+router checks before every step, is that the person still answers for the partner and that the
+wave is still open; a submission after the close is refused, the wave's row locked against the
+close.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Step
+from bot.conversation import Answer, Context, Flow, Next, Outcome, Step
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import SurveyPartner, SurveyProject, SurveyWave, utcnow
@@ -162,9 +163,9 @@ def _questionnaire(context: Context) -> Questionnaire:
     return questionnaire(context.content.surveys[context.data["survey"]])
 
 
-async def _lapsed(context: Context) -> Reply | None:
-    """Why the response may not go on: the person no longer answers for the partner, or the
-    wave closed."""
+async def lapsed(context: Context) -> Reply | None:
+    """Why the response may not go on, checked by the router before every step: the person no
+    longer answers for the partner, or the wave closed."""
     if context.person is None:
         return context.say("survey.respond.no_longer")
     found = await repo.respondent_of(
@@ -174,7 +175,7 @@ async def _lapsed(context: Context) -> Reply | None:
         return context.say("survey.respond.no_longer")
     wave = await repo.survey_wave(context.session, wave_id=context.data["wave_id"])
     if wave is None or wave.closed_at is not None or wave.closes_at <= utcnow():
-        return context.say("survey.respond.closed_now", project=found[1].name)
+        return context.say("survey.respond.too_late", project=found[1].name)
     return None
 
 
@@ -216,14 +217,11 @@ async def finish(context: Context, questionnaire: Questionnaire) -> list[Reply]:
 RUNNER = Runner(_questionnaire, finish)
 
 
-def _guarded(step: Step) -> Step:
-    """The engine's step, refused once the person may no longer answer, recording how far the
-    response has come for the partner's other respondents."""
+def _recorded(step: Step) -> Step:
+    """The engine's step, recording how far the response has come for the partner's other
+    respondents."""
 
     async def answer(context: Context, given: Answer) -> Outcome:
-        lapsed = await _lapsed(context)
-        if lapsed is not None:
-            return Done([lapsed])
         outcome = await step.answer(context, given)
         if isinstance(outcome, Next):
             await repo.save_survey_draft(
@@ -244,6 +242,7 @@ FLOWS = (
         FLOW,
         "survey.respond.flow_title",
         "question",
-        {name: _guarded(step) for name, step in RUNNER.steps.items()},
+        {name: _recorded(step) for name, step in RUNNER.steps.items()},
+        guard=lapsed,
     ),
 )

@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 REMINDER_DAYS: tuple[int, ...] = (7, 14)
 # What /enquete ouvrir accepts for a wave's length.
 MIN_DAYS, MAX_DAYS = 1, 90
+# What goes to each partner's respondents, by text key (survey.waves.invite…).
+PARTNER_MESSAGES: tuple[str, ...] = ("invite", "reminder")
 KINDS = {
     "invite": "survey_invitation",
     "reminder": "survey_reminder",

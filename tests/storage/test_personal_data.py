@@ -12,11 +12,12 @@ from bot.config import Settings
 from bot.messages import Platform
 from bot.storage import personal_data
 from bot.storage import repositories as repo
-from bot.storage.models import Campaign, Membership
+from bot.storage.models import Campaign, Membership, SurveyResponse
 from handlers.plan import follow_up
 from handlers.veille import editions
 from tests.handlers.club.test_date_poll import open_poll
 from tests.handlers.club.test_meetings import meeting_id, plan_meeting
+from tests.handlers.survey.test_survey_flow import add_partner, answer_all, create_project
 from tests.handlers.test_broadcast import compose
 from tests.handlers.test_diagnostic import QUICK_ANSWERS
 from tests.helpers.chat import Chat
@@ -89,6 +90,18 @@ async def _fill_everything(app: App, feeds: FeedServer) -> tuple[Chat, Chat]:
     await alice.say("/club agenda")
     poll = await open_poll(alice, slots="12/04/2027 9h30; 19/04/2027 9h30")
     await alice.say(f"/club dispo {poll} 1 oui")
+
+    # A partner survey: Alice and Bob answer for the Eurométropole; Bob has begun, Alice sent
+    # the partner's response.
+    project = await create_project(alice)
+    partner = await add_partner(alice, project, "Eurométropole de Strasbourg")
+    for respondent in (alice, bob):
+        await respondent.say(f"/enquete {partner}")
+    await alice.say(f"/enquete ouvrir {project}")
+    await bob.say("/enquete")
+    await bob.press("Répondre pour Eurométropole")
+    await bob.press("Plutôt d'accord")
+    await answer_all(alice, "Eurométropole", "Plutôt d'accord", comment="Comité de pilotage actif")
 
     await alice.say("/diffuser")
     await alice.say(f"Brouillon : écrivez-moi à {EMAIL}")
@@ -182,6 +195,11 @@ async def test_forgetting_leaves_no_row_naming_the_person_in_any_table(
             await session.scalars(select(Campaign).where(Campaign.kind == "follow_up"))
         )
     assert len(broadcasts) == 2 and None in {c.author_id for c in broadcasts}
+    # The response she sent is the Eurométropole's: it stays, unnamed.
+    async with app.database.transaction() as session:
+        (response,) = await session.scalars(select(SurveyResponse))
+    assert response.submitted_by is None and set(response.answers.values()) == {"plutot"}
+    assert response.comments == {"gouvernance": "Comité de pilotage actif"}
     # The monthly follow-up named her actions (not her): it goes too.
     assert follow_ups == []
     await bob.say("/accueil")

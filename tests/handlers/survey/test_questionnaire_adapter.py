@@ -11,12 +11,11 @@ from bot.storage.models import ConversationState
 from content.loader import Content, load_content
 from content.questionnaires.models import DONT_KNOW, Questionnaire
 from content.surveys.models import SurveySet
-from handlers.questionnaire import Runner
+from handlers.questionnaire import SKIP, Runner
 from handlers.survey.questionnaire import (
     agreement_of,
     agreements_of,
     answer_of,
-    comments_by_axis,
     indicator_infos,
     questionnaire,
     section_id,
@@ -182,22 +181,6 @@ def test_indicator_infos_follow_the_set(hydreos: SurveySet) -> None:
     ]
 
 
-def test_comments_are_grouped_by_axis(hydreos: SurveySet) -> None:
-    gov = hydreos.cell("gouvernance", "sphere_influence")[0].id
-    eco = hydreos.cell("economie", "projet")[1].id
-    gov_first = hydreos.cell("gouvernance", "projet")[0].id
-
-    grouped = comments_by_axis(hydreos, {gov: "Peu visible.", eco: "À suivre.", gov_first: "Oui"})
-
-    assert grouped == {
-        "gouvernance": {gov_first: "Oui", gov: "Peu visible."},
-        "economie": {eco: "À suivre."},
-    }
-    assert list(grouped["gouvernance"]) == [gov_first, gov]
-    with pytest.raises(KeyError):
-        comments_by_axis(hydreos, {"inconnu": "?"})
-
-
 # The engine itself, run through the whole set as a partner would, without a database.
 
 
@@ -225,7 +208,9 @@ async def test_the_engine_asks_the_whole_set_and_its_answers_score(
     finished: dict[str, Any] = {}
 
     async def finish(context: Context, answered: Questionnaire) -> list[Reply]:
-        finished.update(answers=dict(context.data["answers"]))
+        finished.update(
+            answers=dict(context.data["answers"]), comments=dict(context.data["comments"])
+        )
         return [Reply(Text.plain("fini"))]
 
     runner = Runner(lambda _: asked, finish)
@@ -236,9 +221,19 @@ async def test_the_engine_asks_the_whole_set_and_its_answers_score(
     first = await runner.ask(context)
     assert str(first.text).startswith(f"{titles[0]} — ")
     assert [b.label for b in first.buttons][:5] == BUTTONS[locale]
+    closing = runner.steps["closing_comment"]
+    comments_asked = []
     for n in range(26):
         outcome = await runner.answer(context, Answer(choice=choices[n % 5]))
+        if isinstance(outcome, Next) and outcome.step == "closing_comment":
+            # The end of an axis: its comment, given on the first, skipped on the others.
+            comments_asked.append(str((await closing.ask(context)).text))
+            given = Answer(text="Comité actif") if n < 7 else Answer(choice=SKIP)
+            outcome = await closing.answer(context, given)
         assert isinstance(outcome, Done if n == 25 else Next)
+    assert len(comments_asked) == 4
+    assert comments_asked[0].startswith(hydreos.axes[0].comment(locale))  # type: ignore[union-attr]
+    assert finished["comments"] == {"gouvernance": "Comité actif"}
     last_section = asked.questions()[-1][0]
     assert last_section.title(locale) == titles[-1]
 

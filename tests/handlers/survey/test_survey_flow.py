@@ -239,7 +239,7 @@ async def test_a_response_finished_after_the_close_is_not_stored(
     await paul.press("Plutôt d'accord")
     await run_jobs(app, timedelta(days=21), number)
     await paul.press("Plutôt d'accord")
-    assert "n'est ouverte" in paul.text
+    assert "est close : votre réponse n'a pas été enregistrée" in paul.text
     async with app.database.transaction() as session:
         assert list(await session.scalars(select(SurveyResponse))) == []
 
