@@ -1,10 +1,10 @@
 """Who a message "to the members" reaches: one account per person, on the platforms the bot
-can write to first. Shared by /diffuser and ``rse-bot broadcast``; clubs and survey partners
-join ``AUDIENCES`` as those features arrive.
+can write to first. Shared by /diffuser and ``rse-bot broadcast``.
 
 An audience is named ``all``, ``veille`` (the members subscribed to the watch digest),
-``veille:THEME`` (those of them who receive that theme) or ``club:ID`` (the members of one of
-the pôle's clubs who accepted its current charter)."""
+``veille:THEME`` (those of them who receive that theme), ``club:ID`` (the members of one of
+the pôle's clubs who accepted its current charter) or ``partners:ID`` (the respondents of one of
+the pôle's survey projects' partners, members of the pôle or not)."""
 
 from __future__ import annotations
 
@@ -70,18 +70,32 @@ async def club_members(session: AsyncSession, *, pole_id: int, club: str) -> lis
     return await pole_members(session, pole_id=pole_id, among=people)
 
 
+async def partner_respondents(
+    session: AsyncSession, *, pole_id: int, project: str
+) -> list[list[Identity]]:
+    """The respondents of every partner of the pôle's survey project ``project`` (its id);
+    nobody for another pôle's project. Partners are often not members of the pôle (public
+    bodies, research institutes): their respondents are reached all the same."""
+    found = await repo.survey_project(session, pole_id=pole_id, project_id=int(project))
+    if found is None or found.id is None:
+        return []
+    return await repo.respondent_accounts(session, project_id=found.id, platforms=_REACHABLE)
+
+
 AUDIENCES: dict[str, Callable[..., Awaitable[list[list[Identity]]]]] = {
     "all": pole_members,
     "veille": digest_subscribers,
     "club": club_members,
+    "partners": partner_respondents,
 }
 # Audiences narrowed by ``NAME:QUALIFIER``, and the keyword their function takes it as.
-QUALIFIED: dict[str, str] = {"veille": "theme", "club": "club"}
+QUALIFIED: dict[str, str] = {"veille": "theme", "club": "club", "partners": "project"}
 
 
 def known(audience: str, themes: Collection[str]) -> bool:
     """Whether ``audience`` is one the command line sends to: ``all``, ``veille`` or
-    ``veille:THEME`` with one of ``themes`` (a club is found by its name in the database)."""
+    ``veille:THEME`` with one of ``themes`` (a club or a project is found by its name in the
+    database)."""
     name, _, theme = audience.partition(":")
     if name == "veille":
         return not theme or theme in themes

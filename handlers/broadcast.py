@@ -1,5 +1,6 @@
-"""/diffuser: an animator writes to the members of their pôle, on Telegram and Slack, with a
-preview and a confirmation; /diffuser statut reports how the last broadcasts were delivered."""
+"""/diffuser: an animator writes to the members of their pôle (or to a survey project's
+partners), on Telegram and Slack, with a preview and a confirmation; /diffuser statut reports
+how the last broadcasts were delivered."""
 
 from __future__ import annotations
 
@@ -135,10 +136,16 @@ async def _drop_upload(context: Context) -> None:
 
 
 async def _offered(context: Context) -> list[str]:
-    """The audiences to choose from: a club's members only if the pôle has a club."""
+    """The audiences to choose from: a club's members only if the pôle has a club, a
+    project's partners only if it has a survey project."""
     assert context.pole is not None and context.pole.id is not None
-    clubs = await repo.pole_clubs(context.session, pole_id=context.pole.id)
-    return [name for name in AUDIENCES if name != "club" or clubs]
+    session, pole_id = context.session, context.pole.id
+    hidden: set[str] = set()
+    if not await repo.pole_clubs(session, pole_id=pole_id):
+        hidden.add("club")
+    if not await repo.pole_survey_projects(session, pole_id=pole_id):
+        hidden.add("partners")
+    return [name for name in AUDIENCES if name not in hidden]
 
 
 async def ask_audience(context: Context) -> Reply:
@@ -156,7 +163,9 @@ async def answer_audience(context: Context, answer: Answer) -> Outcome:
     if answer.choice not in await _offered(context):
         return Retry(context.say("errors.pick_a_button"))
     context.data["audience"] = answer.choice
-    return Next({"veille": "theme", "club": "club"}.get(answer.choice, "platform"))
+    return Next(
+        {"veille": "theme", "club": "club", "partners": "project"}.get(answer.choice, "platform")
+    )
 
 
 async def ask_club(context: Context) -> Reply:
@@ -173,6 +182,23 @@ async def answer_club(context: Context, answer: Answer) -> Outcome:
     if answer.choice not in {str(club.id) for club, _ in clubs}:
         return Retry(context.say("errors.pick_a_button"))
     context.data["audience"] = f"club:{answer.choice}"
+    return Next("platform")
+
+
+async def ask_project(context: Context) -> Reply:
+    """Asks the partners of which survey project."""
+    assert context.pole is not None and context.pole.id is not None
+    projects = await repo.pole_survey_projects(context.session, pole_id=context.pole.id)
+    buttons = [context.choice(project.name, str(project.id)) for project in projects]
+    return context.say("broadcast.ask_project", pole=context.pole.name, buttons=buttons)
+
+
+async def answer_project(context: Context, answer: Answer) -> Outcome:
+    assert context.pole is not None and context.pole.id is not None
+    projects = await repo.pole_survey_projects(context.session, pole_id=context.pole.id)
+    if answer.choice not in {str(project.id) for project in projects}:
+        return Retry(context.say("errors.pick_a_button"))
+    context.data["audience"] = f"partners:{answer.choice}"
     return Next("platform")
 
 
@@ -204,6 +230,13 @@ async def audience_label(context: Context, audience: str) -> str:
             context.session, pole_id=context.pole.id or 0, club_id=int(theme)
         )
         return context.texts.label("broadcast.audience_club", club=club.name if club else "?")
+    if name == "partners":
+        project = await repo.survey_project(
+            context.session, pole_id=context.pole.id or 0, project_id=int(theme)
+        )
+        return context.texts.label(
+            "broadcast.audience_partners", project=project.name if project else "?"
+        )
     label = context.texts.label(f"broadcast.audiences.{name}", pole=context.pole.name)
     if theme:
         label = context.texts.label(
@@ -401,6 +434,7 @@ feature = Feature(
                 "audience": Step(ask_audience, answer_audience),
                 "theme": Step(ask_theme, answer_theme),
                 "club": Step(ask_club, answer_club),
+                "project": Step(ask_project, answer_project),
                 "platform": Step(ask_platform, answer_platform),
                 "confirm": Step(ask_confirm, answer_confirm),
             },

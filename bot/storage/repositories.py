@@ -1656,3 +1656,28 @@ async def discard_survey_draft(session: AsyncSession, *, wave_id: int, person_id
             SurveyDraft.wave_id == wave_id, SurveyDraft.person_id == person_id
         )
     )
+
+
+# --- partner survey: audiences ----------------------------------------------------------------
+# Respondents need not be members of the pôle (public bodies, research institutes): their
+# accounts are read through the project's partners, not through memberships.
+
+
+async def respondent_accounts(
+    session: AsyncSession, *, project_id: int, platforms: Collection[str]
+) -> list[list[Identity]]:
+    """Every respondent's accounts on ``platforms`` for any partner of the project, one list per
+    person (once, even when they answer for two partners), oldest first."""
+    respondents = (
+        select(SurveyRespondent.person_id)
+        .join(SurveyPartner, SurveyPartner.id == SurveyRespondent.partner_id)
+        .where(SurveyPartner.project_id == project_id)
+    )
+    people: dict[int, list[Identity]] = {}
+    for identity in await session.scalars(
+        select(Identity)
+        .where(Identity.person_id.in_(respondents), Identity.platform.in_(platforms))
+        .order_by(Identity.person_id, Identity.id)
+    ):
+        people.setdefault(identity.person_id, []).append(identity)
+    return list(people.values())
