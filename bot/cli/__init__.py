@@ -95,7 +95,18 @@ async def pole_or_fail(app: App, key: str | None) -> Pole:
 
 
 # The groups import the helpers above, so they come after them.
-from bot.cli import admin, broadcast, chat, club, db, digest, feeds, jobs, pole  # noqa: E402
+from bot.cli import (  # noqa: E402
+    admin,
+    broadcast,
+    chat,
+    club,
+    db,
+    digest,
+    feeds,
+    jobs,
+    pole,
+    survey,
+)
 
 cli.command()(chat.chat)
 cli.command()(chat.run)
@@ -107,6 +118,7 @@ cli.add_typer(jobs.cli, name="jobs")
 cli.add_typer(feeds.cli, name="feeds")
 cli.add_typer(digest.cli, name="digest")
 cli.add_typer(club.cli, name="club")
+cli.add_typer(survey.cli, name="survey")
 
 
 def main() -> None:

@@ -29,7 +29,9 @@ def broadcast(
             help="Destinataires : all (tous les membres), veille (les abonnés à la veille), "
             "veille:THÈME (ceux qui reçoivent ce thème, ex. veille:climat_energie), "
             "club:NOM (les membres d'un club du pôle qui ont accepté sa charte actuelle, "
-            "ex. « club:Club BouRSE »)."
+            "ex. « club:Club BouRSE »), partners:PROJET (les répondants des partenaires d'un "
+            "projet d'enquête du pôle, membres ou non, par son nom ou son numéro, "
+            "ex. partners:LUMIEAU-STRA)."
         ),
     ] = "all",
     platform: Annotated[
@@ -50,13 +52,14 @@ def broadcast(
     if text is not None and len(text.strip()) > TEXT_MAX:
         raise fail(f"le message fait {len(text.strip())} caractères ; {TEXT_MAX} au plus.")
     themes = default_content().themes.ids
-    kind, _, club_name = audience.partition(":")
-    club_name = " ".join(club_name.split())
-    # A club is found by its name in the pôle, once the database is open.
-    if not (kind == "club" and club_name) and not known(audience, themes):
+    kind, _, named = audience.partition(":")
+    named = " ".join(named.split())
+    # A club or a project is found by its name in the pôle, once the database is open.
+    if not (kind in {"club", "partners"} and named) and not known(audience, themes):
         raise fail(
             f"destinataires inconnus « {audience} » : all, veille, ou veille:THÈME avec un "
-            f"thème parmi {', '.join(themes)} ; ou club:NOM, les membres d'un club du pôle."
+            f"thème parmi {', '.join(themes)} ; club:NOM, les membres d'un club du pôle ; ou "
+            "partners:PROJET, les répondants des partenaires d'un projet d'enquête du pôle."
         )
     if platform is not None and platform not in {p.value for p in REACHABLE_FIRST}:
         raise fail(f"plateforme inconnue « {platform} » : telegram ou slack.")
@@ -76,13 +79,18 @@ def broadcast(
         async with app.database.transaction() as session:
             chosen = audience
             if kind == "club":
-                club = await repo.club_by_name(session, pole_id=target.id, name=club_name)
+                club = await repo.club_by_name(session, pole_id=target.id, name=named)
                 if club is None:
                     raise fail(
-                        f"aucun club « {club_name} » dans « {target.name} » "
+                        f"aucun club « {named} » dans « {target.name} » "
                         "(voir « rse-bot club list »)."
                     )
                 chosen = f"club:{club.id}"
+            elif kind == "partners":
+                from bot.cli.survey import project_or_fail
+
+                project = await project_or_fail(session, target, named)
+                chosen = f"partners:{project.id}"
             recipients = await resolve(
                 session,
                 audience=chosen,
