@@ -17,7 +17,8 @@ def usable_here(context: Context, command: Command) -> bool:
 def menu_buttons(context: Context) -> list[Button]:
     """The menu entries of content/menu.yaml this person may use here, as command buttons."""
     registered = {command.name: command for command in context.commands}
-    signed_up = context.member is not None
+    # Signed up, even without a pôle (a survey partner's respondent).
+    signed_up = context.person is not None
     return [
         context.command_button(item.label(context.locale), item.command)
         for item in context.content.menu
@@ -30,7 +31,7 @@ def menu_buttons(context: Context) -> list[Button]:
 
 async def show_menu(context: Context) -> list[Reply]:
     """Show the main actions as buttons."""
-    key = "menu.title" if context.member is not None else "menu.title_newcomer"
+    key = "menu.title" if context.person is not None else "menu.title_newcomer"
     return [context.say(key, buttons=menu_buttons(context))]
 
 
@@ -46,6 +47,8 @@ async def show_help(context: Context) -> list[Reply]:
         key = "help.intro_group"
     else:
         key = "help.intro" if context.member is not None else "help.intro_newcomer"
+        if context.member is None and context.person is not None:
+            key = "help.intro_no_pole"
     role = texts.label(f"roles.{context.member.role}") if context.member else ""
     body = Text.join([texts(key, role=role), *lines, texts("help.outro")])
     return [Reply(body, tuple(menu_buttons(context)))]
@@ -54,8 +57,18 @@ async def show_help(context: Context) -> list[Reply]:
 async def show_home(context: Context) -> list[Reply]:
     """Summarise who I am here and what to do next (also Slack's App Home tab)."""
     person, pole, member = context.person, context.pole, context.member
-    if person is None or pole is None or member is None:
+    if person is None:
         return [context.say("home.newcomer", buttons=menu_buttons(context))]
+    if pole is None or member is None:
+        # Signed up with a survey partner's code: they answer for an organisation, not a member.
+        return [
+            context.say(
+                "home.no_pole",
+                name=person.display_name or "",
+                company=person.company or "",
+                buttons=menu_buttons(context),
+            )
+        ]
     return [
         context.say(
             "home.member",

@@ -342,3 +342,16 @@ async def test_the_scheduled_wave_opens_once_at_its_time(
         (1, opening, timedelta(days=21))
     ]
     assert len(invitations) == 3  # one per partner (all in French)
+
+
+async def test_a_respondent_outside_the_pole_is_told_where_they_stand(
+    app: App, claire: Chat
+) -> None:
+    number = await create_project(claire)
+    code = await add_partner(claire, number, "INRAE Grand Est")
+    paul = await sign_up_respondent(app, "7391846043", "Paul Fuchs", "INRAE", code)
+    await paul.say("/accueil")
+    assert "Vous n'êtes membre d'aucun pôle" in paul.text and "/enquete" in paul.text
+    assert "S'inscrire" not in [button.label for button in paul.buttons]
+    await paul.say("/aide")
+    assert "/enquete pour vos enquêtes partenaires" in paul.text
