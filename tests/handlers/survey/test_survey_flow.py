@@ -355,3 +355,141 @@ async def test_a_respondent_outside_the_pole_is_told_where_they_stand(
     assert "S'inscrire" not in [button.label for button in paul.buttons]
     await paul.say("/aide")
     assert "/enquete pour vos enquêtes partenaires" in paul.text
+
+
+async def run_wave(app: App, claire: Chat, project: dict, choices: dict[str, str]) -> None:
+    """Open a wave by hand, the named partners' first respondents answer, the wave closes."""
+    number = project["number"]
+    await claire.say(f"/enquete ouvrir {number}")
+    assert "ouverte jusqu'au" in claire.text, claire.text
+    for key, choice in choices.items():
+        partner = {"euro": "Eurométropole", "agence": "Agence", "inrae": "INRAE"}[key]
+        await answer_all(project[key][0], partner, choice)
+    wave = await wave_of(app, number)
+    async with app.database.transaction() as session:
+        await waves.run_due(session, app.settings, app.content, now=wave.closes_at)
+
+
+async def test_a_second_wave_shows_what_moved_and_the_trend_chart(
+    app: App, claire: Chat, project: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.settings, "min_group_size", 2)
+    number = project["number"]
+    await run_wave(
+        app, claire, project, {"euro": "Plutôt pas d'accord", "agence": "Plutôt d'accord"}
+    )
+    await run_wave(app, claire, project, {"euro": "Plutôt d'accord", "agence": "Plutôt d'accord"})
+
+    results = [c.text for chat, c in await queued(app, "survey_results") if chat == "7391846042"]
+    assert len(results) == 2 and "a le plus bougé" not in results[0]
+    # Every indicator went from 1 agreeing partner of 2 to 2 of 2: the first three are named.
+    assert "Ce qui a le plus bougé depuis la Vague 1" in results[1]
+    assert results[1].count(" : 50 % → 100 %") == 3
+
+    await project["agence"][0].say(f"/enquete resultats {number}")
+    files = [a.filename for a in project["agence"][0].replies[0].attachments]
+    assert len(files) == 5 and files[-1] == "enquete-lumieau-stra-tendances.png"
+    assert all(name.endswith(".png") for name in files)
+    # The first wave on its own: its four axes, no trend.
+    await project["agence"][0].say(f"/enquete resultats {number} 1")
+    assert len(project["agence"][0].replies[0].attachments) == 4
+    await project["agence"][0].say(f"/enquete resultats {number} 7")
+    assert "Vagues closes : 1, 2" in project["agence"][0].text
+
+
+async def _workbook(chat: Chat):  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    (xlsx,) = [a for a in chat.replies[0].attachments if a.filename.endswith(".xlsx")]
+    return load_workbook(BytesIO(xlsx.data))
+
+
+async def test_an_anonymous_wave_exports_no_partner_answers(
+    app: App, claire: Chat, project: dict
+) -> None:
+    await run_wave(
+        app, claire, project, {"euro": "Plutôt d'accord", "agence": "Pas du tout d'accord"}
+    )
+    await claire.say(f"/enquete export {project['number']}")
+    names = [a.filename for a in claire.replies[0].attachments]
+    assert names[0] == "enquete-lumieau-stra.xlsx" and names[1].endswith(".csv")
+    workbook = await _workbook(claire)
+    assert not any(name.startswith("Réponses") for name in workbook.sheetnames)
+    text = " ".join(str(c.value) for ws in workbook for row in ws.iter_rows() for c in row)
+    assert "Eurométropole" not in text and "Agence" not in text
+
+
+async def test_a_wave_opened_non_anonymous_exports_each_partners_answers(
+    app: App, claire: Chat, project: dict
+) -> None:
+    number = project["number"]
+    await claire.say(f"/enquete anonyme {number} non")
+    await run_wave(
+        app, claire, project, {"euro": "Plutôt d'accord", "agence": "Pas du tout d'accord"}
+    )
+    await claire.say(f"/enquete export {number}")
+    assert "avec les réponses de chaque partenaire" in claire.text
+    workbook = await _workbook(claire)
+    (sheet,) = [workbook[n] for n in workbook.sheetnames if n.startswith("Réponses")]
+    header = [cell.value for cell in sheet[1]]
+    assert header[2:] == ["Agence de l'eau Rhin-Meuse", "Eurométropole de Strasbourg"]
+    assert [cell.value for cell in sheet[2]][2:] == ["Pas du tout d'accord", "Plutôt d'accord"]
+
+
+async def test_members_cannot_export(app: App, claire: Chat, project: dict) -> None:
+    elsa, _ = project["euro"]
+    await elsa.say(f"/enquete export {project['number']}")
+    assert "membres" in elsa.text or "rôle" in elsa.text, elsa.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "told"),
+    [
+        ("/enquete calendrier 1 31/02", "« 31/02 » n'est pas un jour de l'année"),
+        ("/enquete calendrier 1 15/03 25:00", "« 25:00 » n'est pas une heure"),
+        ("/enquete calendrier 1 15/03 15/03", "La même date est donnée deux fois"),
+        ("/enquete calendrier 1 mars", "Je ne comprends pas « mars »"),
+        ("/enquete ouvrir 1 0", "La durée d'une vague va de 1 à 90 jours"),
+        ("/enquete ouvrir 1", "n'a aucun partenaire à inviter"),
+        ("/enquete partenaire 1", "Votre réponse est vide"),
+        ("/enquete anonyme 1 peut-être", "Tapez /enquete anonyme N oui"),
+        ("/enquete resultats 1", "Aucune vague close"),
+        ("/enquete suivi 9", "Je ne trouve pas de projet n°9"),
+        ("/enquete inconnu", "Je ne connais pas cette action"),
+    ],
+)
+async def test_an_animator_is_told_what_is_wrong(claire: Chat, typed: str, told: str) -> None:
+    assert await create_project(claire) == 1
+    await claire.say(typed)
+    assert told in claire.text, claire.text
+
+
+async def test_an_animator_sets_the_calendar_and_the_job_follows_it(
+    app: App, claire: Chat, project: dict
+) -> None:
+    from datetime import UTC, datetime
+
+    await claire.say(f"/enquete calendrier {project['number']} 02/04 10h30 30")
+    assert "programmées les 02/04 à 10:30, ouvertes 30 jours" in claire.text
+    # 2 April 2027, 10:30 in Paris (summer time) is 08:30 UTC.
+    opening = datetime(2027, 4, 2, 8, 30, tzinfo=UTC)
+    for at in (datetime(2027, 3, 15, 8, 0, tzinfo=UTC), opening):
+        async with app.database.transaction() as session:
+            await waves.run_due(session, app.settings, app.content, now=at)
+    async with app.database.transaction() as session:
+        opened = [(w.opened_at, w.closes_at) for w in await session.scalars(select(SurveyWave))]
+    assert opened == [(opening, opening + timedelta(days=30))]
+
+
+async def test_a_manual_calendar_opens_no_wave(app: App, claire: Chat, project: dict) -> None:
+    from datetime import UTC, datetime
+
+    await claire.say(f"/enquete calendrier {project['number']} manuel")
+    assert "ouvertes à la main seulement" in claire.text
+    async with app.database.transaction() as session:
+        await waves.run_due(
+            session, app.settings, app.content, now=datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
+        )
+        assert list(await session.scalars(select(SurveyWave))) == []
