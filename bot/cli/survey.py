@@ -16,10 +16,6 @@ if TYPE_CHECKING:
     from bot.app import App
     from bot.storage.models import Pole, SurveyProject
 
-# The lengths of the columns (bot/storage/models.py); /enquete checks the same.
-NAME_MAX = 120
-PARTNER_NAME_MAX = 150
-
 cli = typer.Typer(
     help="Enquête partenaires des projets collaboratifs (modèle HYDREOS).", no_args_is_help=True
 )
@@ -75,6 +71,7 @@ def project_create(
 ) -> None:
     """Créer un projet d'enquête du pôle et afficher son numéro et son calendrier de vagues."""
     from bot.storage import repositories as repo
+    from handlers.survey.projects import NAME_MAX
 
     cleaned = " ".join(name.split())
     if not cleaned or len(cleaned) > NAME_MAX:
@@ -154,10 +151,11 @@ def partner_add(
 ) -> None:
     """Ajouter une organisation partenaire au projet et afficher son code d'invitation."""
     from bot.storage import repositories as repo
+    from handlers.survey.projects import PARTNER_MAX
 
     cleaned = " ".join(name.split())
-    if not cleaned or len(cleaned) > PARTNER_NAME_MAX:
-        raise fail(f"le nom du partenaire doit faire entre 1 et {PARTNER_NAME_MAX} caractères.")
+    if not cleaned or len(cleaned) > PARTNER_MAX:
+        raise fail(f"le nom du partenaire doit faire entre 1 et {PARTNER_MAX} caractères.")
 
     async def add(app: App) -> None:
         target = await pole_or_fail(app, pole)
