@@ -19,15 +19,6 @@ from tests.helpers.outbox import queued
 HYDREOS_COUNT = 26
 
 
-@pytest.fixture
-async def claire(app: App) -> Chat:
-    """The pôle's animator, who follows the project."""
-    claire = Chat(app, Platform.TELEGRAM, "7391846031")
-    await claire.sign_up("Claire Roux", "Pôle HYDREOS")
-    await claire.grant("animator")
-    return claire
-
-
 async def create_project(animator: Chat, name: str = "LUMIEAU-STRA") -> int:
     """The new project's number, made through the /enquete projet flow (anonymous)."""
     await animator.say("/enquete projet")
@@ -147,25 +138,6 @@ async def test_an_animator_names_a_member_as_respondent(app: App, claire: Chat) 
     assert "Dora Meyer (Hydreos Conseil) répond désormais pour « Hydreos Conseil »" in claire.text
     told = await queued(app, "survey_respondent")
     assert [chat for chat, _ in told] == ["7391846034"]
-
-
-@pytest.fixture
-async def project(app: App, claire: Chat) -> dict[str, list[Chat] | int]:
-    """LUMIEAU-STRA with three partners: two respondents at the Eurométropole, one each at
-    the Agence de l'eau and the INRAE."""
-    number = await create_project(claire)
-    euro = await add_partner(claire, number, "Eurométropole de Strasbourg")
-    agence = await add_partner(claire, number, "Agence de l'eau Rhin-Meuse")
-    inrae = await add_partner(claire, number, "INRAE Grand Est")
-    return {
-        "number": number,
-        "euro": [
-            await sign_up_respondent(app, "7391846040", "Elsa Kern", "Eurométropole", euro),
-            await sign_up_respondent(app, "7391846041", "Marc Weber", "Eurométropole", euro),
-        ],
-        "agence": [await sign_up_respondent(app, "7391846042", "Lina Roth", "Agence", agence)],
-        "inrae": [await sign_up_respondent(app, "7391846043", "Paul Fuchs", "INRAE", inrae)],
-    }
 
 
 async def test_a_full_wave_from_opening_to_results(
