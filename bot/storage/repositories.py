@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, or_, update
+from sqlalchemy import UniqueConstraint, and_, bindparam, delete, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
@@ -267,12 +267,26 @@ async def _merge_people(session: AsyncSession, *, source: Person, target: Person
     session.add(target)
     # Rows pointing at the source must be gone before the source itself.
     await session.flush()
-    # Every other row pointing at the source, in any table (found from the schema).
+    # Every other row pointing at the source, in any table (found from the schema). Where the
+    # target already has the row a unique key allows once per person (both accounts answered
+    # for the same partner, joined the same club), the target's is kept and the source's goes.
     for column in personal_data.person_columns():
-        if column.table.name in _MERGED_APART:
+        table = column.table
+        if table.name in _MERGED_APART:
             continue
+        for unique in table.constraints:
+            if not isinstance(unique, UniqueConstraint) or column.name not in unique.columns:
+                continue
+            kept = table.alias()
+            same = [kept.c[c.name] == c for c in unique.columns if c.name != column.name]
+            await session.execute(
+                delete(table).where(
+                    column == source.id,
+                    exists().where(kept.c[column.name] == target.id, *same),
+                )
+            )
         await session.execute(
-            update(column.table).where(column == source.id).values({column.name: target.id})
+            update(table).where(column == source.id).values({column.name: target.id})
         )
     await session.execute(delete(LinkCode).where(LinkCode.person_id == source.id))
     await session.delete(source)

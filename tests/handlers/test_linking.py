@@ -272,3 +272,34 @@ async def test_forgetting_after_linking_erases_both_accounts(
         "conversation_states": 0,
     }
     assert await link_codes(app) == []
+
+
+async def test_merging_two_respondents_of_one_partner_keeps_one_respondent(
+    app: App, claire: Chat, slack: Chat
+) -> None:
+    # Both accounts answer for the same partner and joined the same club: each is kept once.
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+        assert pole is not None and pole.id is not None
+        project = await repo.create_survey_project(
+            session, pole_id=pole.id, name="LUMIEAU-STRA", survey="hydreos"
+        )
+        partner = await repo.add_survey_partner(
+            session, project_id=project.id or 0, name="Scop Les Tisserands"
+        )
+    await claire.say("/club creer Club BouRSE")
+    club_code = claire.text.split("Son code : ")[1].split(".")[0]
+    await slack.sign_up("Claire Martin", "Les Tisserands", "Industrie")
+    for account in (claire, slack):
+        await account.say(f"/enquete {partner.code}")
+        await account.say(f"/club rejoindre {club_code}")
+        await account.press("J'accepte la charte")
+
+    await slack.say(f"/lier {await code_of(claire)}")
+
+    assert "il est fusionné" in slack.text
+    async with app.database.transaction() as session:
+        respondents = await repo.project_respondents(session, project_id=project.id or 0)
+        clubs = await repo.pole_clubs(session, pole_id=pole.id)
+    assert [person.display_name for _, person in respondents] == ["Claire Martin"]
+    assert [count for _, count in clubs] == [1]
