@@ -21,6 +21,8 @@ from handlers.club.meetings import LIMITS
 from handlers.events.invitations import CHANGEABLE
 from handlers.events.poll import PollProblem
 from handlers.events.reminders import STATUSES as REMINDED
+from handlers.survey.charts import TEXT_FIELDS as CHART_TEXTS
+from handlers.survey.exports import TEXT_FIELDS as EXPORT_TEXTS
 from handlers.survey.waves import PARTNER_MESSAGES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +52,8 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "club.hosting.set.": ("yes", "no"),
     "club.hosting.line.": ("yes", "no", "unsaid"),
     "survey.waves.": PARTNER_MESSAGES,
+    "survey.charts.": CHART_TEXTS,
+    "survey.exports.": EXPORT_TEXTS,
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.

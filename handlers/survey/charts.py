@@ -12,14 +12,14 @@ the partners who answered the indicator. An indicator without any opinion has no
 label ends with ``NO_ANSWER_MARK``.
 
 Texts are the caller's: ``names`` gives the indicators' statements and the axes' and levels'
-names (ids when missing), ``ChartTexts`` the other labels, French by default.
+names (ids when missing), ``ChartTexts`` the other labels.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Literal
 
 from handlers.diagnostic.charts import (
@@ -34,7 +34,6 @@ from handlers.diagnostic.charts import (
 )
 from handlers.survey.scoring import (
     AGREE,
-    CHOICE_LABELS,
     DISAGREE,
     Agreement,
     IndicatorResult,
@@ -47,8 +46,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "NO_ANSWER_MARK",
+    "TEXT_FIELDS",
     "ChartTexts",
-    "axis_charts_png",
     "diverging_png",
     "diverging_size",
     "trend_png",
@@ -74,12 +73,17 @@ _COLUMN_LABEL_MIN = 40
 
 @dataclass(frozen=True, slots=True)
 class ChartTexts:
-    """The labels of the charts, French by default."""
+    """The labels of the charts, in the reader's language (``content/texts/*/survey/
+    charts.yaml``, built by handlers/survey/reports.py)."""
 
-    choices: Mapping[Agreement, str] = field(default_factory=lambda: dict(CHOICE_LABELS))
-    opinions_axis: str = "% des avis exprimés"
-    non_answer_column: str = "Ne se prononce pas\n(% des réponses)"
-    top2_axis: str = "Top-2 box (% tout à fait + plutôt d'accord)"
+    choices: Mapping[Agreement, str]
+    opinions_axis: str
+    non_answer_column: str
+    top2_axis: str
+
+
+# The labels a ChartTexts holds besides the answers, each a key of survey/charts.yaml.
+TEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ChartTexts) if f.name != "choices")
 
 
 def diverging_size(indicators: int) -> tuple[int, int]:
@@ -93,7 +97,7 @@ def diverging_png(
     *,
     title: str,
     names: Mapping[str, str] | None = None,
-    texts: ChartTexts | None = None,
+    texts: ChartTexts,
 ) -> bytes:
     """The diverging stacked bars of one axis's indicators, top to bottom in the results'
     order, each labelled with its level when the axis has several."""
@@ -101,7 +105,6 @@ def diverging_png(
     if not rows:
         raise ValueError(f"no indicator on the axis {axis!r}")
     names = names or {}
-    texts = texts or ChartTexts()
     figure = new_figure(diverging_size(len(rows)))
     bars, column = figure.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": (5, 1)})
     positions = list(range(len(rows)))
@@ -151,42 +154,19 @@ def diverging_png(
     return png(figure)
 
 
-def axis_charts_png(
-    results: WaveResults,
-    *,
-    title: str = "{axis}",
-    names: Mapping[str, str] | None = None,
-    texts: ChartTexts | None = None,
-) -> dict[str, bytes]:
-    """One diverging chart per axis, keyed by axis id, in the results' order; ``title`` is a
-    format string of ``{axis}`` (the axis's name) and ``{wave}`` (the wave's label)."""
-    names = names or {}
-    return {
-        group.axis: diverging_png(
-            results,
-            group.axis,
-            title=title.format(axis=names.get(group.axis, group.axis), wave=results.label),
-            names=names,
-            texts=texts,
-        )
-        for group in results.axes
-    }
-
-
 def trend_png(
     waves: Sequence[WaveResults],
     *,
     title: str,
     per: Literal["axis", "indicator"] = "axis",
     names: Mapping[str, str] | None = None,
-    texts: ChartTexts | None = None,
+    texts: ChartTexts,
 ) -> bytes:
     """Lines of the top-2 box across the waves (oldest first, labelled by their ``label``):
     one per axis (pooled answers) or per indicator, broken where a wave has no opinion."""
     if not waves:
         raise ValueError("a trend needs at least one wave")
     names = names or {}
-    texts = texts or ChartTexts()
     series: dict[str, list[float | None]] = {}
     for index, wave in enumerate(waves):
         values = (

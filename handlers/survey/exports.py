@@ -9,7 +9,7 @@ hold numbers. In the XLSX a percentage is the exact float, shown with one decima
 format; in the CSV it is written with two decimals and a decimal comma, as Excel reads it.
 An empty cell is a percentage without denominator (no opinion).
 
-Headers and names are the caller's (``ExportTexts``, French by default; ``names`` for the
+Headers and names are the caller's (``ExportTexts``; ``names`` for the
 indicators' statements and the axes' and levels' names).
 """
 
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,6 @@ from handlers.events.sheets import (
     slug,
 )
 from handlers.survey.scoring import (
-    CHOICE_LABELS,
     SCALE,
     Agreement,
     Counts,
@@ -46,34 +45,39 @@ _PERCENT_FORMAT = "0.0"
 
 @dataclass(frozen=True, slots=True)
 class ExportTexts:
-    """Sheet names, headers and row labels of the exports, French by default."""
+    """Sheet names, headers and row labels of the exports, in the reader's language
+    (``content/texts/*/survey/exports.yaml``, built by handlers/survey/reports.py)."""
 
-    choices: Mapping[Agreement, str] = field(default_factory=lambda: dict(CHOICE_LABELS))
-    results_sheet: str = "Résultats {wave}"
-    trends_sheet: str = "Tendances"
-    indicators_sheet: str = "Indicateurs"
-    by_partner_sheet: str = "Réponses par partenaire {wave}"
-    indicator: str = "Indicateur"
-    statement: str = "Affirmation"
-    axis: str = "Axe"
-    level: str = "Niveau"
-    answered: str = "Réponses"
-    opinions: str = "Avis exprimés"
-    top2_box: str = "Top-2 box (%)"
-    net_agreement: str = "Accord net (%)"
-    non_answer_rate: str = "Non-réponse (%)"
-    all_indicators: str = "Ensemble"
-    invited: str = "Partenaires invités"
-    submitted: str = "Partenaires ayant répondu"
-    participation: str = "Taux de participation (%)"
-    wave_before: str = "Vague précédente"
-    wave_after: str = "Vague"
-    top2_before: str = "Top-2 box avant (%)"
-    top2_after: str = "Top-2 box après (%)"
-    top2_change: str = "Évolution top-2 box (points)"
-    net_before: str = "Accord net avant (%)"
-    net_after: str = "Accord net après (%)"
-    net_change: str = "Évolution accord net (points)"
+    choices: Mapping[Agreement, str]
+    results_sheet: str
+    trends_sheet: str
+    indicators_sheet: str
+    by_partner_sheet: str
+    indicator: str
+    statement: str
+    axis: str
+    level: str
+    answered: str
+    opinions: str
+    top2_box: str
+    net_agreement: str
+    non_answer_rate: str
+    all_indicators: str
+    invited: str
+    submitted: str
+    participation: str
+    wave_before: str
+    wave_after: str
+    top2_before: str
+    top2_after: str
+    top2_change: str
+    net_before: str
+    net_after: str
+    net_change: str
+
+
+# The labels an ExportTexts holds besides the answers, each a key of survey/exports.yaml.
+TEXT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(ExportTexts) if f.name != "choices")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +108,11 @@ def results_rows(
     results: WaveResults,
     *,
     names: Mapping[str, str] | None = None,
-    texts: ExportTexts | None = None,
+    texts: ExportTexts,
 ) -> list[list[object]]:
     """One row per indicator, then one per axis × level and per axis (answers pooled, the
     indicator column reading ``texts.all_indicators``); percentages as floats or None."""
     names = names or {}
-    texts = texts or ExportTexts()
 
     def row(first: str, axis: str, level: str | None, counts: Counts) -> list[object]:
         return [
@@ -140,10 +143,9 @@ def results_csv(
     results: WaveResults,
     *,
     names: Mapping[str, str] | None = None,
-    texts: ExportTexts | None = None,
+    texts: ExportTexts,
 ) -> bytes:
     """One wave's results as a CSV for French Excel (header, then ``results_rows``)."""
-    texts = texts or ExportTexts()
     rows = results_rows(results, names=names, texts=texts)
     return csv_bytes([results_header(texts), *([_csv_cell(v) for v in row] for row in rows)])
 
@@ -153,7 +155,7 @@ def workbook_xlsx(
     indicators: Sequence[IndicatorInfo],
     *,
     names: Mapping[str, str] | None = None,
-    texts: ExportTexts | None = None,
+    texts: ExportTexts,
     by_partner: NamedAnswers | None = None,
 ) -> bytes:
     """The workbook: a sheet of results per wave (oldest first) with its participation below,
@@ -164,7 +166,6 @@ def workbook_xlsx(
     from openpyxl.utils import get_column_letter
 
     names = names or {}
-    texts = texts or ExportTexts()
     workbook = Workbook()
     default = workbook.active
     assert default is not None

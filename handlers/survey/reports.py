@@ -11,6 +11,7 @@ anonyme ».
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -24,8 +25,16 @@ from bot.storage.models import SurveyPartner, SurveyProject, SurveyResponse, Sur
 from content.loader import Texts
 from content.surveys.models import SurveySet
 from handlers.actions import Action
-from handlers.survey.charts import axis_charts_png, trend_png
-from handlers.survey.exports import NamedAnswers, file_name, results_csv, workbook_xlsx
+from handlers.survey.charts import TEXT_FIELDS as chart_fields
+from handlers.survey.charts import ChartTexts, diverging_png, trend_png
+from handlers.survey.exports import TEXT_FIELDS as export_fields
+from handlers.survey.exports import (
+    ExportTexts,
+    NamedAnswers,
+    file_name,
+    results_csv,
+    workbook_xlsx,
+)
 from handlers.survey.projects import chosen_project
 from handlers.survey.questionnaire import indicator_infos
 from handlers.survey.scoring import (
@@ -186,27 +195,45 @@ def participation_only(texts: Texts, *, project: SurveyProject, results: WaveRes
     )
 
 
+def choice_labels(survey: SurveySet, locale: str) -> dict[Agreement, str]:
+    """The five answers as the indicator set words them."""
+    return {Agreement(choice.id): choice.label(locale) for choice in survey.scale}
+
+
+def chart_texts(texts: Texts, survey: SurveySet) -> ChartTexts:
+    """The charts' labels in the reader's language."""
+    labels = {name: texts.label(f"survey.charts.{name}") for name in chart_fields}
+    return ChartTexts(choices=choice_labels(survey, texts.locale), **labels)
+
+
+def export_texts(texts: Texts, survey: SurveySet) -> ExportTexts:
+    """The exports' labels in the reader's language; sheet names keep their ``{wave}``."""
+    labels = {name: texts.label(f"survey.exports.{name}", wave="{wave}") for name in export_fields}
+    return ExportTexts(choices=choice_labels(survey, texts.locale), **labels)
+
+
 def charts(
     texts: Texts, *, project: SurveyProject, survey: SurveySet, waves: Sequence[WaveResults]
 ) -> list[Attachment]:
     """The latest wave's diverging bars, one per axis, and the trend across ``waves`` when
-    there are several (oldest first)."""
+    there are several (oldest first). Drawn synchronously: run it in a worker thread."""
     shown = names(survey, texts.locale)
+    labels = chart_texts(texts, survey)
     latest = waves[-1]
-    title = texts.label("survey.results.chart_title", project=project.name, axis="{axis}")
-    files = [
-        Attachment(
-            file_name(project.name, f"{latest.label} {axis}", "png"),
-            PNG,
-            data,
+    files = []
+    for group in latest.axes:
+        title = texts.label(
+            "survey.results.chart_title",
+            project=project.name,
+            axis=shown.get(group.axis, group.axis),
+            wave=latest.label,
         )
-        for axis, data in axis_charts_png(
-            latest, title=f"{title} — {latest.label}", names=shown
-        ).items()
-    ]
+        data = diverging_png(latest, group.axis, title=title, names=shown, texts=labels)
+        name = file_name(project.name, f"{latest.label} {group.axis}", "png")
+        files.append(Attachment(name, PNG, data))
     if len(waves) > 1:
         trend_title = texts.label("survey.results.trend_title", project=project.name)
-        data = trend_png(waves, title=trend_title, names=shown)
+        data = trend_png(waves, title=trend_title, names=shown, texts=labels)
         files.append(Attachment(file_name(project.name, "tendances", "png"), PNG, data))
     return files
 
@@ -221,12 +248,17 @@ def export_files(
     by_partner: NamedAnswers | None = None,
 ) -> list[Attachment]:
     """The workbook of every closed wave and the CSV of ``wave``; ``by_partner``, each
-    partner's answers to ``wave``, only for a wave opened « non anonyme »."""
+    partner's answers to ``wave``, only for a wave opened « non anonyme ». Synchronous: run it
+    in a worker thread from the event loop."""
     shown = names(survey, texts.locale)
-    workbook = workbook_xlsx(waves, indicator_infos(survey), names=shown, by_partner=by_partner)
+    labels = export_texts(texts, survey)
+    workbook = workbook_xlsx(
+        waves, indicator_infos(survey), names=shown, texts=labels, by_partner=by_partner
+    )
+    table = results_csv(wave, names=shown, texts=labels)
     return [
         Attachment(file_name(project.name, None, "xlsx"), XLSX, workbook),
-        Attachment(file_name(project.name, wave.label, "csv"), CSV, results_csv(wave, names=shown)),
+        Attachment(file_name(project.name, wave.label, "csv"), CSV, table),
     ]
 
 
@@ -318,7 +350,9 @@ async def show_results(context: Context, args: Sequence[str]) -> list[Reply]:
     text = summary(
         context.texts, project=project, survey=survey, results=results, previous=previous
     )
-    files = charts(context.texts, project=project, survey=survey, waves=shown)
+    files = await asyncio.to_thread(
+        charts, context.texts, project=project, survey=survey, waves=shown
+    )
     return [Reply(text, attachments=tuple(files))]
 
 
@@ -344,7 +378,8 @@ async def export(context: Context, args: Sequence[str]) -> list[Reply]:
             label=chosen.all.label,
             partners=partners,
         )
-    files = export_files(
+    files = await asyncio.to_thread(
+        export_files,
         context.texts,
         project=project,
         survey=survey,

@@ -1,6 +1,6 @@
 """A survey wave's results: per indicator, per axis and per axis × level, the participation,
 and the trend between two waves. Pure functions over plain values (indicator ids, axis and level
-ids, the partners' choices); no database, and no texts but the scale's French names.
+ids, the partners' choices); no database, and no texts.
 
 "Ne se prononce pas" (``Agreement.NSP``) is a non-answer, not a midpoint: it is left out of the
 distribution, the top-2 box and the net agreement, whose denominator is the partners who gave an
@@ -46,16 +46,6 @@ SCALE: tuple[Agreement, ...] = tuple(Agreement)
 AGREE: tuple[Agreement, ...] = (Agreement.TOUT_A_FAIT, Agreement.PLUTOT)
 DISAGREE: tuple[Agreement, ...] = (Agreement.PLUTOT_PAS, Agreement.PAS_DU_TOUT)
 OPINIONS: tuple[Agreement, ...] = (*AGREE, *DISAGREE)
-# The choices as the survey prints them (rse-facts, "Five-point agreement surveys"); charts and
-# exports take them as a default that a caller may replace (say, by English labels).
-CHOICE_LABELS: Mapping[Agreement, str] = {
-    Agreement.TOUT_A_FAIT: "Tout à fait d'accord",
-    Agreement.PLUTOT: "Plutôt d'accord",
-    Agreement.NSP: "Ne se prononce pas",
-    Agreement.PLUTOT_PAS: "Plutôt pas d'accord",
-    Agreement.PAS_DU_TOUT: "Pas du tout d'accord",
-}
-
 # Differences of percentages closer than this are ties when ordering by change: 5/7 − 3/7 and
 # 2/7 computed from other counts may differ in their last bit.
 _TIE = 9

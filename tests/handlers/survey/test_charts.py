@@ -2,10 +2,15 @@ import struct
 
 import pytest
 
-from handlers.survey.charts import axis_charts_png, diverging_png, diverging_size, trend_png
+from content.loader import default_content
+from handlers.survey.charts import diverging_png, diverging_size, trend_png
+from handlers.survey.reports import chart_texts
 from handlers.survey.scoring import IndicatorInfo, score_wave
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The labels as the chat gives them to a French reader.
+_CONTENT = default_content()
+FRENCH = chart_texts(_CONTENT.texts("fr"), _CONTENT.surveys["hydreos"])
 INDICATORS = [
     IndicatorInfo("gouv-1", "gouvernance", "projet"),
     IndicatorInfo("gouv-2", "gouvernance", "sphere"),
@@ -42,27 +47,31 @@ def size_of(png: bytes) -> tuple[int, int]:
     return width, height
 
 
-def test_one_diverging_chart_per_axis() -> None:
-    charts = axis_charts_png(MARCH, title="{axis} — {wave}", names=NAMES)
-    assert list(charts) == ["gouvernance", "environnement"]
+def test_a_diverging_chart_grows_with_its_axis_indicators() -> None:
+    governance = diverging_png(MARCH, "gouvernance", title="Gouvernance", names=NAMES, texts=FRENCH)
+    environment = diverging_png(MARCH, "environnement", title="Env.", names=NAMES, texts=FRENCH)
     # Three indicators on governance (one without any answer), one on the environment.
-    assert size_of(charts["gouvernance"]) == diverging_size(3) == (1000, 430)
-    assert size_of(charts["environnement"]) == diverging_size(1)
+    assert size_of(governance) == diverging_size(3) == (1000, 430)
+    assert size_of(environment) == diverging_size(1)
 
 
 def test_the_diverging_chart_is_reproducible() -> None:
-    first = diverging_png(MARCH, "gouvernance", title="Gouvernance", names=NAMES)
-    assert first == diverging_png(MARCH, "gouvernance", title="Gouvernance", names=NAMES)
+    first = diverging_png(MARCH, "gouvernance", title="Gouvernance", names=NAMES, texts=FRENCH)
+    assert first == diverging_png(
+        MARCH, "gouvernance", title="Gouvernance", names=NAMES, texts=FRENCH
+    )
 
 
 def test_an_unknown_axis_has_no_chart() -> None:
     with pytest.raises(ValueError):
-        diverging_png(MARCH, "economie", title="Économie")
+        diverging_png(MARCH, "economie", title="Économie", texts=FRENCH)
 
 
 @pytest.mark.parametrize("per", ["axis", "indicator"])
 def test_the_trend_chart(per: str) -> None:
-    png = trend_png([MARCH, SEPTEMBER], title="Top-2 box par vague", per=per, names=NAMES)
+    png = trend_png(
+        [MARCH, SEPTEMBER], title="Top-2 box par vague", per=per, names=NAMES, texts=FRENCH
+    )
     assert size_of(png) == (1000, 600)
     with pytest.raises(ValueError):
-        trend_png([], title="Rien")
+        trend_png([], title="Rien", texts=FRENCH)

@@ -4,9 +4,14 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from content.loader import default_content
 from handlers.survey.exports import file_name, results_csv, workbook_xlsx
+from handlers.survey.reports import export_texts
 from handlers.survey.scoring import IndicatorInfo, score_wave
 
+# The labels as the chat gives them to a French reader.
+_CONTENT = default_content()
+FRENCH = export_texts(_CONTENT.texts("fr"), _CONTENT.surveys["hydreos"])
 INDICATORS = [
     IndicatorInfo("gouv-1", "gouvernance", "projet"),
     IndicatorInfo("env-1", "environnement", "sphere"),
@@ -48,7 +53,9 @@ HEADER = [
 
 
 def test_the_workbook_read_back() -> None:
-    workbook = load_workbook(io.BytesIO(workbook_xlsx([MARCH, SEPTEMBER], INDICATORS, names=NAMES)))
+    workbook = load_workbook(
+        io.BytesIO(workbook_xlsx([MARCH, SEPTEMBER], INDICATORS, names=NAMES, texts=FRENCH))
+    )
     assert workbook.sheetnames == [
         "Résultats Mars 2025",
         "Résultats Septembre 2025",
@@ -90,12 +97,12 @@ def test_the_workbook_read_back() -> None:
 
 
 def test_waves_with_one_label_get_distinct_sheets() -> None:
-    workbook = load_workbook(io.BytesIO(workbook_xlsx([MARCH, MARCH], INDICATORS)))
+    workbook = load_workbook(io.BytesIO(workbook_xlsx([MARCH, MARCH], INDICATORS, texts=FRENCH)))
     assert workbook.sheetnames[:2] == ["Résultats Mars 2025", "Résultats Mars 2025 (2)"]
 
 
 def test_the_csv_read_back() -> None:
-    data = results_csv(MARCH, names=NAMES)
+    data = results_csv(MARCH, names=NAMES, texts=FRENCH)
     assert data.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0] == HEADER

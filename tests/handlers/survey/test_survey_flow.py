@@ -465,3 +465,16 @@ async def test_a_manual_calendar_opens_no_wave(app: App, claire: Chat, project: 
             session, app.settings, app.content, now=datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
         )
         assert list(await session.scalars(select(SurveyWave))) == []
+
+
+async def test_an_english_reader_gets_english_exports(
+    app: App, claire: Chat, project: dict
+) -> None:
+    await run_wave(app, claire, project, {"euro": "Plutôt d'accord", "agence": "Plutôt d'accord"})
+    await claire.say("/langue en")
+    await claire.say(f"/enquete export {project['number']}")
+    workbook = await _workbook(claire)
+    sheet = workbook[workbook.sheetnames[0]]
+    assert workbook.sheetnames[0].startswith("Results Wave 1")
+    assert [cell.value for cell in sheet[1]][:4] == ["Indicator", "Axis", "Level", "Strongly agree"]
+    assert sheet["B2"].value == "Governance"
