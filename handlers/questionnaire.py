@@ -116,11 +116,9 @@ class Runner:
     async def answer_comment(self, context: Context, answer: Answer) -> Outcome:
         if answer.choice is not None:
             return Retry(context.say("errors.type_an_answer"))
-        comment = " ".join(answer.text.split())
-        if not comment:
-            return Retry(context.say("errors.empty_answer"))
-        if len(comment) > COMMENT_MAX:
-            return Retry(context.say("errors.too_long", length=len(comment), maximum=COMMENT_MAX))
+        comment = _comment(context, answer.text)
+        if isinstance(comment, Retry):
+            return comment
         _, _, _, question = self._current(context)
         context.data["comments"][question.id] = comment
         return Next("question", [context.say("questionnaire.comment_saved")])
@@ -151,12 +149,20 @@ class Runner:
             return await self._go_on(context, questionnaire)
         if answer.choice is not None:
             return Retry(context.say("errors.pick_a_button"))
-        comment = " ".join(answer.text.split())
-        if not comment:
-            return Retry(context.say("errors.empty_answer"))
-        if len(comment) > COMMENT_MAX:
-            return Retry(context.say("errors.too_long", length=len(comment), maximum=COMMENT_MAX))
+        comment = _comment(context, answer.text)
+        if isinstance(comment, Retry):
+            return comment
         if closing is not None:
             context.data.setdefault("comments", {})[closing.id] = comment
         saved = context.say("questionnaire.closing_comment_saved")
         return await self._go_on(context, questionnaire, (saved,))
+
+
+def _comment(context: Context, typed: str) -> str | Retry:
+    """A comment as kept: whitespace collapsed, neither empty nor longer than COMMENT_MAX."""
+    comment = " ".join(typed.split())
+    if not comment:
+        return Retry(context.say("errors.empty_answer"))
+    if len(comment) > COMMENT_MAX:
+        return Retry(context.say("errors.too_long", length=len(comment), maximum=COMMENT_MAX))
+    return comment

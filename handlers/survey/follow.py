@@ -8,17 +8,15 @@ from collections.abc import Sequence
 from bot.conversation import Context, Flow
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
+from bot.storage.models import SurveyProject
 from handlers.actions import Action
 from handlers.events.invitations import local_time
-from handlers.survey.projects import calendar_text, chosen_project
+from handlers.survey.projects import calendar_text, on_project
 from handlers.survey.scoring import participation_rate, percent
 
 
-async def follow(context: Context, args: Sequence[str]) -> list[Reply]:
-    found = await chosen_project(context, args, "survey.follow.usage")
-    if isinstance(found, Reply):
-        return [found]
-    project, _ = found
+async def follow(context: Context, project: SurveyProject, _rest: Sequence[str]) -> list[Reply]:
+    """Each partner's participation in the project's latest wave."""
     assert project.id is not None
     waves = await repo.project_waves(context.session, project_id=project.id)
     texts = context.texts
@@ -79,5 +77,5 @@ async def follow(context: Context, args: Sequence[str]) -> list[Reply]:
     return [Reply(Text.join(lines))]
 
 
-ACTIONS = (Action(("suivi", "follow"), follow, role="animator"),)
+ACTIONS = (Action(("suivi", "follow"), on_project("survey.follow.usage", follow), role="animator"),)
 FLOWS: tuple[Flow, ...] = ()

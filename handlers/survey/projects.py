@@ -10,7 +10,7 @@ it out. Every query goes through the pôle: another pôle's number is unknown he
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, Step
 from bot.messages import Reply, Text
@@ -18,7 +18,7 @@ from bot.outbox import enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Person, SurveyProject
 from content.text import fold
-from handlers.actions import Action
+from handlers.actions import Action, Run
 from handlers.audiences import recipient_of
 from handlers.language import texts_for
 from handlers.validation import clean_line
@@ -52,6 +52,22 @@ async def chosen_project(
     if len(projects) == 1:
         return projects[0], list(args)
     return listing(context, usage_key, projects)
+
+
+ProjectRun = Callable[[Context, SurveyProject, Sequence[str]], Awaitable[list[Reply]]]
+
+
+def on_project(usage_key: str, run: ProjectRun) -> Run:
+    """An action on one of the pôle's projects: ``run`` gets the project ``chosen_project``
+    found and the arguments after its number; the person is told why when none is found."""
+
+    async def action(context: Context, args: Sequence[str]) -> list[Reply]:
+        found = await chosen_project(context, args, usage_key)
+        if isinstance(found, Reply):
+            return [found]
+        return await run(context, *found)
+
+    return action
 
 
 def listing(
@@ -183,12 +199,8 @@ async def answer_anonymity(context: Context, answer: Answer) -> Outcome:
 # --- partners ----------------------------------------------------------------------------------
 
 
-async def add_partner(context: Context, args: Sequence[str]) -> list[Reply]:
+async def add_partner(context: Context, project: SurveyProject, rest: Sequence[str]) -> list[Reply]:
     """``/enquete partenaire N NOM``: a partner organisation and its respondents' code."""
-    found = await chosen_project(context, args, "survey.projects.partner_usage")
-    if isinstance(found, Reply):
-        return [found]
-    project, rest = found
     cleaned = clean_line(context, " ".join(rest), max_length=PARTNER_MAX)
     if isinstance(cleaned, Retry):
         return [context.say("survey.projects.partner_usage"), cleaned.reply]
@@ -215,12 +227,10 @@ async def add_partner(context: Context, args: Sequence[str]) -> list[Reply]:
     ]
 
 
-async def list_partners(context: Context, args: Sequence[str]) -> list[Reply]:
+async def list_partners(
+    context: Context, project: SurveyProject, _rest: Sequence[str]
+) -> list[Reply]:
     """``/enquete partenaires N``: the partners, their codes and respondents."""
-    found = await chosen_project(context, args, "survey.projects.partners_usage")
-    if isinstance(found, Reply):
-        return [found]
-    project, _ = found
     assert project.id is not None
     partners = await repo.survey_partners(context.session, project_id=project.id)
     respondents = await repo.project_respondents(context.session, project_id=project.id)
@@ -250,11 +260,9 @@ def person_label(person: Person) -> str:
 # --- /enquete repondant: naming a member of the pôle ---------------------------------------------
 
 
-async def start_respondent(context: Context, args: Sequence[str]) -> list[Reply]:
-    found = await chosen_project(context, args, "survey.projects.respondent_usage")
-    if isinstance(found, Reply):
-        return [found]
-    project, _ = found
+async def start_respondent(
+    context: Context, project: SurveyProject, _rest: Sequence[str]
+) -> list[Reply]:
     assert project.id is not None
     if not await repo.survey_partners(context.session, project_id=project.id):
         return [context.say("survey.projects.no_partner", number=project.id)]
@@ -358,12 +366,10 @@ async def answer_person(context: Context, answer: Answer) -> Outcome:
 # --- calendar and anonymity ----------------------------------------------------------------------
 
 
-async def set_calendar(context: Context, args: Sequence[str]) -> list[Reply]:
+async def set_calendar(
+    context: Context, project: SurveyProject, rest: Sequence[str]
+) -> list[Reply]:
     """``/enquete calendrier N 15/03 15/09 09:00 21``, or ``manuel`` for waves by hand only."""
-    found = await chosen_project(context, args, "survey.projects.calendar_usage")
-    if isinstance(found, Reply):
-        return [found]
-    project, rest = found
     if not rest:
         return [
             context.say("survey.projects.calendar_now", project=project.name),
@@ -409,13 +415,11 @@ def _valid_day(dom: int, month: int) -> bool:
     return 1 <= month <= 12 and 1 <= dom <= lengths[month - 1]
 
 
-async def set_anonymity(context: Context, args: Sequence[str]) -> list[Reply]:
+async def set_anonymity(
+    context: Context, project: SurveyProject, rest: Sequence[str]
+) -> list[Reply]:
     """``/enquete anonyme N oui|non``: from the next wave, whether animators see each
     partner's answers (« non »)."""
-    found = await chosen_project(context, args, "survey.projects.anonymity_usage")
-    if isinstance(found, Reply):
-        return [found]
-    project, rest = found
     word = fold(rest[0]) if rest else ""
     if word not in YES_WORDS | NO_WORDS:
         return [context.say("survey.projects.anonymity_usage")]
@@ -431,11 +435,31 @@ async def set_anonymity(context: Context, args: Sequence[str]) -> list[Reply]:
 
 ACTIONS = (
     Action(("projet", "project"), start_project, role="animator"),
-    Action(("partenaire", "partner"), add_partner, role="animator"),
-    Action(("partenaires", "partners"), list_partners, role="animator"),
-    Action(("repondant", "respondent"), start_respondent, role="animator"),
-    Action(("calendrier", "calendar"), set_calendar, role="animator"),
-    Action(("anonyme", "anonymous"), set_anonymity, role="animator"),
+    Action(
+        ("partenaire", "partner"),
+        on_project("survey.projects.partner_usage", add_partner),
+        role="animator",
+    ),
+    Action(
+        ("partenaires", "partners"),
+        on_project("survey.projects.partners_usage", list_partners),
+        role="animator",
+    ),
+    Action(
+        ("repondant", "respondent"),
+        on_project("survey.projects.respondent_usage", start_respondent),
+        role="animator",
+    ),
+    Action(
+        ("calendrier", "calendar"),
+        on_project("survey.projects.calendar_usage", set_calendar),
+        role="animator",
+    ),
+    Action(
+        ("anonyme", "anonymous"),
+        on_project("survey.projects.anonymity_usage", set_anonymity),
+        role="animator",
+    ),
 )
 FLOWS = (
     Flow(

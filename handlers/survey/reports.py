@@ -35,7 +35,7 @@ from handlers.survey.exports import (
     results_csv,
     workbook_xlsx,
 )
-from handlers.survey.projects import chosen_project
+from handlers.survey.projects import chosen_project, on_project
 from handlers.survey.questionnaire import indicator_infos
 from handlers.survey.scoring import (
     Agreement,
@@ -356,12 +356,8 @@ async def show_results(context: Context, args: Sequence[str]) -> list[Reply]:
     return [Reply(text, attachments=tuple(files))]
 
 
-async def export(context: Context, args: Sequence[str]) -> list[Reply]:
+async def export(context: Context, project: SurveyProject, rest: Sequence[str]) -> list[Reply]:
     """``/enquete export N [VAGUE]``: the workbook of every closed wave and a wave's CSV."""
-    found = await chosen_project(context, args, "survey.results.export_usage")
-    if isinstance(found, Reply):
-        return [found]
-    project, rest = found
     survey = context.content.surveys[project.survey]
     figures = await _figures_for(context, project)
     index = _wave_chosen(context, figures, rest)
@@ -393,6 +389,10 @@ async def export(context: Context, args: Sequence[str]) -> list[Reply]:
 
 ACTIONS = (
     Action(("resultats", "results"), show_results, role=None),
-    Action(("export", "exporter"), export, role="animator"),
+    Action(
+        ("export", "exporter"),
+        on_project("survey.results.export_usage", export),
+        role="animator",
+    ),
 )
 FLOWS: tuple[Flow, ...] = ()

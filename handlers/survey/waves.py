@@ -30,7 +30,7 @@ from handlers.actions import Action
 from handlers.audiences import recipient_of
 from handlers.events.invitations import local_time
 from handlers.survey import reports
-from handlers.survey.projects import chosen_project
+from handlers.survey.projects import on_project
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -292,12 +292,8 @@ async def send_due(app: App) -> None:
         logger.info("Survey waves: %d step(s) done", done)
 
 
-async def open_now(context: Context, args: Sequence[str]) -> list[Reply]:
+async def open_now(context: Context, project: SurveyProject, rest: Sequence[str]) -> list[Reply]:
     """``/enquete ouvrir N [JOURS]``: open the project's next wave now."""
-    found = await chosen_project(context, args, "survey.waves.open_usage")
-    if isinstance(found, Reply):
-        return [found]
-    project, rest = found
     days = project.wave_days
     if rest:
         if not rest[0].isdigit() or not MIN_DAYS <= int(rest[0]) <= MAX_DAYS:
@@ -337,5 +333,7 @@ async def open_now(context: Context, args: Sequence[str]) -> list[Reply]:
     ]
 
 
-ACTIONS = (Action(("ouvrir", "open"), open_now, role="animator"),)
+ACTIONS = (
+    Action(("ouvrir", "open"), on_project("survey.waves.open_usage", open_now), role="animator"),
+)
 FLOWS: tuple[Flow, ...] = ()
