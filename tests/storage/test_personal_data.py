@@ -17,11 +17,11 @@ from handlers.plan import follow_up
 from handlers.veille import editions
 from tests.handlers.club.test_date_poll import open_poll
 from tests.handlers.club.test_meetings import meeting_id, plan_meeting
-from tests.handlers.survey.test_survey_flow import add_partner, answer_all, create_project
 from tests.handlers.test_broadcast import compose
 from tests.handlers.test_diagnostic import QUICK_ANSWERS
 from tests.helpers.chat import Chat
 from tests.helpers.feed_server import FeedServer
+from tests.helpers.survey import add_partner, answer_all, create_project
 
 NAME = "Alice Vasseur-Oberkampf"
 COMPANY = "Tisserands du Vercors"

@@ -332,7 +332,7 @@ async def test_two_survey_waves_on_telegram_slack_and_the_console(
         time_machine.move_to(datetime(2027, 5, 13, 11, tzinfo=PARIS))
         await waves.send_due(app)
         title = f"Résultats — « {PROJECT} », Vague 2 (22/04/2027)"
-        moved = "Ce qui a le plus bougé depuis la Vague 1 (01/04/2027) (accord) :"
+        moved = "Ce qui a le plus bougé depuis la Vague 1 (01/04/2027), en accord"
         for person in (elsa, marc, paul, claire):
             shown = await person.reads(title)
             assert "• Gouvernance : 50 % · 0 % · 0 %" in shown, shown

@@ -4,8 +4,8 @@ import pytest
 
 from bot.app import App
 from bot.messages import Platform
-from tests.handlers.survey.test_survey_flow import add_partner, create_project, sign_up_respondent
 from tests.helpers.chat import Chat
+from tests.helpers.survey import add_partner, create_project, sign_up_respondent
 
 
 @pytest.fixture
