@@ -1,12 +1,11 @@
 import ast
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.conversation import Command
 from bot.features import all_features
@@ -24,6 +23,7 @@ from handlers.events.reminders import STATUSES as REMINDED
 from handlers.survey.charts import TEXT_FIELDS as CHART_TEXTS
 from handlers.survey.exports import TEXT_FIELDS as EXPORT_TEXTS
 from handlers.survey.waves import PARTNER_MESSAGES
+from tests.helpers.content_files import edit_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE_DIRS = ("bot", "handlers", "scheduler")
@@ -140,12 +140,6 @@ def content_copy(tmp_path: Path) -> Path:
     return copy
 
 
-def _edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
 def _commands() -> dict[str, Command]:
     return {command.name: command for f in all_features() for command in f.commands}
 
@@ -192,7 +186,7 @@ def test_every_command_help_fits_telegrams_command_menu(content: Content) -> Non
 
 
 def test_a_key_missing_in_english_is_refused(content_copy: Path) -> None:
-    _edit_yaml(
+    edit_yaml(
         content_copy / "texts" / "en" / "onboarding.yaml", lambda texts: texts.pop("ask_company")
     )
     with pytest.raises(ContentError, match=r"onboarding\.ask_company"):
@@ -203,7 +197,7 @@ def test_different_placeholders_between_languages_are_refused(content_copy: Path
     def rename_placeholder(texts: dict[str, Any]) -> None:
         texts["done"] = texts["done"].replace("{company}", "{firm}")
 
-    _edit_yaml(content_copy / "texts" / "en" / "onboarding.yaml", rename_placeholder)
+    edit_yaml(content_copy / "texts" / "en" / "onboarding.yaml", rename_placeholder)
     with pytest.raises(ContentError, match=r"onboarding\.done"):
         load_content(content_copy)
 
@@ -212,7 +206,7 @@ def test_unclosed_bold_marker_is_refused(content_copy: Path) -> None:
     def unclose(texts: dict[str, Any]) -> None:
         texts["confirm"] = "Voulez-vous vraiment effacer **toutes vos données ?"
 
-    _edit_yaml(content_copy / "texts" / "fr" / "privacy.yaml", unclose)
+    edit_yaml(content_copy / "texts" / "fr" / "privacy.yaml", unclose)
     with pytest.raises(ContentError, match=r"privacy\.confirm"):
         load_content(content_copy)
 
@@ -242,7 +236,7 @@ def test_a_duplicate_sector_id_is_refused(content_copy: Path) -> None:
     def duplicate(data: dict[str, Any]) -> None:
         data["sectors"].append({"id": "numerique", "label": {"fr": "Logiciel", "en": "Software"}})
 
-    _edit_yaml(content_copy / "sectors.yaml", duplicate)
+    edit_yaml(content_copy / "sectors.yaml", duplicate)
     with pytest.raises(ContentError, match="secteur en double"):
         load_content(content_copy)
 

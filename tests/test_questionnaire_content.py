@@ -1,6 +1,6 @@
 import re
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from content.questionnaires.models import (
     SectorPack,
     load_questionnaire,
 )
+from tests.helpers.content_files import edit_yaml
 
 # The seven ISO 26000 core subjects, in the standard's order, with their official French names.
 OFFICIAL_TITLES = {
@@ -54,12 +55,6 @@ def folder(tmp_path: Path) -> Path:
     copy = tmp_path / "questionnaires"
     shutil.copytree(QUESTIONNAIRES_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return copy
-
-
-def _edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def _variants(base: Questionnaire) -> Iterator[Questionnaire]:
@@ -305,7 +300,7 @@ def test_a_duplicated_question_id_is_refused(folder: Path) -> None:
     def duplicate(data: dict[str, Any]) -> None:
         data["sections"][1]["questions"][0]["id"] = "gouv_engagement"
 
-    _edit_yaml(folder / "diagnostic.yaml", duplicate)
+    edit_yaml(folder / "diagnostic.yaml", duplicate)
     with pytest.raises(
         ContentError, match=r"diagnostic\.yaml : .*question en double : gouv_engagement"
     ):
@@ -313,7 +308,7 @@ def test_a_duplicated_question_id_is_refused(folder: Path) -> None:
 
 
 def test_a_missing_answer_d_is_refused(folder: Path) -> None:
-    _edit_yaml(
+    edit_yaml(
         folder / "diagnostic.yaml",
         lambda data: data["sections"][0]["questions"][1]["answers"].pop("D"),
     )
@@ -322,7 +317,7 @@ def test_a_missing_answer_d_is_refused(folder: Path) -> None:
 
 
 def test_an_unknown_action_reference_is_refused(folder: Path) -> None:
-    _edit_yaml(
+    edit_yaml(
         folder / "diagnostic.yaml",
         lambda data: data["sections"][3]["questions"][0]["actions"].append("env_inexistante"),
     )
@@ -333,7 +328,7 @@ def test_an_unknown_action_reference_is_refused(folder: Path) -> None:
 
 
 def test_an_action_of_another_section_is_refused(folder: Path) -> None:
-    _edit_yaml(
+    edit_yaml(
         folder / "diagnostic.yaml",
         lambda data: data["sections"][0]["questions"][0]["actions"].append("dh_criteres"),
     )
@@ -342,7 +337,7 @@ def test_an_action_of_another_section_is_refused(folder: Path) -> None:
 
 
 def test_a_section_with_two_questions_is_refused(folder: Path) -> None:
-    _edit_yaml(folder / "diagnostic.yaml", lambda data: data["sections"][6]["questions"].pop())
+    edit_yaml(folder / "diagnostic.yaml", lambda data: data["sections"][6]["questions"].pop())
     with pytest.raises(ContentError, match=r"section communautes : 2 question.*au moins 3"):
         load_questionnaire(folder=folder)
 
@@ -351,7 +346,7 @@ def test_levels_not_starting_at_zero_are_refused(folder: Path) -> None:
     def shift(data: dict[str, Any]) -> None:
         data["levels"][0]["min"] = 10
 
-    _edit_yaml(folder / "diagnostic.yaml", shift)
+    edit_yaml(folder / "diagnostic.yaml", shift)
     with pytest.raises(ContentError, match="premier niveau doit commencer à 0"):
         load_questionnaire(folder=folder)
 
@@ -360,7 +355,7 @@ def test_levels_out_of_order_are_refused(folder: Path) -> None:
     def swap(data: dict[str, Any]) -> None:
         data["levels"][2]["min"], data["levels"][3]["min"] = 80, 60
 
-    _edit_yaml(folder / "diagnostic.yaml", swap)
+    edit_yaml(folder / "diagnostic.yaml", swap)
     with pytest.raises(ContentError, match="minimums des niveaux doivent croître"):
         load_questionnaire(folder=folder)
 
@@ -369,7 +364,7 @@ def test_a_pack_naming_an_unknown_section_is_refused(folder: Path) -> None:
     def misname(data: dict[str, Any]) -> None:
         data["add"][0]["section"] = "ethique"
 
-    _edit_yaml(folder / "packs" / "agro_bio.yaml", misname)
+    edit_yaml(folder / "packs" / "agro_bio.yaml", misname)
     with pytest.raises(
         ContentError, match=r"packs/agro_bio\.yaml : section\(s\) inconnue.*ethique"
     ):
@@ -380,7 +375,7 @@ def test_a_pack_replacing_an_unknown_question_is_refused(folder: Path) -> None:
     def misname(data: dict[str, Any]) -> None:
         data["replace"][0]["id"] = "ct_formation"
 
-    _edit_yaml(folder / "packs" / "vegetal.yaml", misname)
+    edit_yaml(folder / "packs" / "vegetal.yaml", misname)
     with pytest.raises(ContentError, match=r"packs/vegetal\.yaml : .*inconnues.*ct_formation"):
         load_questionnaire(folder=folder)
 
@@ -389,7 +384,7 @@ def test_a_pack_adding_a_second_quick_question_is_refused(folder: Path) -> None:
     def quicken(data: dict[str, Any]) -> None:
         data["add"][0]["question"]["quick"] = True
 
-    _edit_yaml(folder / "packs" / "numerique.yaml", quicken)
+    edit_yaml(folder / "packs" / "numerique.yaml", quicken)
     with pytest.raises(
         ContentError, match=r"packs/numerique\.yaml : .*environnement : 2 question\(s\) rapide"
     ):

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from content.loader import CONTENT_DIR, Content, ContentError, Localized, load_content
 from content.surveys.models import AGREEMENT_SCALE, NON_ANSWER, SurveySet
+from tests.helpers.content_files import edit_yaml
 
 # The four examples the HYDREOS document quotes, by axis, word for word.
 SOURCE_EXAMPLES = {
@@ -44,12 +45,6 @@ def content_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
     return copy
-
-
-def _edit_yaml(path: Path, change: Callable[[Any], None]) -> None:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    change(data)
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def _texts(value: Any, where: str = "") -> Iterator[tuple[str, Localized]]:
@@ -134,7 +129,7 @@ def test_every_axis_invites_an_optional_comment(content: Content) -> None:
 
 
 def _refused(folder: Path, change: Callable[[dict[str, Any]], None], match: str) -> None:
-    _edit_yaml(folder / "surveys" / "hydreos.yaml", change)
+    edit_yaml(folder / "surveys" / "hydreos.yaml", change)
     with pytest.raises(ContentError, match=match):
         load_content(folder)
 
