@@ -1548,14 +1548,18 @@ async def unclosed_waves(session: AsyncSession) -> list[SurveyWave]:
 
 
 async def close_survey_wave(session: AsyncSession, *, wave_id: int, now: datetime) -> bool:
-    """Close the wave; False when it was closed already (by another instance, say)."""
+    """Close the wave, forgetting who was filling in a response (nobody can send it now);
+    False when it was closed already (by another instance, say)."""
     closed = await session.execute(
         update(SurveyWave)
         .where(SurveyWave.id == wave_id, SurveyWave.closed_at.is_(None))
         .values(closed_at=now)
         .execution_options(synchronize_session=False)
     )
-    return bool(closed.rowcount)
+    if not closed.rowcount:
+        return False
+    await session.execute(delete(SurveyDraft).where(SurveyDraft.wave_id == wave_id))
+    return True
 
 
 async def locked_wave(session: AsyncSession, *, wave_id: int) -> SurveyWave | None:

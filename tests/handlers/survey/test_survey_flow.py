@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.app import App
 from bot.messages import Platform
 from bot.storage import repositories as repo
-from bot.storage.models import Campaign, SurveyProject, SurveyResponse, SurveyWave
+from bot.storage.models import Campaign, SurveyDraft, SurveyProject, SurveyResponse, SurveyWave
 from handlers.survey import waves
 from tests.helpers.chat import Chat
 from tests.helpers.outbox import queued
@@ -165,7 +165,12 @@ async def test_a_response_finished_after_the_close_is_not_stored(
     await paul.say("/enquete")
     await paul.press("Répondre pour INRAE")
     await paul.press("Plutôt d'accord")
+    async with app.database.transaction() as session:
+        assert len(list(await session.scalars(select(SurveyDraft)))) == 1
     await run_jobs(app, timedelta(days=21), number)
+    async with app.database.transaction() as session:
+        # Who was filling in a response is forgotten at the close.
+        assert list(await session.scalars(select(SurveyDraft))) == []
     await paul.press("Plutôt d'accord")
     assert "est close : votre réponse n'a pas été enregistrée" in paul.text
     async with app.database.transaction() as session:
