@@ -599,3 +599,177 @@ class SurveyDraft(SQLModel, table=True):
     person_id: int = Field(foreign_key="people.id", index=True)
     answered: int = Field(default=0)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ClubTopic(SQLModel, table=True):
+    """A topic or a problem a club member brings, named or anonymous. An anonymous topic has no
+    author at all (not hidden: absent), and only its day, so that no time links it to anyone.
+    Nobody is ever asked to follow it up."""
+
+    __tablename__ = "club_topics"
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id", index=True)
+    # None for an anonymous topic; emptied when a named author is erased (the club keeps it).
+    author_id: int | None = Field(default=None, foreign_key="people.id", index=True)
+    text: str = Field(max_length=500)
+    proposed_on: date
+    # The meeting whose agenda it is on, and when an animator marked it treated.
+    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+    treated_at: datetime | None = None
+
+
+class ClubTopicVote(SQLModel, table=True):
+    """A member's support for a topic: one each, withdrawable."""
+
+    __tablename__ = "club_topic_votes"
+    __table_args__ = (UniqueConstraint("topic_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    topic_id: int = Field(foreign_key="club_topics.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+
+
+class ClubMinutes(SQLModel, table=True):
+    """What a meeting shared, recorded by an animator afterwards; the topics it treated point at
+    the meeting, and who can help on what are directory entries of the meeting."""
+
+    __tablename__ = "club_minutes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", unique=True)
+    practices: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Emptied when the animator is erased: the club keeps its minutes.
+    written_by: int | None = Field(default=None, foreign_key="people.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DirectoryEntry(SQLModel, table=True):
+    """An entry of a club's directory of competencies: a subject, what was shared about it, the
+    members to contact (``DirectoryContact``), keywords, a link or a file. Written in a meeting's
+    minutes (``event_id``) or declared by a member about themself (``member_id``, erased with
+    them). Searched with the database's full-text search (bot/storage/search.py)."""
+
+    __tablename__ = "directory_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id", index=True)
+    event_id: int | None = Field(default=None, foreign_key="events.id", index=True)
+    member_id: int | None = Field(default=None, foreign_key="people.id", index=True)
+    subject: str = Field(max_length=200)
+    shared: str = Field(default="", sa_column=Column(Text, nullable=False))
+    keywords: str = Field(default="", max_length=300)
+    link: str | None = Field(default=None, max_length=500)
+    file_name: str | None = Field(default=None, max_length=200)
+    file_type: str | None = Field(default=None, max_length=100)
+    file_data: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DirectoryContact(SQLModel, table=True):
+    """A member to contact about a directory entry."""
+
+    __tablename__ = "directory_contacts"
+    __table_args__ = (UniqueConstraint("entry_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="directory_entries.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+
+
+EXCHANGE_KINDS: tuple[str, ...] = ("offer", "request")
+
+
+class ExchangePost(SQLModel, table=True):
+    """An offer or a request of the club's non-commercial service exchange. A request with no
+    match after a week goes to the animators (``escalated_at``)."""
+
+    __tablename__ = "exchange_posts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    kind: str = Field(max_length=8)
+    text: str = Field(max_length=500)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    closed_at: datetime | None = None
+    escalated_at: datetime | None = None
+
+
+INTRODUCTION_STATUSES: tuple[str, ...] = ("pending", "accepted", "declined")
+
+
+class Introduction(SQLModel, table=True):
+    """A member asking to be put in touch with another, double opt-in: the other accepts or
+    declines; only an accepted one gives each the other's name, company and chosen contact."""
+
+    __tablename__ = "introductions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id", index=True)
+    requester_id: int = Field(foreign_key="people.id", index=True)
+    recipient_id: int = Field(foreign_key="people.id", index=True)
+    reason: str = Field(max_length=500)
+    requester_contact: str = Field(max_length=200)
+    recipient_contact: str | None = Field(default=None, max_length=200)
+    status: str = Field(default="pending", max_length=10)
+    # What led to it: a directory entry, or an exchange offer or request.
+    entry_id: int | None = Field(default=None, foreign_key="directory_entries.id", index=True)
+    post_id: int | None = Field(default=None, foreign_key="exchange_posts.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    answered_at: datetime | None = None
+
+
+class Consultant(SQLModel, table=True):
+    """A consultant the pôle's animators refer members to when a problem has never been met
+    in the club; a member sees one only when referred."""
+
+    __tablename__ = "consultants"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    name: str = Field(max_length=150)
+    specialities: str = Field(max_length=300)
+    contact: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ConsultantReferral(SQLModel, table=True):
+    """An animator giving a member a consultant's contact, about a request or not."""
+
+    __tablename__ = "consultant_referrals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    consultant_id: int = Field(foreign_key="consultants.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    post_id: int | None = Field(default=None, foreign_key="exchange_posts.id", index=True)
+    # Emptied when the animator is erased.
+    referred_by: int | None = Field(default=None, foreign_key="people.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CafeMember(SQLModel, table=True):
+    """A club member who opted in to the monthly « café RSE »."""
+
+    __tablename__ = "cafe_members"
+    __table_args__ = (UniqueConstraint("club_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class CafePair(SQLModel, table=True):
+    """Two members of a club paired for a month's « café RSE »."""
+
+    __tablename__ = "cafe_pairs"
+    __table_args__ = (UniqueConstraint("club_id", "month", "first_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="clubs.id", index=True)
+    # "2027-03": the month they were paired for.
+    month: str = Field(max_length=7)
+    first_id: int = Field(foreign_key="people.id", index=True)
+    second_id: int = Field(foreign_key="people.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -32,9 +32,16 @@ ACCOUNT_KEYS: Mapping[str, tuple[str, str]] = {
     "outbox": ("platform", "chat_id"),
 }
 # Authors of what others received (a broadcast): erasure empties the column, the row stays.
-# A partner's survey response is the organisation's: it stays, without who submitted it.
+# A partner's survey response is the organisation's, a topic, minutes and a referral the club's:
+# they stay, without who submitted, proposed, wrote or made them.
 AUTHOR_COLUMNS: frozenset[tuple[str, str]] = frozenset(
-    {("campaigns", "author_id"), ("survey_responses", "submitted_by")}
+    {
+        ("campaigns", "author_id"),
+        ("survey_responses", "submitted_by"),
+        ("club_topics", "author_id"),
+        ("club_minutes", "written_by"),
+        ("consultant_referrals", "referred_by"),
+    }
 )
 # Names of the export's sections, for the person reading the file; other tables keep theirs.
 EXPORT_NAMES: Mapping[str, str] = {

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from bot.config import normalize_database_url
 from bot.storage.database import alembic_config, create_engine, upgrade
 from bot.storage.models import Identity, LinkCode, Person, Pole, utcnow
+from bot.storage.search import INDEXES, in_metadata, is_search_table
 
 HEAD = ScriptDirectory.from_config(alembic_config()).get_current_head()
 
@@ -55,8 +56,16 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:
+    """The database's tables, but for the full-text search tables (outside the metadata)."""
     async with engine.connect() as connection:
-        return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+        names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+    return {name for name in names if not is_search_table(name)}
+
+
+async def _search_tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+    return {name for name in names if is_search_table(name)}
 
 
 async def _revision(engine: AsyncEngine) -> str | None:
@@ -80,6 +89,7 @@ async def test_upgrade_creates_every_table_and_records_the_head(engine: AsyncEng
     assert await _tables(engine) == set()
     await upgrade(engine)
     assert await _tables(engine) == set(SQLModel.metadata.tables) | {"alembic_version"}
+    assert {index.name for index in INDEXES} <= await _search_tables(engine)
     assert await _revision(engine) == HEAD
 
 
@@ -98,7 +108,9 @@ async def test_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
     await upgrade(engine)
 
     def differences(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": in_metadata}
+        )
         return list(compare_metadata(context, SQLModel.metadata))
 
     async with engine.connect() as connection:
@@ -109,6 +121,7 @@ async def test_downgrade_to_base_then_upgrade_again(engine: AsyncEngine) -> None
     await upgrade(engine)
     await _downgrade(engine, "base")
     assert await _tables(engine) == {"alembic_version"}
+    assert await _search_tables(engine) == set()
     assert await _revision(engine) is None
     await upgrade(engine)
     assert await _tables(engine) == set(SQLModel.metadata.tables) | {"alembic_version"}
