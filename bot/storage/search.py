@@ -88,10 +88,10 @@ async def ranked(
     clubs = bindparam("clubs", list(club_ids), expanding=True)
     if session.bind.dialect.name == "postgresql":
         statement = text(
-            f"SELECT s.id FROM {index.name} i JOIN {index.source} s ON s.id = i.source_id"
-            " WHERE i.document @@ to_tsquery('rsebot_french', :query) AND s.club_id IN :clubs"
-            " ORDER BY ts_rank_cd(i.document, to_tsquery('rsebot_french', :query)) DESC, s.id"
-            " LIMIT :limit"
+            f"SELECT s.id FROM to_tsquery('rsebot_french', :query) q, {index.name} i"
+            f" JOIN {index.source} s ON s.id = i.source_id"
+            " WHERE i.document @@ q AND s.club_id IN :clubs"
+            " ORDER BY ts_rank_cd(i.document, q) DESC, s.id LIMIT :limit"
         ).bindparams(clubs, query=tsquery(words), limit=limit)
     else:
         weights = ", ".join(str(w) for w in index.weights)
