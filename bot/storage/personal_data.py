@@ -23,6 +23,7 @@ from sqlalchemy import Column, ColumnElement, Table, and_, delete, false, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from bot.storage import search
 from bot.storage.models import Identity, Person, Pole
 
 # Tables keyed by a platform account rather than a person: (platform column, account column).
@@ -167,3 +168,5 @@ async def erase(session: AsyncSession, *, person: Person) -> None:
         if entry.theirs is not None:
             await session.execute(delete(entry.table).where(entry.theirs))
     await session.flush()
+    # A competence they declared, an offer they made: the search index keeps no word of them.
+    await search.forget_deleted(session)

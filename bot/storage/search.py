@@ -73,6 +73,17 @@ def tsquery(words: Sequence[str]) -> str:
     return " | ".join(f"{word}:*" for word in words)
 
 
+async def forget_deleted(session: AsyncSession) -> None:
+    """Rid the indexes of what deleted rows left in them: an FTS5 index keeps a deleted row's
+    words in its segments until they are merged (``optimize``), where a person's erasure must
+    leave nothing. PostgreSQL's search rows go with their source row (ON DELETE CASCADE)."""
+    if session.bind.dialect.name == "sqlite":
+        for index in INDEXES:
+            await session.execute(
+                text(f"INSERT INTO {index.name}({index.name}) VALUES ('optimize')")
+            )
+
+
 async def ranked(
     session: AsyncSession,
     index: Index,

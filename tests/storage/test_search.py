@@ -5,7 +5,7 @@ word forms, several words ranked, one club's entries only, and nothing left of a
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, update
+from sqlalchemy import delete, inspect, text, update
 
 from bot.app import App
 from bot.storage import repositories as repo
@@ -119,3 +119,23 @@ def test_any_typed_query_is_safe_for_both_search_languages(query: str) -> None:
     assert search.fts5_query(words).replace('"', "").replace("*", "").replace(
         " OR ", " "
     ).split() == [search._PLURAL.sub("", word) for word in words]
+
+
+async def test_a_deleted_entry_leaves_no_word_in_the_index(
+    app: App, entries: dict[str, int]
+) -> None:
+    async with app.database.transaction() as session:
+        entry = DirectoryEntry(
+            club_id=entries["club"], subject="Tisserands du Vercors", shared="Vasseur-Oberkampf"
+        )
+        session.add(entry)
+    async with app.database.transaction() as session:
+        await session.execute(delete(DirectoryEntry).where(DirectoryEntry.id == entry.id))
+        await search.forget_deleted(session)
+    async with app.database.transaction() as session:
+        names = await session.run_sync(lambda sync: inspect(sync.connection()).get_table_names())
+        dumped = b""
+        for name in (n for n in names if search.is_search_table(n)):
+            for row in await session.execute(text(f'SELECT * FROM "{name}"')):
+                dumped += b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row)
+    assert b"vasseur" not in dumped.lower() and b"tisserands" not in dumped.lower()
