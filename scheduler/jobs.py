@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.storage import repositories as repo
 from bot.storage.models import utcnow
-from handlers.club import date_poll, rhythm
+from handlers.club import cafe, date_poll, rhythm
 from handlers.events import reminders
 from handlers.plan import follow_up
 from handlers.survey import waves
@@ -157,6 +157,8 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec(
         "club-rhythm", cron(month="1,4,7,10", day="1-7", day_of_week="mon", hour=9), rhythm.remind
     ),
+    # The 1st of the month, 09:00: each club's café RSE pairs, once (handlers/club/cafe.py).
+    JobSpec("cafe-pairing", cron(day="1", hour=9), cafe.pair_monthly),
 )
 
 # One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.

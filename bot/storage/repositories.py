@@ -18,6 +18,8 @@ from bot.storage import personal_data
 from bot.storage.models import (
     DRAFT_UPLOAD,
     PRIVATE_CHAT,
+    CafeMember,
+    CafePair,
     CalendarFeed,
     Campaign,
     Club,
@@ -1699,3 +1701,137 @@ async def respondent_accounts(
     ):
         people.setdefault(identity.person_id, []).append(identity)
     return list(people.values())
+
+
+# --- club knowledge: café RSE ------------------------------------------------------------------
+# A month's groups are stored as rows of two people: a pair as (smaller id, larger id); a trio
+# a < b < c as its pair (a, b) and its third member joined to that pair, (c, b), the only kind
+# of row whose first id is the larger. Each person starts at most one row of a month, so the
+# unique (club, month, first id) lets a month's groups be stored once.
+
+
+async def cafe_clubs_of(
+    session: AsyncSession, *, person_id: int, club_ids: Collection[int]
+) -> set[int]:
+    """Which of these clubs' café RSE the person takes part in."""
+    return set(
+        await session.scalars(
+            select(CafeMember.club_id).where(
+                CafeMember.person_id == person_id, CafeMember.club_id.in_(club_ids)
+            )
+        )
+    )
+
+
+async def join_cafe(session: AsyncSession, *, club_id: int, person_id: int) -> None:
+    """The person takes part in the club's café RSE (nothing changes if they did already)."""
+    taking_part = await session.scalar(
+        select(CafeMember.id).where(
+            CafeMember.club_id == club_id, CafeMember.person_id == person_id
+        )
+    )
+    if taking_part is None:
+        session.add(CafeMember(club_id=club_id, person_id=person_id))
+        await session.flush()
+
+
+async def leave_cafe(session: AsyncSession, *, club_id: int, person_id: int) -> None:
+    await session.execute(
+        delete(CafeMember).where(CafeMember.club_id == club_id, CafeMember.person_id == person_id)
+    )
+
+
+async def forget_cafe_leavers(session: AsyncSession, *, club_id: int) -> int:
+    """Drop the club's café opt-ins of people no longer in it (left, removed): back one day,
+    they say again whether they take part. A member with a new charter to accept keeps theirs."""
+    still = select(ClubMember.person_id).where(
+        ClubMember.club_id == club_id, ClubMember.status == "member"
+    )
+    result = await session.execute(
+        delete(CafeMember).where(CafeMember.club_id == club_id, CafeMember.person_id.not_in(still))
+    )
+    return result.rowcount or 0
+
+
+async def cafe_participants(session: AsyncSession, *, pole_id: int, club_id: int) -> list[int]:
+    """Who takes part in the pôle's club's café RSE among its members under its current
+    charter, by id."""
+    members = await club_member_ids(session, pole_id=pole_id, club_id=club_id)
+    opted = await session.scalars(select(CafeMember.person_id).where(CafeMember.club_id == club_id))
+    return sorted(set(opted) & members)
+
+
+async def cafe_month_paired(session: AsyncSession, *, club_id: int, month: str) -> bool:
+    """Whether the club's groups of ``month`` ("2027-03") are made."""
+    found = await session.scalar(
+        select(CafePair.id).where(CafePair.club_id == club_id, CafePair.month == month).limit(1)
+    )
+    return found is not None
+
+
+async def cafe_history(session: AsyncSession, *, club_id: int) -> list[list[tuple[int, ...]]]:
+    """The club's groups of each month, oldest month first, each group's ids in order."""
+    rows = await session.execute(
+        select(CafePair.month, CafePair.first_id, CafePair.second_id)
+        .where(CafePair.club_id == club_id)
+        .order_by(CafePair.month, CafePair.first_id)
+    )
+    # Each month's groups by the second id of their pair, which a trio's third member joins.
+    months: dict[str, dict[int, list[int]]] = {}
+    thirds: list[tuple[str, int, int]] = []
+    for month, first, second in rows:
+        if first < second:
+            months.setdefault(month, {})[second] = [first, second]
+        else:
+            thirds.append((month, first, second))
+    for month, third, second in thirds:
+        # The pair's row is gone when one of them was erased: the two left still met.
+        months.setdefault(month, {}).setdefault(second, [second]).append(third)
+    return [
+        sorted(tuple(sorted(group)) for group in groups.values())
+        for _, groups in sorted(months.items())
+    ]
+
+
+async def add_cafe_groups(
+    session: AsyncSession,
+    *,
+    club_id: int,
+    month: str,
+    groups: Collection[Collection[int]],
+    made_at: datetime,
+) -> bool:
+    """Store the club's groups of ``month``, made at ``made_at``; False, storing nothing,
+    when that month's are stored already (by another instance deciding them at once)."""
+    rows = []
+    for group in groups:
+        first, second, *third = sorted(group)
+        rows += [
+            CafePair(club_id=club_id, month=month, first_id=one, second_id=two, created_at=made_at)
+            for one, two in [(first, second), *((other, second) for other in third)]
+        ]
+    try:
+        async with session.begin_nested():
+            session.add_all(rows)
+            await session.flush()
+    except IntegrityError:
+        if not await cafe_month_paired(session, club_id=club_id, month=month):
+            raise  # another constraint: a bug to hear about
+        return False
+    return True
+
+
+async def cafe_pair_count(
+    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+) -> int:
+    """The cafés proposed in the club from ``start`` to before ``end``: one per pair or trio
+    made (a trio's row joining its third member does not count)."""
+    count = await session.scalar(
+        select(func.count(CafePair.id)).where(
+            CafePair.club_id == club_id,
+            CafePair.first_id < CafePair.second_id,
+            CafePair.created_at >= start,
+            CafePair.created_at < end,
+        )
+    )
+    return count or 0

@@ -9,6 +9,7 @@ from handlers.club import (
     admin,
     agenda,
     bilan,
+    cafe,
     changes,
     charter,
     clubs,
@@ -32,6 +33,7 @@ _MODULES = (
     date_poll,
     settings,
     changes,
+    cafe,
 )
 ACTIONS: dict[str, Action] = by_word([action for module in _MODULES for action in module.ACTIONS])
 
