@@ -1771,6 +1771,19 @@ async def cafe_month_paired(session: AsyncSession, *, club_id: int, month: str) 
 
 async def cafe_history(session: AsyncSession, *, club_id: int) -> list[list[tuple[int, ...]]]:
     """The club's groups of each month, oldest month first, each group's ids in order."""
+    return list((await _cafe_groups(session, club_id=club_id)).values())
+
+
+async def cafe_group(session: AsyncSession, *, club_id: int, person_id: int) -> tuple[int, ...]:
+    """The others of the person's group in the club's latest month of pairs; empty if they
+    had none that month."""
+    groups = list((await _cafe_groups(session, club_id=club_id)).values())
+    mine = next((group for group in (groups[-1] if groups else []) if person_id in group), ())
+    return tuple(other for other in mine if other != person_id)
+
+
+async def _cafe_groups(session: AsyncSession, *, club_id: int) -> dict[str, list[tuple[int, ...]]]:
+    """The club's groups by month, months in order."""
     rows = await session.execute(
         select(CafePair.month, CafePair.first_id, CafePair.second_id)
         .where(CafePair.club_id == club_id)
@@ -1779,18 +1792,18 @@ async def cafe_history(session: AsyncSession, *, club_id: int) -> list[list[tupl
     # Each month's groups by the second id of their pair, which a trio's third member joins.
     months: dict[str, dict[int, list[int]]] = {}
     thirds: list[tuple[str, int, int]] = []
-    for month, first, second in rows:
+    for row_month, first, second in rows:
         if first < second:
-            months.setdefault(month, {})[second] = [first, second]
+            months.setdefault(row_month, {})[second] = [first, second]
         else:
-            thirds.append((month, first, second))
-    for month, third, second in thirds:
+            thirds.append((row_month, first, second))
+    for row_month, third, second in thirds:
         # The pair's row is gone when one of them was erased: the two left still met.
-        months.setdefault(month, {}).setdefault(second, [second]).append(third)
-    return [
-        sorted(tuple(sorted(group)) for group in groups.values())
-        for _, groups in sorted(months.items())
-    ]
+        months.setdefault(row_month, {}).setdefault(second, [second]).append(third)
+    return {
+        row_month: sorted(tuple(sorted(group)) for group in groups.values())
+        for row_month, groups in sorted(months.items())
+    }
 
 
 async def add_cafe_groups(
