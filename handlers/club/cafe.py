@@ -1,8 +1,10 @@
 """The « café RSE »: members of a club who opt in (``/club cafe oui``) are paired on the 1st of
 each month with a member of the club they have not met this way yet (handlers/club/pairing.py),
-so that leaders meet between meetings. Each hears, through the outbox, the name and company of
-the other (the two others, in the trio of an odd number) and nothing more; nobody else learns
-who takes part. Only the members under the club's current charter are paired."""
+so that leaders meet between meetings. Each hears, through the outbox, that their group of the
+month is made, and reads the name and company of the other (the two others, in the trio of an
+odd number) with ``/club cafe``, from the month's pairs themselves: a stored message names
+nobody, so a partner who erases their data is gone from it too. Nobody else learns who takes
+part. Only the members under the club's current charter are paired."""
 
 from __future__ import annotations
 
@@ -74,6 +76,21 @@ async def _overview(context: Context, clubs: Sequence[Club]) -> Reply:
     lines = []
     buttons = []
     for club in clubs:
+        assert club.id is not None
+        others = await repo.cafe_group(
+            context.session, club_id=club.id, person_id=context.person_id
+        )
+        if others:
+            people = await repo.people_by_id(context.session, ids=others)
+            names = f" {texts.label('club.cafe.and')} ".join(person_label(p) for p in people)
+            lines.append(texts("club.cafe.line_group", club=club.name, partners=names))
+            buttons += [
+                context.command_button(
+                    texts.label("club.cafe.contact_button", name=other.display_name or "?"),
+                    f"club relation {other.id}",
+                )
+                for other in people
+            ]
         if club.id in taking_part:
             lines.append(texts("club.cafe.line_in", club=club.name))
             label = texts.label("club.cafe.leave_button", club=club.name)
@@ -153,31 +170,22 @@ async def _tell(
     person: Person,
     others: Sequence[Person],
 ) -> int:
-    """Queue to ``person`` the others of their group, with a button to exchange contacts
-    with each (the introduction of handlers/club/introductions.py)."""
+    """Tell ``person`` their group of the month is made, with a button showing who it is
+    (``/club cafe``): the message itself names nobody."""
     assert person.id is not None
     recipient = await recipient_of(session, person_id=person.id)
     if recipient is None:
         return 0
     texts = texts_for(content, settings, person)
-    names = f" {texts.label('club.cafe.and')} ".join(person_label(other) for other in others)
     campaign = Campaign(
         pole_id=club.pole_id,
         kind=KIND,
         subject_id=person.id,
         audience=f"cafe:{club.id}:{person.id}",
         text=texts.label(
-            "club.cafe.paired" if len(others) == 1 else "club.cafe.paired_trio",
-            club=club.name,
-            partners=names,
+            "club.cafe.paired" if len(others) == 1 else "club.cafe.paired_trio", club=club.name
         ),
-        buttons=[
-            [
-                texts.label("club.cafe.contact_button", name=other.display_name or "?"),
-                f"/club relation {other.id}",
-            ]
-            for other in others
-        ],
+        buttons=[[texts.label("club.cafe.see_button"), "/club cafe"]],
     )
     return await enqueue(
         session,

@@ -155,7 +155,7 @@ async def test_someone_in_no_club_is_told_so(app: App, bourse: tuple[Chat, list[
 # The monthly job
 
 
-async def test_each_member_gets_one_message_naming_their_partner(
+async def test_each_member_is_told_and_sees_their_partner_with_cafe(
     app: App, bourse: tuple[Chat, list[Chat]]
 ) -> None:
     _, members = bourse
@@ -165,25 +165,43 @@ async def test_each_member_gets_one_message_naming_their_partner(
 
     told = dict(await pairing_messages(app))
     assert sorted(told) == sorted(NAMES)
-    for chat_id, text in told.items():
-        (partner,) = partners(text)
-        assert partner != chat_id and chat_id in partners(told[partner])
-        assert "Café RSE du club Club BouRSE" in text
-        assert "Proposez-lui un café ou un appel de 30 minutes ce mois-ci" in text
+    seen = {}
+    for member in members:
+        text = told[member.user_id]
+        assert "Café RSE du club Club BouRSE : votre binôme du mois est prêt" in text
+        assert partners(text) == set()  # a stored message names nobody
+        await member.press_value("/club cafe")
+        (seen[member.user_id],) = partners(member.text) - {member.user_id}
+    for chat_id, partner in seen.items():
+        assert partner != chat_id and seen[partner] == chat_id
 
 
-async def test_the_message_offers_to_exchange_contacts_with_the_partner(
+async def test_cafe_offers_to_exchange_contacts_with_the_partner(
     app: App, bourse: tuple[Chat, list[Chat]]
 ) -> None:
     _, (bob, chloe, *_) = bourse
     await opt_in([bob, chloe])
     await cafe.pair_clubs(app, now=first_of(3))
 
-    (_, campaign), _ = await queued(app, cafe.KIND)
+    await bob.say("/club cafe")
     chloe_id = await person_id(app, "Chloé Durand")
-    assert campaign.buttons == [
-        ["Échanger nos coordonnées avec Chloé Durand", f"/club relation {chloe_id}"]
-    ]
+    assert bob.button("Échanger nos coordonnées avec Chloé Durand").value == (
+        f"/club relation {chloe_id}"
+    )
+
+
+async def test_a_partner_who_erases_their_data_is_gone_from_the_month(
+    app: App, bourse: tuple[Chat, list[Chat]]
+) -> None:
+    _, (bob, chloe, *_) = bourse
+    await opt_in([bob, chloe])
+    await cafe.pair_clubs(app, now=first_of(3))
+    await chloe.say("/oublier")
+    await chloe.press("Oui, tout effacer")
+
+    await bob.say("/club cafe")
+    assert "Chloé" not in bob.text
+    assert all("Chloé" not in text for _, text in await pairing_messages(app))
 
 
 async def test_an_odd_number_makes_a_trio(app: App, bourse: tuple[Chat, list[Chat]]) -> None:
@@ -194,9 +212,10 @@ async def test_an_odd_number_makes_a_trio(app: App, bourse: tuple[Chat, list[Cha
 
     told = dict(await pairing_messages(app))
     assert sorted(told) == [BOB_ID, CHLOE_ID, DORA_ID]
-    for chat_id, text in told.items():
-        assert partners(text) == {BOB_ID, CHLOE_ID, DORA_ID} - {chat_id}
-        assert "vous êtes trois" in text and "Proposez-leur un café" in text
+    for member in (bob, chloe, dora):
+        assert "vous êtes trois" in told[member.user_id]
+        await member.say("/club cafe")
+        assert partners(member.text) == {BOB_ID, CHLOE_ID, DORA_ID} - {member.user_id}
 
 
 async def test_running_twice_in_the_month_pairs_once(
@@ -242,12 +261,12 @@ async def test_no_pair_meets_twice_before_everyone_has_met(
 
     met = []
     for month in (3, 4, 5):
-        before = len(await pairing_messages(app))
         await cafe.pair_clubs(app, now=first_of(month))
-        for chat_id, text in (await pairing_messages(app))[before:]:
-            met.append(frozenset({chat_id, *partners(text)}))
+        for member in members:
+            await member.say("/club cafe")
+            met.append(frozenset({member.user_id, *partners(member.text)}))
 
-    assert len(set(met)) == 6 and len(met) == 12  # each pair told to both of its members
+    assert len(set(met)) == 6 and len(met) == 12  # each pair seen by both of its members
     await cafe.pair_clubs(app, now=first_of(6))
     assert await pairs_of_month(app, "2027-06") == 2
 
@@ -264,7 +283,8 @@ async def test_a_member_who_left_or_opted_out_is_not_paired(
 
     told = dict(await pairing_messages(app))
     assert sorted(told) == [BOB_ID, ELISE_ID]
-    assert partners(told[BOB_ID]) == {ELISE_ID}
+    await bob.say("/club cafe")
+    assert partners(bob.text) == {ELISE_ID}
     # Chloé's opt-in went with her: back in the club one day, she would say again.
     async with app.database.transaction() as session:
         assert await session.scalar(select(func.count(CafeMember.id))) == 2
