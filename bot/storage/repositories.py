@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import UniqueConstraint, and_, bindparam, delete, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import select
 
@@ -25,9 +26,13 @@ from bot.storage.models import (
     Club,
     ClubCharter,
     ClubMember,
+    ClubMinutes,
+    ClubTopic,
     ConversationState,
     Diagnostic,
     DigestSubscription,
+    DirectoryContact,
+    DirectoryEntry,
     Edition,
     EditionSchedule,
     Event,
@@ -35,6 +40,7 @@ from bot.storage.models import (
     Feed,
     FeedItem,
     Identity,
+    Introduction,
     LinkCode,
     Membership,
     Person,
@@ -1701,6 +1707,235 @@ async def respondent_accounts(
     ):
         people.setdefault(identity.person_id, []).append(identity)
     return list(people.values())
+
+
+# --- club knowledge: minutes and directory ----------------------------------------------------
+# A meeting's minutes and the directory of competencies (handlers/club/minutes.py and
+# directory.py). Every query names the club or clubs it reads, so that an entry is never
+# reached from another club, or from another pôle's.
+
+# Lists of entries leave their files in the database: a file is read only when someone asks.
+_WITHOUT_FILE = defer(DirectoryEntry.file_data, raiseload=True)
+
+
+async def club_minutes(session: AsyncSession, *, club_id: int, event_id: int) -> ClubMinutes | None:
+    """The minutes of the club's meeting ``event_id``, if recorded."""
+    return await session.scalar(
+        select(ClubMinutes)
+        .join(Event, Event.id == ClubMinutes.event_id)
+        .where(ClubMinutes.event_id == event_id, Event.club_id == club_id)
+    )
+
+
+async def save_minutes(
+    session: AsyncSession, *, club_id: int, event_id: int, practices: str, written_by: int
+) -> ClubMinutes:
+    """Record the practices shared at the club's meeting, replacing those recorded before;
+    the animator who first wrote the minutes stays their author."""
+    minutes = await club_minutes(session, club_id=club_id, event_id=event_id)
+    if minutes is None:
+        minutes = ClubMinutes(event_id=event_id, written_by=written_by)
+    minutes.practices = practices
+    session.add(minutes)
+    await session.flush()
+    return minutes
+
+
+async def agenda_topics(session: AsyncSession, *, club_id: int, event_id: int) -> list[ClubTopic]:
+    """The club's topics on the agenda of its meeting ``event_id``, treated or not, oldest first."""
+    return list(
+        await session.scalars(
+            select(ClubTopic)
+            .where(ClubTopic.club_id == club_id, ClubTopic.event_id == event_id)
+            .order_by(ClubTopic.id)
+        )
+    )
+
+
+async def mark_topics_treated(
+    session: AsyncSession, *, club_id: int, event_id: int, topic_ids: Collection[int], at: datetime
+) -> int:
+    """Mark treated those of ``topic_ids`` on the club's meeting's agenda not treated yet; how
+    many there were."""
+    if not topic_ids:
+        return 0
+    marked = await session.execute(
+        update(ClubTopic)
+        .where(
+            ClubTopic.club_id == club_id,
+            ClubTopic.event_id == event_id,
+            ClubTopic.id.in_(topic_ids),
+            ClubTopic.treated_at.is_(None),
+        )
+        .values(treated_at=at)
+    )
+    return marked.rowcount
+
+
+async def add_directory_entry(
+    session: AsyncSession, *, entry: DirectoryEntry, contact_ids: Collection[int]
+) -> DirectoryEntry:
+    """Store a new entry of its club's directory with the members to contact about it."""
+    session.add(entry)
+    await session.flush()
+    assert entry.id is not None
+    session.add_all(DirectoryContact(entry_id=entry.id, person_id=p) for p in set(contact_ids))
+    await session.flush()
+    return entry
+
+
+async def update_directory_entry(
+    session: AsyncSession, *, entry: DirectoryEntry, subject: str, shared: str, keywords: str
+) -> None:
+    entry.subject, entry.shared, entry.keywords = subject, shared, keywords
+    session.add(entry)
+    await session.flush()
+
+
+async def delete_directory_entry(session: AsyncSession, *, entry: DirectoryEntry) -> None:
+    """Delete an entry and its contacts; an introduction it led to stays, without it."""
+    await session.execute(
+        update(Introduction).where(Introduction.entry_id == entry.id).values(entry_id=None)
+    )
+    await session.execute(delete(DirectoryContact).where(DirectoryContact.entry_id == entry.id))
+    await session.delete(entry)
+    await session.flush()
+
+
+async def meeting_entries(
+    session: AsyncSession, *, club_id: int, event_id: int
+) -> list[DirectoryEntry]:
+    """The directory entries written in the minutes of the club's meeting, in order."""
+    return list(
+        await session.scalars(
+            select(DirectoryEntry)
+            .options(_WITHOUT_FILE)
+            .where(DirectoryEntry.club_id == club_id, DirectoryEntry.event_id == event_id)
+            .order_by(DirectoryEntry.id)
+        )
+    )
+
+
+async def member_entries(
+    session: AsyncSession, *, club_id: int, member_id: int
+) -> list[DirectoryEntry]:
+    """The competencies the member declared in the club, in order."""
+    return list(
+        await session.scalars(
+            select(DirectoryEntry)
+            .options(_WITHOUT_FILE)
+            .where(DirectoryEntry.club_id == club_id, DirectoryEntry.member_id == member_id)
+            .order_by(DirectoryEntry.id)
+        )
+    )
+
+
+async def club_entry(
+    session: AsyncSession, *, club_ids: Collection[int], entry_id: int
+) -> DirectoryEntry | None:
+    """Entry ``entry_id``, file included, if it is of one of ``club_ids``; None otherwise."""
+    if not club_ids:
+        return None
+    return await session.scalar(
+        select(DirectoryEntry).where(
+            DirectoryEntry.id == entry_id,
+            DirectoryEntry.club_id.in_(club_ids),
+        )
+    )
+
+
+async def directory_entries(
+    session: AsyncSession, *, club_ids: Collection[int], entry_ids: Sequence[int]
+) -> list[DirectoryEntry]:
+    """The entries ``entry_ids`` of ``club_ids`` (others left out), in the order given."""
+    if not club_ids or not entry_ids:
+        return []
+    found = {
+        entry.id: entry
+        for entry in await session.scalars(
+            select(DirectoryEntry)
+            .options(_WITHOUT_FILE)
+            .where(
+                DirectoryEntry.id.in_(entry_ids),
+                DirectoryEntry.club_id.in_(club_ids),
+            )
+        )
+    }
+    return [found[entry_id] for entry_id in entry_ids if entry_id in found]
+
+
+async def entry_contacts(
+    session: AsyncSession, *, club_ids: Collection[int], entry_ids: Collection[int]
+) -> dict[int, list[Person]]:
+    """The people to contact about each of the entries of ``club_ids``, by entry, by name."""
+    if not club_ids or not entry_ids:
+        return {}
+    rows = await session.execute(
+        select(DirectoryContact.entry_id, Person)
+        .join(Person, Person.id == DirectoryContact.person_id)
+        .join(DirectoryEntry, DirectoryEntry.id == DirectoryContact.entry_id)
+        .where(
+            DirectoryContact.entry_id.in_(entry_ids),
+            DirectoryEntry.club_id.in_(club_ids),
+        )
+        .order_by(Person.display_name, Person.id)
+    )
+    contacts: dict[int, list[Person]] = {}
+    for entry_id, person in rows:
+        contacts.setdefault(entry_id, []).append(person)
+    return contacts
+
+
+async def club_events(
+    session: AsyncSession, *, club_ids: Collection[int], event_ids: Collection[int]
+) -> dict[int, Event]:
+    """The meetings ``event_ids`` of ``club_ids``, by id."""
+    if not club_ids or not event_ids:
+        return {}
+    events = await session.scalars(
+        select(Event).where(
+            Event.id.in_(event_ids),
+            Event.club_id.in_(club_ids),
+        )
+    )
+    return {event.id: event for event in events if event.id is not None}
+
+
+async def treated_subjects(session: AsyncSession, *, club_id: int) -> list[tuple[datetime, str]]:
+    """What the club treated, latest first: its topics marked treated, dated by their meeting
+    (or by when they were marked, off any agenda), and the subjects of its meetings' minutes'
+    entries, dated by their meeting."""
+    topics = await session.execute(
+        select(ClubTopic.text, Event.starts_at, ClubTopic.treated_at)
+        .outerjoin(Event, and_(Event.id == ClubTopic.event_id, Event.club_id == club_id))
+        .where(ClubTopic.club_id == club_id, ClubTopic.treated_at.is_not(None))
+    )
+    found = [(meeting or treated, text) for text, meeting, treated in topics]
+    entries = await session.execute(
+        select(DirectoryEntry.subject, Event.starts_at)
+        .join(Event, Event.id == DirectoryEntry.event_id)
+        .where(
+            DirectoryEntry.club_id == club_id,
+            Event.club_id == club_id,
+            Event.starts_at.is_not(None),
+        )
+    )
+    found += [(meeting, subject) for subject, meeting in entries]
+    return sorted(found, key=lambda pair: pair[0], reverse=True)
+
+
+async def directory_entry_count(
+    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+) -> int:
+    """How many entries the club's directory gained from ``start`` to before ``end``."""
+    count = await session.scalar(
+        select(func.count(DirectoryEntry.id)).where(
+            DirectoryEntry.club_id == club_id,
+            DirectoryEntry.created_at >= start,
+            DirectoryEntry.created_at < end,
+        )
+    )
+    return count or 0
 
 
 # --- club knowledge: café RSE ------------------------------------------------------------------

@@ -14,8 +14,10 @@ from handlers.club import (
     charter,
     clubs,
     date_poll,
+    directory,
     hosting,
     meetings,
+    minutes,
     participants,
     settings,
 )
@@ -34,6 +36,8 @@ _MODULES = (
     settings,
     changes,
     cafe,
+    minutes,
+    directory,
 )
 ACTIONS: dict[str, Action] = by_word([action for module in _MODULES for action in module.ACTIONS])
 
@@ -53,7 +57,15 @@ feature = Feature(
             role="member",
             starts_flow=clubs.CHARTER_FLOW,
             private_only=True,
-        )
+        ),
+        Command(
+            "annuaire",
+            directory.directory,
+            "help.annuaire",
+            role="member",
+            aliases=("directory",),
+            private_only=True,
+        ),
     ],
     flows=[flow for module in _MODULES for flow in module.FLOWS],
 )
