@@ -29,8 +29,8 @@ SKILL_FLOW = "club_skill"
 REMOVE_FLOW = "club_skill_remove"
 LIMITS = {"subject": 200, "shared": 2000, "keywords": 300}
 RESULTS = 5
-# Search results dropped afterwards (a competency of someone who left its club) are replaced
-# from these spare ones.
+# The search asks for this many times the results shown, so that those left out afterwards (a
+# competency of someone who left its club) are replaced.
 _SPARE = 3
 SHARED_SHOWN = 300
 QUERY_SHOWN = 80
@@ -55,7 +55,7 @@ def shorten(text: str, size: int) -> str:
     return cut.rstrip() + "…"
 
 
-def day(context: Context, moment: datetime) -> str:
+def _day(context: Context, moment: datetime) -> str:
     """« 12/03/2027 », in the bot's time zone."""
     return moment.astimezone(context.settings.tz).strftime("%d/%m/%Y")
 
@@ -71,7 +71,7 @@ def clean_text(context: Context, raw: str, *, max_length: int) -> Cleaned | Retr
     return Cleaned(value)
 
 
-async def my_clubs(context: Context) -> list[Club]:
+async def _my_clubs(context: Context) -> list[Club]:
     """The clubs whose directory the person may read: those whose current charter they accepted."""
     return [club for club, _ in await member_clubs(context)]
 
@@ -159,7 +159,7 @@ async def matching_entries(
 ) -> list[tuple[DirectoryEntry, list[Person]]]:
     """The entries of the person's clubs matching ``query``, best first, each with its contacts
     (members of its club): nothing for someone who is a member of no club."""
-    return await _matching(context, await my_clubs(context), query, limit)
+    return await _matching(context, await _my_clubs(context), query, limit)
 
 
 def entry_reply(
@@ -174,7 +174,7 @@ def entry_reply(
     texts = context.texts
     lines = [texts("club.directory.entry_title", subject=entry.subject, club=club.name)]
     if meeting is not None and meeting.starts_at is not None:
-        when = day(context, meeting.starts_at)
+        when = _day(context, meeting.starts_at)
         lines.append(texts("club.directory.entry_meeting", theme=meeting.title, day=when))
     elif entry.member_id is not None:
         lines.append(texts("club.directory.entry_declared"))
@@ -207,7 +207,7 @@ def entry_reply(
 async def directory(context: Context) -> list[Reply]:
     """``/annuaire MOT…``: the best entries of the person's clubs; ``/annuaire sujets``: what
     their clubs treated; ``/annuaire fichier N``: an entry's file (its button)."""
-    clubs = await my_clubs(context)
+    clubs = await _my_clubs(context)
     if not clubs:
         return [context.say("club.directory.members_only")]
     args = context.incoming.args
@@ -282,7 +282,7 @@ async def _subjects(context: Context, clubs: Sequence[Club]) -> list[Reply]:
                         texts(
                             "club.directory.subjects_line",
                             subject=subject,
-                            day=day(context, moment),
+                            day=_day(context, moment),
                         )
                     )
         replies.append(Reply(Text.join(lines)))
@@ -296,7 +296,7 @@ async def competences(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/club competences [CLUB]``: the competencies the member declared in a club, with the
     buttons adding one, editing or removing each; ``… ajouter [CLUB]``, ``… modifier N`` and
     ``… retirer N`` are those buttons."""
-    clubs = await my_clubs(context)
+    clubs = await _my_clubs(context)
     if not clubs:
         return [context.say("club.directory.members_only")]
     word = fold(args[0]) if args else ""
@@ -344,6 +344,7 @@ async def _own_entry(
 
 
 async def _skills(context: Context, club: Club) -> Reply:
+    """The member's competencies in the club, a button to edit and one to remove each."""
     texts = context.texts
     entries = await repo.member_entries(
         context.session, club_id=club.id or 0, member_id=context.person_id
@@ -374,6 +375,7 @@ async def _skills(context: Context, club: Club) -> Reply:
 
 
 async def _add(context: Context, clubs: Sequence[Club], args: Sequence[str]) -> list[Reply]:
+    """Declare a competency in the club ``args`` names (asked when several); asks its subject."""
     club = await _chosen_club(context, clubs, args, "club competences ajouter")
     if isinstance(club, Reply):
         return [club]
@@ -383,7 +385,7 @@ async def _add(context: Context, clubs: Sequence[Club], args: Sequence[str]) -> 
 
 async def _skill_club(context: Context) -> Club | None:
     """The flow's club, if the person is still one of its members."""
-    return next((c for c in await my_clubs(context) if c.id == context.data["club_id"]), None)
+    return next((c for c in await _my_clubs(context) if c.id == context.data["club_id"]), None)
 
 
 async def ask_skill_confirm(context: Context) -> Reply:
@@ -460,7 +462,7 @@ async def answer_skill_remove(context: Context, answer: Answer) -> Outcome:
         return Done([context.say("club.directory.skill_kept", subject=context.data["subject"])])
     if answer.choice != "yes":
         return Retry(context.say("errors.pick_a_button"))
-    entry = await _own_entry(context, await my_clubs(context), [str(context.data["entry_id"])])
+    entry = await _own_entry(context, await _my_clubs(context), [str(context.data["entry_id"])])
     if entry is None:
         return Done([context.say("club.directory.skill_unknown")])
     await repo.delete_directory_entry(context.session, entry=entry)

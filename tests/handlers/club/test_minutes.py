@@ -343,4 +343,3 @@ async def test_an_unknown_meeting_number_is_said_so(
     await claire.say(f"/club compte-rendu {meeting + 1}")
 
     assert "Je ne connais pas cette réunion" in claire.text
-
