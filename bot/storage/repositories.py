@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import UniqueConstraint, and_, bindparam, delete, exists, func, or_, update
@@ -28,6 +28,7 @@ from bot.storage.models import (
     ClubMember,
     ClubMinutes,
     ClubTopic,
+    ClubTopicVote,
     ConversationState,
     Diagnostic,
     DigestSubscription,
@@ -1936,6 +1937,149 @@ async def directory_entry_count(
         )
     )
     return count or 0
+
+
+# --- club knowledge: topics -------------------------------------------------------------------
+# The topics a club's members bring and their support (handlers/club/topics.py). A topic is read
+# through the clubs its reader may see, so that the number of another club's topic, or of another
+# pôle's, is unknown like a missing one. An anonymous topic has no author: nothing here joins it
+# to anyone.
+
+
+async def add_club_topic(
+    session: AsyncSession, *, club_id: int, author_id: int | None, text: str, proposed_on: date
+) -> ClubTopic:
+    """A new topic of the club, named (``author_id``) or anonymous (None)."""
+    topic = ClubTopic(club_id=club_id, author_id=author_id, text=text, proposed_on=proposed_on)
+    session.add(topic)
+    await session.flush()
+    return topic
+
+
+async def club_topic(
+    session: AsyncSession, *, topic_id: int, club_ids: Collection[int]
+) -> ClubTopic | None:
+    """Topic ``topic_id`` if it is of one of ``club_ids``; None otherwise, whether it exists or
+    not."""
+    if not club_ids:
+        return None
+    return await session.scalar(
+        select(ClubTopic).where(ClubTopic.id == topic_id, ClubTopic.club_id.in_(club_ids))
+    )
+
+
+def _support_count() -> Any:
+    """A topic's supporters who are still members of its club: those who left count no more."""
+    return (
+        select(func.count(ClubTopicVote.id))
+        .join(
+            ClubMember,
+            and_(
+                ClubMember.person_id == ClubTopicVote.person_id,
+                ClubMember.club_id == ClubTopic.club_id,
+            ),
+        )
+        .where(ClubTopicVote.topic_id == ClubTopic.id, ClubMember.status == "member")
+        .correlate(ClubTopic)
+        .scalar_subquery()
+    )
+
+
+async def open_club_topics(session: AsyncSession, *, club_id: int) -> list[tuple[ClubTopic, int]]:
+    """The club's topics not treated yet, each with its number of supporters: the most
+    supported first, ties the oldest first."""
+    votes = _support_count().label("votes")
+    rows = await session.execute(
+        select(ClubTopic, votes)
+        .where(ClubTopic.club_id == club_id, ClubTopic.treated_at.is_(None))
+        .order_by(votes.desc(), ClubTopic.proposed_on, ClubTopic.id)
+    )
+    return [(topic, count) for topic, count in rows]
+
+
+async def treated_club_topics(
+    session: AsyncSession, *, club_id: int, since: datetime | None = None
+) -> list[ClubTopic]:
+    """The club's treated topics (since ``since``, if given), the latest treated first."""
+    query = select(ClubTopic).where(ClubTopic.club_id == club_id, ClubTopic.treated_at.is_not(None))
+    if since is not None:
+        query = query.where(ClubTopic.treated_at >= since)
+    return list(
+        await session.scalars(query.order_by(ClubTopic.treated_at.desc(), ClubTopic.id.desc()))
+    )
+
+
+async def topic_support_count(session: AsyncSession, *, topic: ClubTopic) -> int:
+    """How many members of its club support ``topic``."""
+    count = await session.scalar(select(_support_count()).where(ClubTopic.id == topic.id))
+    return count or 0
+
+
+async def supported_topics(session: AsyncSession, *, club_id: int, person_id: int) -> set[int]:
+    """The club's topics the person supports."""
+    return set(
+        await session.scalars(
+            select(ClubTopicVote.topic_id)
+            .join(ClubTopic, ClubTopic.id == ClubTopicVote.topic_id)
+            .where(ClubTopic.club_id == club_id, ClubTopicVote.person_id == person_id)
+        )
+    )
+
+
+async def set_topic_support(
+    session: AsyncSession, *, topic: ClubTopic, person_id: int, support: bool
+) -> bool:
+    """Give (``support``) or withdraw the person's support for ``topic``, one each; whether
+    that changed anything."""
+    vote = await session.scalar(
+        select(ClubTopicVote).where(
+            ClubTopicVote.topic_id == topic.id, ClubTopicVote.person_id == person_id
+        )
+    )
+    if support == (vote is not None):
+        return False
+    if vote is None:
+        assert topic.id is not None
+        session.add(ClubTopicVote(topic_id=topic.id, person_id=person_id))
+    else:
+        await session.delete(vote)
+    await session.flush()
+    return True
+
+
+async def put_topic_on_agenda(session: AsyncSession, *, topic: ClubTopic, event_id: int) -> None:
+    """``topic`` is on the agenda of its club's meeting ``event_id`` (the caller checked it is
+    the club's)."""
+    topic.event_id = event_id
+    session.add(topic)
+    await session.flush()
+
+
+async def mark_topic_treated(session: AsyncSession, *, topic: ClubTopic, at: datetime) -> None:
+    topic.treated_at = at
+    session.add(topic)
+    await session.flush()
+
+
+async def club_topic_counts(
+    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """How many topics the club's members proposed, and how many the club treated, from
+    ``start`` to before ``end``. Both in the bot's time zone, as the yearly report gives them:
+    a topic keeps only the day it was proposed, compared with their days."""
+    proposed = await session.scalar(
+        select(func.count(ClubTopic.id)).where(
+            ClubTopic.club_id == club_id,
+            ClubTopic.proposed_on >= start.date(),
+            ClubTopic.proposed_on < end.date(),
+        )
+    )
+    treated = await session.scalar(
+        select(func.count(ClubTopic.id)).where(
+            ClubTopic.club_id == club_id, ClubTopic.treated_at >= start, ClubTopic.treated_at < end
+        )
+    )
+    return proposed or 0, treated or 0
 
 
 # --- club knowledge: café RSE ------------------------------------------------------------------

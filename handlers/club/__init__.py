@@ -20,6 +20,7 @@ from handlers.club import (
     minutes,
     participants,
     settings,
+    topics,
 )
 
 # Each module of the package brings its /club actions and its flows.
@@ -36,6 +37,7 @@ _MODULES = (
     settings,
     changes,
     cafe,
+    topics,
     minutes,
     directory,
 )

@@ -11,7 +11,7 @@ functions alike: they take the session, settings and content, never a chat's con
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -85,9 +85,12 @@ def local_time(settings: Settings, moment: datetime) -> str:
     return moment.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M")
 
 
-def details(texts: Texts, settings: Settings, event: Event, *, club: str) -> Text:
+def details(
+    texts: Texts, settings: Settings, event: Event, *, club: str, topics: Sequence[str] = ()
+) -> Text:
     """The event as every message about it shows it: ``club`` (its club's name, or the pôle's)
-    and theme, date (or that it is to be chosen together), host, place, agenda and capacity."""
+    and theme, date (or that it is to be chosen together), host, place, agenda, the members'
+    ``topics`` put on it (handlers/club/topics.py) and capacity."""
     if event.starts_at is None:
         lines = [texts("club.date_poll.heading", club=club, theme=event.title)]
     else:
@@ -98,6 +101,9 @@ def details(texts: Texts, settings: Settings, event: Event, *, club: str) -> Tex
     lines.append(texts("club.meeting_place", place=event.place))
     if event.agenda:
         lines.append(texts("club.meeting_agenda", agenda=event.agenda))
+    if topics:
+        lines.append(texts("club.topics.invitation"))
+        lines += [texts("club.topics.invitation_line", text=topic) for topic in topics]
     if event.capacity:
         lines.append(texts("club.meeting_capacity", capacity=event.capacity))
     return Text.join(lines)
@@ -293,6 +299,10 @@ async def _send(
     assert event.id is not None and event.pole_id == pole.id
     club = await session.get(Club, event.club_id) if event.club_id is not None else None
     answers = await repo.event_answers(session, event_id=event.id)
+    topics: list[str] = []
+    if club is not None:
+        on_agenda = await repo.agenda_topics(session, club_id=club.id or 0, event_id=event.id)
+        topics = [topic.text for topic in on_agenda]
     queued = 0
     for person_id in sorted(await repo.event_audience(session, event=event)):
         person = await session.get(Person, person_id)
@@ -305,7 +315,9 @@ async def _send(
         body = Text.join(
             [
                 message(texts),
-                details(texts, settings, event, club=club.name if club else pole.name),
+                details(
+                    texts, settings, event, club=club.name if club else pole.name, topics=topics
+                ),
             ],
             "\n\n",
         )
