@@ -15,6 +15,7 @@ from content.roles import ROLES, role_at_least
 from content.veille.models import EDITION_KINDS
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
 from handlers.club.admin import ROSTER_STATUSES
+from handlers.club.bilan import BROUGHT_ROWS
 from handlers.club.changes import WHAT
 from handlers.club.meetings import LIMITS
 from handlers.events.invitations import CHANGEABLE
@@ -52,6 +53,8 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "club.hosting.set.": ("yes", "no"),
     "club.hosting.line.": ("yes", "no", "unsaid"),
     "survey.waves.": PARTNER_MESSAGES,
+    "club.bilan.brought.": BROUGHT_ROWS,
+    "club.bilan.csv.brought.": BROUGHT_ROWS,
     "survey.charts.": CHART_TEXTS,
     "survey.exports.": EXPORT_TEXTS,
 }

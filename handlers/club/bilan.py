@@ -1,8 +1,10 @@
 """``/club bilan [ANNÉE]``: a club's year, for its members and the pôle's animators. The
 meetings held (dated, started, not cancelled) against the club's yearly target, the
 participation at each (present out of invited once attendance is recorded, else the « je
-viens »), the host companies; as text, a bar chart (PNG) and a table (CSV for French Excel).
-Only counts and companies: nothing about a named person."""
+viens »), the host companies; then what the club brought: topics proposed and treated,
+directory entries added, introductions accepted, service offers and requests, cafés RSE; as
+text, bar charts (PNG) and tables (CSV for French Excel). Only counts and companies: nothing
+about a named person."""
 
 from __future__ import annotations
 
@@ -21,6 +23,57 @@ from handlers.events.attendance import standing
 from handlers.events.sheets import csv_bytes, slug
 
 YEARS = range(2000, 2100)
+
+
+@dataclass(frozen=True, slots=True)
+class Brought:
+    """What the club brought in a year, beyond its meetings."""
+
+    topics_proposed: int
+    topics_treated: int
+    entries: int
+    introductions: int
+    offers: int
+    requests: int
+    cafes: int
+
+    def rows(self) -> list[tuple[str, int]]:
+        """(text key under club.bilan.brought., count), in the report's order."""
+        return [
+            ("topics_proposed", self.topics_proposed),
+            ("topics_treated", self.topics_treated),
+            ("entries", self.entries),
+            ("introductions", self.introductions),
+            ("offers", self.offers),
+            ("requests", self.requests),
+            ("cafes", self.cafes),
+        ]
+
+
+BROUGHT_ROWS: tuple[str, ...] = tuple(key for key, _ in Brought(0, 0, 0, 0, 0, 0, 0).rows())
+
+
+async def brought(context: Context, club: Club, year: int) -> Brought:
+    """The club's year beyond its meetings, in the bot's time zone."""
+    assert club.id is not None
+    tz = context.settings.tz
+    period = {
+        "club_id": club.id,
+        "start": datetime(year, 1, 1, tzinfo=tz),
+        "end": datetime(year + 1, 1, 1, tzinfo=tz),
+    }
+    session = context.session
+    proposed, treated = await repo.club_topic_counts(session, **period)
+    offers, requests = await repo.exchange_count(session, **period)
+    return Brought(
+        topics_proposed=proposed,
+        topics_treated=treated,
+        entries=await repo.directory_entry_count(session, **period),
+        introductions=await repo.introduction_count(session, **period),
+        offers=offers,
+        requests=requests,
+        cafes=await repo.cafe_pair_count(session, **period),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,46 +180,78 @@ async def _report(context: Context, club: Club, year: int) -> Reply:
     if planned:
         lines.append(texts("club.bilan.planned", count=planned))
     lines.append(_against_target(context, len(held), planned, target, year))
+    name = f"{texts.label('club.bilan.file')}-{slug(club.name)}-{year}"
+    files: list[Attachment] = []
     if not held:
         lines.append(texts("club.bilan.none_held", year=year))
-        return Reply(Text.join(lines))
-    lines += [Text.plain(""), texts("club.bilan.participation_title")]
-    for figure in held:
-        values = {
-            "day": _day(context, figure.event),
-            "host": figure.event.host_company,
-            "theme": figure.event.title,
-            "invited": figure.invited,
-        }
-        if figure.present is None:
-            lines.append(texts("club.bilan.line_answers", coming=figure.coming, **values))
-        else:
-            lines.append(texts("club.bilan.line_present", present=figure.present, **values))
-    hosts = list(dict.fromkeys(f.event.host_company for f in held if f.event.host_company))
-    if hosts:
-        lines += [Text.plain(""), texts("club.bilan.hosts", hosts=", ".join(hosts))]
-    lines += [Text.plain(""), texts("club.bilan.files")]
-
-    png = await asyncio.to_thread(
-        charts.bars_png,
-        [_bar_label(context, figure) for figure in held],
-        [figure.percent for figure in held],
-        title=texts.label("club.bilan.chart_title", club=club.name, year=year),
-        value_label=texts.label(
-            "club.bilan.chart_axis"
-            if all(figure.present is not None for figure in held)
-            else "club.bilan.chart_axis_answers"
-        ),
-        format_value=lambda percent: texts.label("club.bilan.percent", percent=f"{percent:.0f}"),
-    )
-    name = f"{texts.label('club.bilan.file')}-{slug(club.name)}-{year}"
-    return Reply(
-        Text.join(lines),
-        attachments=(
+    else:
+        lines += [Text.plain(""), texts("club.bilan.participation_title")]
+        for figure in held:
+            values = {
+                "day": _day(context, figure.event),
+                "host": figure.event.host_company,
+                "theme": figure.event.title,
+                "invited": figure.invited,
+            }
+            if figure.present is None:
+                lines.append(texts("club.bilan.line_answers", coming=figure.coming, **values))
+            else:
+                lines.append(texts("club.bilan.line_present", present=figure.present, **values))
+        hosts = list(dict.fromkeys(f.event.host_company for f in held if f.event.host_company))
+        if hosts:
+            lines += [Text.plain(""), texts("club.bilan.hosts", hosts=", ".join(hosts))]
+        png = await asyncio.to_thread(
+            charts.bars_png,
+            [_bar_label(context, figure) for figure in held],
+            [figure.percent for figure in held],
+            title=texts.label("club.bilan.chart_title", club=club.name, year=year),
+            value_label=texts.label(
+                "club.bilan.chart_axis"
+                if all(figure.present is not None for figure in held)
+                else "club.bilan.chart_axis_answers"
+            ),
+            format_value=lambda percent: texts.label(
+                "club.bilan.percent", percent=f"{percent:.0f}"
+            ),
+        )
+        files += [
             Attachment(f"{name}.png", "image/png", png),
             Attachment(f"{name}.csv", "text/csv", _table(context, figures)),
-        ),
+        ]
+    year_brought = await brought(context, club, year)
+    lines += [Text.plain(""), texts("club.bilan.brought_title", year=year)]
+    lines += [texts(f"club.bilan.brought.{key}", count=count) for key, count in year_brought.rows()]
+    files += await _brought_files(context, club, year, year_brought, name)
+    lines += [Text.plain(""), texts("club.bilan.files")]
+    return Reply(Text.join(lines), attachments=tuple(files))
+
+
+async def _brought_files(
+    context: Context, club: Club, year: int, year_brought: Brought, name: str
+) -> list[Attachment]:
+    """The year's contributions as a bar chart and a two-column table."""
+    texts = context.texts
+    rows = [(texts.label(f"club.bilan.csv.brought.{key}"), n) for key, n in year_brought.rows()]
+    png = await asyncio.to_thread(
+        charts.bars_png,
+        [label for label, _ in rows],
+        [float(count) for _, count in rows],
+        title=texts.label("club.bilan.brought_chart_title", club=club.name, year=year),
+        value_label=texts.label("club.bilan.brought_chart_axis"),
+        maximum=None,
+        format_value=lambda count: f"{count:.0f}",
     )
+    table = csv_bytes(
+        [
+            [texts.label("club.bilan.csv.what"), texts.label("club.bilan.csv.count")],
+            *([label, str(count)] for label, count in rows),
+        ]
+    )
+    suffix = texts.label("club.bilan.brought_file")
+    return [
+        Attachment(f"{name}-{suffix}.png", "image/png", png),
+        Attachment(f"{name}-{suffix}.csv", "text/csv", table),
+    ]
 
 
 def _against_target(context: Context, held: int, planned: int, target: int, year: int) -> Text:

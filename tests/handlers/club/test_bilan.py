@@ -13,7 +13,15 @@ from time_machine import TimeMachineFixture
 
 from bot.app import App
 from bot.messages import Attachment, Platform
-from bot.storage.models import Club, Event
+from bot.storage.models import (
+    CafePair,
+    Club,
+    DirectoryEntry,
+    Event,
+    ExchangePost,
+    Introduction,
+    Person,
+)
 from tests.handlers.club import test_meetings
 from tests.handlers.club.test_meetings import meeting_id, plan_meeting
 from tests.helpers.chat import Chat
@@ -58,12 +66,13 @@ async def a_past_meeting(app: App, starts_at: datetime, host: str, status: str) 
         )
 
 
-def attachment(chat: Chat, extension: str) -> Attachment:
+def attachment(chat: Chat, extension: str, *, brought: bool = False) -> Attachment:
+    """The meetings' file of this extension, or the one of what the club brought."""
     (found,) = [
         file
         for reply in chat.replies
         for file in reply.attachments
-        if file.filename.endswith(extension)
+        if file.filename.endswith(extension) and ("-apports." in file.filename) == brought
     ]
     return found
 
@@ -163,7 +172,10 @@ async def test_a_year_without_meetings_says_so_without_files(
     await claire.say("/club bilan 2024")
 
     assert "Aucune réunion n'a encore été tenue en 2024." in claire.text
-    assert not claire.replies[0].attachments
+    # Only what the club brought: nothing, that year.
+    names = [file.filename for file in claire.replies[0].attachments]
+    assert names == ["bilan-club-bourse-2024-apports.png", "bilan-club-bourse-2024-apports.csv"]
+    assert "• Sujets proposés par les membres : 0" in claire.text
 
 
 async def test_outsiders_learn_nothing_of_the_club(
@@ -188,3 +200,53 @@ async def test_a_year_that_is_not_one_is_explained(club: tuple[Chat, Chat, Chat]
     await claire.say("/club bilan dernière")
 
     assert "/club bilan 2027 pour une autre année" in claire.text
+
+
+async def test_the_report_counts_what_the_club_brought_in_the_year(
+    app: App, club: tuple[Chat, Chat, Chat]
+) -> None:
+    claire, bob, _ = club
+    await bob.say("/club sujet")
+    await bob.say("Harcèlement au travail : comment former les managers ?")
+    await bob.press("Anonymement")
+    await bob.press("Envoyer")
+    async with app.database.transaction() as session:
+        (club_id,) = await session.scalars(select(Club.id))
+        _, bob_id, chloe_id, *_ = await session.scalars(select(Person.id).order_by(Person.id))
+        session.add(DirectoryEntry(club_id=club_id, subject="Certification ISO 14001"))
+        session.add(CafePair(club_id=club_id, month="2026-12", first_id=bob_id, second_id=chloe_id))
+        offer = "Prêt d'une salle de réunion pour 20 personnes"
+        session.add(ExchangePost(club_id=club_id, person_id=chloe_id, kind="offer", text=offer))
+        ask = "Un avis sur notre bilan carbone"
+        session.add(ExchangePost(club_id=club_id, person_id=bob_id, kind="request", text=ask))
+        session.add(
+            Introduction(
+                club_id=club_id,
+                requester_id=bob_id,
+                recipient_id=chloe_id,
+                reason="Votre retour sur la salle",
+                requester_contact="bob@tisserands.fr",
+                recipient_contact="06 12 34 56 78",
+                status="accepted",
+                answered_at=datetime.now(UTC),
+            )
+        )
+    year = datetime.now(UTC).year
+
+    await claire.say(f"/club bilan {year}")
+
+    for line in (
+        "• Sujets proposés par les membres : 1",
+        "• Sujets traités : 0",
+        "• Entrées ajoutées à l'annuaire des compétences : 1",
+        "• Mises en relation acceptées : 1",
+        "• Offres de services (échange non marchand) : 1",
+        "• Demandes de services : 1",
+        "• Cafés RSE proposés : 1",
+    ):
+        assert line in claire.text, claire.text
+    data = attachment(claire, ".csv", brought=True).data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(data, newline=""), delimiter=";"))
+    assert rows[0] == ["Ce que le club a apporté", "Nombre"]
+    assert ["Entrées de l'annuaire", "1"] in rows and ["Cafés RSE", "1"] in rows
+    assert attachment(claire, ".png", brought=True).data.startswith(PNG_SIGNATURE)
