@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.storage import repositories as repo
 from bot.storage.models import utcnow
-from handlers.club import cafe, date_poll, rhythm
+from handlers.club import cafe, date_poll, exchange, rhythm
 from handlers.events import reminders
 from handlers.plan import follow_up
 from handlers.survey import waves
@@ -159,6 +159,8 @@ JOBS: tuple[JobSpec, ...] = (
     ),
     # The 1st of the month, 09:00: each club's café RSE pairs, once (handlers/club/cafe.py).
     JobSpec("cafe-pairing", cron(day="1", hour=9), cafe.pair_monthly),
+    # Hourly: the exchange requests still without a match after a week, to the animators, once.
+    JobSpec("exchange-waiting", cron(minute=20), exchange.escalate),
 )
 
 # One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.

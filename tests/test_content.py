@@ -9,7 +9,7 @@ import pytest
 
 from bot.conversation import Command
 from bot.features import all_features
-from bot.storage.models import ACTION_STATUSES, EVENT_ANSWERS, POLL_CHOICES
+from bot.storage.models import ACTION_STATUSES, EVENT_ANSWERS, EXCHANGE_KINDS, POLL_CHOICES
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
 from content.roles import ROLES, role_at_least
 from content.veille.models import EDITION_KINDS
@@ -57,6 +57,11 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "club.bilan.csv.brought.": BROUGHT_ROWS,
     "survey.charts.": CHART_TEXTS,
     "survey.exports.": EXPORT_TEXTS,
+    "club.exchange.mine_line.": EXCHANGE_KINDS,
+    "club.exchange.post_usage.": EXCHANGE_KINDS,
+    "club.exchange.preview.": EXCHANGE_KINDS,
+    "club.exchange.posted.": EXCHANGE_KINDS,
+    "club.exchange.matching.": EXCHANGE_KINDS,
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.

@@ -29,6 +29,8 @@ from bot.storage.models import (
     ClubMinutes,
     ClubTopic,
     ClubTopicVote,
+    Consultant,
+    ConsultantReferral,
     ConversationState,
     Diagnostic,
     DigestSubscription,
@@ -38,6 +40,7 @@ from bot.storage.models import (
     EditionSchedule,
     Event,
     EventAnswer,
+    ExchangePost,
     Feed,
     FeedItem,
     Identity,
@@ -2227,3 +2230,268 @@ async def cafe_pair_count(
         )
     )
     return count or 0
+
+
+# --- club knowledge: introductions, service exchange and consultants ---------------------------
+# Every query of handlers/club/introductions.py, exchange.py and consultants.py: an exchange post
+# or an introduction is read through the clubs given (the person's own, checked by the caller)
+# or through its club's pôle; a consultant through its pôle.
+
+
+async def add_exchange_post(
+    session: AsyncSession, *, club_id: int, person_id: int, kind: str, text: str
+) -> ExchangePost:
+    post = ExchangePost(club_id=club_id, person_id=person_id, kind=kind, text=text)
+    session.add(post)
+    await session.flush()
+    return post
+
+
+async def open_exchange_posts(
+    session: AsyncSession,
+    *,
+    club_ids: Collection[int],
+    kind: str | None = None,
+    ids: Collection[int] | None = None,
+) -> list[ExchangePost]:
+    """The open offers and requests of the clubs ``club_ids`` (of ``kind``, among ``ids``),
+    newest first."""
+    query = select(ExchangePost).where(
+        ExchangePost.club_id.in_(list(club_ids)), ExchangePost.closed_at.is_(None)
+    )
+    if kind is not None:
+        query = query.where(ExchangePost.kind == kind)
+    if ids is not None:
+        query = query.where(ExchangePost.id.in_(list(ids)))
+    query = query.order_by(ExchangePost.created_at.desc(), ExchangePost.id.desc())
+    return list(await session.scalars(query))
+
+
+async def club_exchange_post(
+    session: AsyncSession, *, post_id: int, club_ids: Collection[int]
+) -> ExchangePost | None:
+    """The open post ``post_id`` if it is of one of the clubs ``club_ids``; None otherwise."""
+    found = await open_exchange_posts(session, club_ids=club_ids, ids=[post_id])
+    return found[0] if found else None
+
+
+async def close_exchange_post(
+    session: AsyncSession, *, post_id: int, person_id: int, club_ids: Collection[int]
+) -> ExchangePost | None:
+    """Close the person's own open post ``post_id`` of one of the clubs ``club_ids``; None if
+    there is no such post."""
+    post = await club_exchange_post(session, post_id=post_id, club_ids=club_ids)
+    if post is None or post.person_id != person_id:
+        return None
+    post.closed_at = utcnow()
+    session.add(post)
+    await session.flush()
+    return post
+
+
+async def pole_exchange_post(
+    session: AsyncSession, *, pole_id: int, post_id: int
+) -> tuple[ExchangePost, Club] | None:
+    """The post ``post_id`` of one of the pôle's clubs, with its club, as its animators see it;
+    None for another pôle's."""
+    row = (
+        await session.execute(
+            select(ExchangePost, Club)
+            .join(Club, Club.id == ExchangePost.club_id)
+            .where(ExchangePost.id == post_id, Club.pole_id == pole_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def requests_to_escalate(
+    session: AsyncSession, *, before: datetime
+) -> list[tuple[ExchangePost, Club]]:
+    """Every club's open requests posted before ``before``, not passed to the animators yet,
+    that no accepted introduction is about, with their club, oldest first."""
+    rows = await session.execute(
+        select(ExchangePost, Club)
+        .join(Club, Club.id == ExchangePost.club_id)
+        .where(
+            ExchangePost.kind == "request",
+            ExchangePost.closed_at.is_(None),
+            ExchangePost.escalated_at.is_(None),
+            ExchangePost.created_at < before,
+            ~exists().where(
+                Introduction.post_id == ExchangePost.id, Introduction.status == "accepted"
+            ),
+        )
+        .order_by(ExchangePost.created_at, ExchangePost.id)
+    )
+    return [(post, club) for post, club in rows]
+
+
+async def mark_escalated(session: AsyncSession, *, post: ExchangePost, now: datetime) -> bool:
+    """Record that the request went to the animators; False if it had already (another
+    instance's job, at the same moment)."""
+    done = await session.execute(
+        update(ExchangePost)
+        .where(ExchangePost.id == post.id, ExchangePost.escalated_at.is_(None))
+        .values(escalated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return False
+    post.escalated_at = now
+    return True
+
+
+async def pending_introduction(
+    session: AsyncSession, *, requester_id: int, recipient_id: int
+) -> Introduction | None:
+    """The request from ``requester_id`` to ``recipient_id`` still awaiting an answer."""
+    return await session.scalar(
+        select(Introduction).where(
+            Introduction.requester_id == requester_id,
+            Introduction.recipient_id == recipient_id,
+            Introduction.status == "pending",
+        )
+    )
+
+
+async def add_introduction(
+    session: AsyncSession,
+    *,
+    club_id: int,
+    requester_id: int,
+    recipient_id: int,
+    reason: str,
+    contact: str,
+    entry_id: int | None,
+    post_id: int | None,
+) -> Introduction:
+    introduction = Introduction(
+        club_id=club_id,
+        requester_id=requester_id,
+        recipient_id=recipient_id,
+        reason=reason,
+        requester_contact=contact,
+        entry_id=entry_id,
+        post_id=post_id,
+    )
+    session.add(introduction)
+    await session.flush()
+    return introduction
+
+
+async def pole_introduction(
+    session: AsyncSession, *, pole_id: int, introduction_id: int
+) -> Introduction | None:
+    """The introduction ``introduction_id`` in one of the pôle's clubs; None otherwise."""
+    return await session.scalar(
+        select(Introduction)
+        .join(Club, Club.id == Introduction.club_id)
+        .where(Introduction.id == introduction_id, Club.pole_id == pole_id)
+    )
+
+
+async def answer_introduction(
+    session: AsyncSession, *, introduction: Introduction, status: str, contact: str | None
+) -> bool:
+    """Record the recipient's answer; False if the request was answered already (on another
+    account, at the same moment)."""
+    now = utcnow()
+    done = await session.execute(
+        update(Introduction)
+        .where(Introduction.id == introduction.id, Introduction.status == "pending")
+        .values(status=status, recipient_contact=contact, answered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if done.rowcount != 1:
+        return False
+    introduction.status, introduction.recipient_contact = status, contact
+    introduction.answered_at = now
+    return True
+
+
+async def introduction_count(
+    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+) -> int:
+    """How many of the club's introductions were accepted from ``start`` to before ``end``."""
+    count = await session.scalar(
+        select(func.count(Introduction.id)).where(
+            Introduction.club_id == club_id,
+            Introduction.status == "accepted",
+            Introduction.answered_at >= start,
+            Introduction.answered_at < end,
+        )
+    )
+    return count or 0
+
+
+async def exchange_count(
+    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+) -> tuple[int, int]:
+    """How many offers and requests the club's members posted from ``start`` to before
+    ``end``."""
+    rows = await session.execute(
+        select(ExchangePost.kind, func.count(ExchangePost.id))
+        .where(
+            ExchangePost.club_id == club_id,
+            ExchangePost.created_at >= start,
+            ExchangePost.created_at < end,
+        )
+        .group_by(ExchangePost.kind)
+    )
+    counts = {kind: count for kind, count in rows}
+    return counts.get("offer", 0), counts.get("request", 0)
+
+
+async def pole_consultants(session: AsyncSession, *, pole_id: int) -> list[Consultant]:
+    return list(
+        await session.scalars(
+            select(Consultant).where(Consultant.pole_id == pole_id).order_by(Consultant.id)
+        )
+    )
+
+
+async def pole_consultant(
+    session: AsyncSession, *, pole_id: int, consultant_id: int
+) -> Consultant | None:
+    """The pôle's consultant ``consultant_id``; None for another pôle's."""
+    return await session.scalar(
+        select(Consultant).where(Consultant.id == consultant_id, Consultant.pole_id == pole_id)
+    )
+
+
+async def add_consultant(
+    session: AsyncSession, *, pole_id: int, name: str, specialities: str, contact: str
+) -> Consultant:
+    consultant = Consultant(pole_id=pole_id, name=name, specialities=specialities, contact=contact)
+    session.add(consultant)
+    await session.flush()
+    return consultant
+
+
+async def remove_consultant(session: AsyncSession, *, consultant: Consultant) -> None:
+    """Take the consultant off the pôle's list, with the record of their referrals (the members
+    keep the message they received)."""
+    await session.execute(
+        delete(ConsultantReferral).where(ConsultantReferral.consultant_id == consultant.id)
+    )
+    await session.delete(consultant)
+    await session.flush()
+
+
+async def add_referral(
+    session: AsyncSession,
+    *,
+    consultant: Consultant,
+    person_id: int,
+    post_id: int | None,
+    referred_by: int,
+) -> ConsultantReferral:
+    referral = ConsultantReferral(
+        consultant_id=consultant.id or 0,
+        person_id=person_id,
+        post_id=post_id,
+        referred_by=referred_by,
+    )
+    session.add(referral)
+    await session.flush()
+    return referral
