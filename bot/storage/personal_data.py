@@ -14,7 +14,7 @@ loses the name.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -60,6 +60,21 @@ EXPORT_NAMES: Mapping[str, str] = {
     "survey_respondents": "enquetes_repondant_pour",
     "survey_responses": "enquetes_reponses_envoyees",
     "survey_drafts": "enquetes_en_cours",
+}
+
+
+def _unaccepted_requester(row: Mapping[str, Any], person_id: int) -> set[str]:
+    """An introduction request not accepted keeps its requester from its recipient: neither
+    who asked nor their contact is theirs to read, in the export as in the chat."""
+    if row["recipient_id"] == person_id and row["status"] != "accepted":
+        return {"requester_id", "requester_contact"}
+    return set()
+
+
+# Columns of a person's rows that their export leaves out, by table: what someone else wrote
+# that the person may not learn yet.
+HIDDEN: Mapping[str, Callable[[Mapping[str, Any], int], set[str]]] = {
+    "introductions": _unaccepted_requester,
 }
 
 
@@ -149,6 +164,9 @@ async def export(session: AsyncSession, *, person: Person) -> dict[str, Any]:
             select(table).where(entry.everything).order_by(table.c.id)
         ):
             values = {name: _plain(value) for name, value in row._mapping.items()}
+            hidden = HIDDEN.get(table.name)
+            for name in hidden(values, person.id) if hidden and person.id else ():
+                del values[name]
             for name in to_pole:
                 values[name.removesuffix("_id")] = poles.get(values[name])
             rows.append(values)

@@ -2409,6 +2409,19 @@ async def answer_introduction(
     return True
 
 
+async def accepted_introduction(
+    session: AsyncSession, *, introduction_id: int, person_id: int
+) -> Introduction | None:
+    """The accepted introduction ``introduction_id`` if the person is one of its two members."""
+    return await session.scalar(
+        select(Introduction).where(
+            Introduction.id == introduction_id,
+            Introduction.status == "accepted",
+            or_(Introduction.requester_id == person_id, Introduction.recipient_id == person_id),
+        )
+    )
+
+
 async def introduction_count(
     session: AsyncSession, *, club_id: int, start: datetime, end: datetime
 ) -> int:

@@ -6,7 +6,10 @@ request and sends it. The other member receives, through the outbox, the reason 
 about (a directory entry, an exchange post), but neither the requester's name nor their company
 nor their contact, with « Accepter » and « Refuser » (``/club relation accepter|refuser ID``).
 Accepting asks which contact of theirs to share; then, and only then, each learns the other's
-name, company and chosen contact. Declining tells the requester so kindly, and nothing more.
+name, company and chosen contact: the recipient at once, the requester with ``/club relation
+voir ID`` (the button of the message telling them), read from the introduction itself, so that
+no stored message names either of them and an erased person is gone from it. Declining tells
+the requester so kindly, and nothing more, not even who declined.
 
 Anyone who is not a current member of a club shared with the requester is unknown here, the
 requester themself included, with the same answer as a number nobody has.
@@ -42,6 +45,7 @@ _ENTRY_WORDS = ("entree", "entry")
 _POST_WORDS = ("annonce", "post")
 _ACCEPT_WORDS = ("accepter", "accept")
 _DECLINE_WORDS = ("refuser", "decline")
+_VIEW_WORDS = ("voir", "see")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +141,13 @@ def _parse_request(args: Sequence[str]) -> tuple[int, int | None, int | None] | 
 async def relation(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/club relation PERSON_ID [entree N] [annonce N]`` asks to be introduced;
     ``/club relation accepter|refuser ID`` answers a request."""
-    if len(args) == 2 and fold(args[0]) in _ACCEPT_WORDS + _DECLINE_WORDS:
+    if len(args) == 2 and fold(args[0]) in _ACCEPT_WORDS + _DECLINE_WORDS + _VIEW_WORDS:
         if not args[1].isdigit():
             return [context.say("club.introductions.unknown_request")]
         if fold(args[0]) in _ACCEPT_WORDS:
             return await accept(context, int(args[1]))
+        if fold(args[0]) in _VIEW_WORDS:
+            return await show(context, int(args[1]))
         return await decline(context, int(args[1]))
     parsed = _parse_request(args)
     if parsed is None:
@@ -287,7 +293,8 @@ async def _send_request(context: Context, introduction: Introduction, target: Ta
     campaign = Campaign(
         pole_id=context.pole_id,
         kind=KIND_REQUEST,
-        subject_id=introduction.recipient_id,
+        # The requester's words: erased with the requester.
+        subject_id=introduction.requester_id,
         audience=f"{KIND_REQUEST}:{introduction.recipient_id}",
         text=text,
         buttons=buttons,
@@ -344,9 +351,7 @@ async def _accepted(context: Context) -> Outcome:
         person_id=introduction.requester_id,
         kind=KIND_ANSWER,
         key="club.introductions.accepted",
-        name=me.display_name or "?",
-        company=me.company or "—",
-        contact=contact,
+        button=("club.introductions.see_button", f"club relation voir {introduction.id}"),
     )
     return Done(
         [
@@ -370,16 +375,38 @@ async def decline(context: Context, introduction_id: int) -> list[Reply]:
         context.session, introduction=introduction, status="declined", contact=None
     ):
         return [context.say("club.introductions.already_answered")]
-    me = context.person
-    assert me is not None
     await tell(
         context,
         person_id=introduction.requester_id,
         kind=KIND_ANSWER,
         key="club.introductions.declined",
-        name=person_label(me),
     )
     return [context.say("club.introductions.declined_done")]
+
+
+async def show(context: Context, introduction_id: int) -> list[Reply]:
+    """``/club relation voir ID``: the other member of an accepted introduction, their name,
+    company and the contact they chose; unknown to anyone else."""
+    introduction = await repo.accepted_introduction(
+        context.session, introduction_id=introduction_id, person_id=context.person_id
+    )
+    if introduction is None:
+        return [context.say("club.introductions.unknown_request")]
+    mine = introduction.requester_id == context.person_id
+    other = await context.session.get(
+        Person, introduction.recipient_id if mine else introduction.requester_id
+    )
+    assert other is not None
+    contact = introduction.recipient_contact if mine else introduction.requester_contact
+    return [
+        context.say(
+            "club.introductions.shown",
+            name=other.display_name or "?",
+            company=other.company or "—",
+            contact=contact or "—",
+            reason=introduction.reason,
+        )
+    ]
 
 
 ACTIONS = (Action(("relation", "introduce"), relation),)

@@ -125,11 +125,45 @@ async def test_an_accepted_introduction_gives_each_the_other_s_name_company_and_
     assert "Bob Lefèvre" in chloe.text and "Scop Les Tisserands" in chloe.text
     assert BOB_CONTACT in chloe.text
     (told,) = await answers_to(app, bob)
-    assert "Chloé Durand" in told and "Fromagerie Berthaut" in told and CHLOE_CONTACT in told
+    # The stored message names nobody; its button shows Chloé, from the introduction itself.
+    assert "accepté votre demande" in told and "Chloé" not in told and CHLOE_CONTACT not in told
     async with app.database.transaction() as session:
         introduction = await session.scalar(select(Introduction))
     assert introduction is not None
     assert (introduction.status, introduction.recipient_contact) == ("accepted", CHLOE_CONTACT)
+    await bob.say(f"/club relation voir {introduction.id}")
+    assert "Chloé Durand (Fromagerie Berthaut)" in bob.text and CHLOE_CONTACT in bob.text
+
+
+async def test_only_the_two_members_see_an_accepted_introduction(
+    app: App, club: tuple[Chat, Chat, Chat]
+) -> None:
+    claire, bob, chloe = club
+    await ask(bob, chloe)
+    await chloe.press_value(button(await request_to(app, chloe), "Accepter"))
+    await chloe.say(CHLOE_CONTACT)
+    async with app.database.transaction() as session:
+        introduction = await session.scalar(select(Introduction))
+    assert introduction is not None
+    await claire.say(f"/club relation voir {introduction.id}")
+    assert "Je ne trouve pas cette demande" in claire.text and CHLOE_CONTACT not in claire.text
+    await chloe.say(f"/club relation voir {introduction.id}")
+    assert "Bob Lefèvre" in chloe.text and BOB_CONTACT in chloe.text
+
+
+async def test_an_introduction_whose_member_erased_their_data_names_them_nowhere(
+    app: App, club: tuple[Chat, Chat, Chat]
+) -> None:
+    _, bob, chloe = club
+    await ask(bob, chloe)
+    await chloe.press_value(button(await request_to(app, chloe), "Accepter"))
+    await chloe.say(CHLOE_CONTACT)
+    await chloe.say("/oublier")
+    await chloe.press("Oui, tout effacer")
+    async with app.database.transaction() as session:
+        texts = [c.text for c in await session.scalars(select(Campaign))]
+        assert await session.scalar(select(Introduction)) is None
+    assert all("Chloé" not in text and CHLOE_CONTACT not in text for text in texts)
 
 
 async def test_a_declined_introduction_is_told_kindly_and_reveals_nothing(
@@ -143,9 +177,10 @@ async def test_a_declined_introduction_is_told_kindly_and_reveals_nothing(
     assert "Bob" not in chloe.text and BOB_CONTACT not in chloe.text
     (told,) = await answers_to(app, bob)
     assert told.startswith(
-        "Chloé Durand (Fromagerie Berthaut) n'est pas disponible pour cette mise en relation ; "
+        "Votre demande de mise en relation n'a pas abouti : ce membre n'est pas disponible ; "
         "rien d'autre ne lui a été transmis"
     )
+    assert "Chloé" not in told
     async with app.database.transaction() as session:
         introduction = await session.scalar(select(Introduction))
     assert introduction is not None
@@ -299,3 +334,16 @@ async def test_the_yearly_report_counts_the_accepted_introductions(
             session, club_id=club_id, start=now - timedelta(days=400), end=now - timedelta(days=1)
         )
     assert (this_year, before) == (1, 0)
+
+
+async def test_the_recipients_export_keeps_a_pending_requester_unknown(
+    app: App, club: tuple[Chat, Chat, Chat]
+) -> None:
+    _, bob, chloe = club
+    await ask(bob, chloe)
+    await chloe.say("/mesdonnees")
+    exported = chloe.replies[0].attachments[0].data.decode()
+    assert REASON in exported  # the request itself is hers to read
+    assert BOB_CONTACT not in exported and "requester_id" not in exported
+    await bob.say("/mesdonnees")
+    assert BOB_CONTACT in bob.replies[0].attachments[0].data.decode()
