@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from typing import Any
+
+from sqlalchemy import func, inspect, text
 from sqlmodel import SQLModel, select
 
 from bot.app import App
@@ -39,3 +41,18 @@ async def memberships_of(app: App, person: Person) -> dict[str, str]:
 async def new_pole(app: App, name: str) -> Pole:
     async with app.database.transaction() as session:
         return await repo.create_pole(session, name=name)
+
+
+async def every_row(app: App) -> dict[str, list[str]]:
+    """Every row of every table in the database, as text (bytes read as Latin-1)."""
+    dumped: dict[str, list[str]] = {}
+    async with app.database.transaction() as session:
+        names = await session.run_sync(lambda sync: inspect(sync.connection()).get_table_names())
+        for name in names:
+            result = await session.execute(text(f'SELECT * FROM "{name}"'))
+            dumped[name] = [" | ".join(map(_as_text, row)) for row in result]
+    return dumped
+
+
+def _as_text(value: Any) -> str:
+    return value.decode("latin-1") if isinstance(value, bytes) else str(value)

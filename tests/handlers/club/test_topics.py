@@ -18,7 +18,7 @@ from tests.handlers.club.test_meetings import an_animator, meeting_id, plan_meet
 from tests.handlers.club.test_outsiders import _outsiders, _said
 from tests.helpers.chat import Chat
 from tests.helpers.outbox import queued
-from tests.storage.test_personal_data import _rows
+from tests.helpers.rows import every_row
 
 HARASSMENT = "Comment prévenir le harcèlement au travail dans une équipe de vingt personnes ?"
 ISO = "Préparer une certification ISO 14001 sans consultant : par où commencer ?"
@@ -119,7 +119,7 @@ async def test_an_anonymous_topics_author_appears_in_no_table(app: App, club: Cl
     (topic,) = await stored_topics(app)
     assert topic.author_id is None
     assert type(topic.proposed_on) is date  # the day, no hour
-    rows = await _rows(app)
+    rows = await every_row(app)
     (row,) = rows["club_topics"]
     assert HARASSMENT in row and "Bob" not in row and BOB.user_id not in row
     elsewhere = {name for name, lines in rows.items() if any(HARASSMENT in line for line in lines)}
@@ -144,7 +144,7 @@ async def test_a_topic_cancelled_or_abandoned_leaves_nothing(app: App, club: Clu
     await chloe.say(LABEL)
     await chloe.say("/annuler")
 
-    rows = await _rows(app)
+    rows = await every_row(app)
     assert not [
         name
         for name, lines in rows.items()
