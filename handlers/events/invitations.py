@@ -85,6 +85,14 @@ def local_time(settings: Settings, moment: datetime) -> str:
     return moment.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M")
 
 
+async def agenda_of(session: AsyncSession, event: Event) -> list[str]:
+    """The members' topics an animator put on a club meeting's agenda, in their order."""
+    if event.club_id is None or event.id is None:
+        return []
+    on_agenda = await repo.agenda_topics(session, club_id=event.club_id, event_id=event.id)
+    return [topic.text for topic in on_agenda]
+
+
 def details(
     texts: Texts, settings: Settings, event: Event, *, club: str, topics: Sequence[str] = ()
 ) -> Text:
@@ -299,10 +307,7 @@ async def _send(
     assert event.id is not None and event.pole_id == pole.id
     club = await session.get(Club, event.club_id) if event.club_id is not None else None
     answers = await repo.event_answers(session, event_id=event.id)
-    topics: list[str] = []
-    if club is not None:
-        on_agenda = await repo.agenda_topics(session, club_id=club.id or 0, event_id=event.id)
-        topics = [topic.text for topic in on_agenda]
+    topics = await agenda_of(session, event)
     queued = 0
     for person_id in sorted(await repo.event_audience(session, event=event)):
         person = await session.get(Person, person_id)

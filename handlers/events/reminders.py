@@ -32,7 +32,7 @@ from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Club, Event, EventAnswer, Pole, utcnow
 from content.loader import Content, Texts
 from handlers.audiences import recipient_of
-from handlers.events.invitations import details, rsvp_buttons
+from handlers.events.invitations import agenda_of, details, rsvp_buttons
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -175,6 +175,7 @@ async def _send(
             continue
         locale = person.locale if person.locale in locales else settings.locale
         groups.setdefault((status, locale), []).append(recipient)
+    topics = await agenda_of(session, event)
     queued = 0
     for (status, locale), recipients in sorted(groups.items()):
         texts = content.texts(locale)
@@ -183,7 +184,7 @@ async def _send(
             pole_id=event.pole_id,
             kind=KIND,
             audience=f"event:{event.id}:reminder:{wave.days}:{status}",
-            text=str(message(texts, settings, wave, status, now=now)),
+            text=str(message(texts, settings, wave, status, now=now, topics=topics)),
             buttons=[[button.label, button.value] for button in buttons],
         )
         queued += await enqueue(
@@ -195,9 +196,17 @@ async def _send(
     return queued
 
 
-def message(texts: Texts, settings: Settings, wave: Wave, status: str, *, now: datetime) -> Text:
+def message(
+    texts: Texts,
+    settings: Settings,
+    wave: Wave,
+    status: str,
+    *,
+    now: datetime,
+    topics: Sequence[str] = (),
+) -> Text:
     """The reminder as someone of ``status`` reads it: how far off the event really is (a late
-    reminder says so), the event, and where they stand."""
+    reminder says so), the event with the ``topics`` on its agenda, and where they stand."""
     event = wave.event
     assert event.starts_at is not None
     zone = settings.tz
@@ -212,7 +221,7 @@ def message(texts: Texts, settings: Settings, wave: Wave, status: str, *, now: d
     return Text.join(
         [
             texts("events.reminders.title", delay=delay),
-            details(texts, settings, event, club=club),
+            details(texts, settings, event, club=club, topics=topics),
             texts(f"events.reminders.status.{status}", number=event.id),
         ],
         "\n\n",

@@ -3,7 +3,7 @@ topic brought in one's name or anonymously (an anonymous one linked to its autho
 the database), supported once by each member and withdrawn, ranked, put on a meeting's agenda
 and shown in its messages, marked treated; nothing for those outside the club."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -12,6 +12,7 @@ from bot.app import App
 from bot.messages import Platform
 from bot.storage import repositories as repo
 from bot.storage.models import ClubTopic
+from handlers.events import reminders
 from tests.handlers.club.test_clubs import BOB, CHLOE, DORA, create_club, join_club
 from tests.handlers.club.test_date_poll import open_poll
 from tests.handlers.club.test_meetings import an_animator, meeting_id, plan_meeting
@@ -301,6 +302,22 @@ async def test_a_topic_put_on_an_invited_meeting_shows_in_the_ranking_and_its_ne
 
     updates = await queued(app, "event_update")
     assert updates and all(f"• {LABEL}" in campaign.text for _, campaign in updates)
+
+
+async def test_a_topic_on_the_agenda_shows_in_the_meetings_reminder(app: App, club: Club) -> None:
+    claire, bob, _, _ = club
+    number = await propose(bob, LABEL)
+    await plan_meeting(claire)
+    await claire.press("Inviter")
+    await claire.say(f"/club sujets {number} ordre-du-jour {await meeting_id(app)}")
+
+    # D-7 before the meeting of 12/03/2027 at 9:30 in Paris.
+    async with app.database.transaction() as session:
+        await reminders.queue_due(
+            session, app.settings, app.content, now=datetime(2027, 3, 5, 8, 31, tzinfo=UTC)
+        )
+    reminded = await queued(app, reminders.KIND)
+    assert reminded and all(f"• {LABEL}" in campaign.text for _, campaign in reminded)
 
 
 async def test_only_a_meeting_to_come_of_the_topics_club_takes_it(app: App, club: Club) -> None:
