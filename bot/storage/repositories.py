@@ -2422,6 +2422,28 @@ async def accepted_introduction(
     )
 
 
+async def introductions_of(
+    session: AsyncSession, *, pole_id: int, person_id: int
+) -> list[Introduction]:
+    """The person's introductions in the pôle's clubs, either side, not declined, latest
+    first."""
+    return list(
+        await session.scalars(
+            select(Introduction)
+            .join(Club, Club.id == Introduction.club_id)
+            .where(
+                Club.pole_id == pole_id,
+                Introduction.status != "declined",
+                or_(
+                    Introduction.requester_id == person_id,
+                    Introduction.recipient_id == person_id,
+                ),
+            )
+            .order_by(Introduction.created_at.desc(), Introduction.id.desc())
+        )
+    )
+
+
 async def introduction_count(
     session: AsyncSession, *, club_id: int, start: datetime, end: datetime
 ) -> int:

@@ -137,7 +137,7 @@ async def refer(context: Context, args: Sequence[str]) -> list[Reply]:
         post_id=post.id if post else None,
         referred_by=context.person_id,
     )
-    await tell(
+    sent = await tell(
         context,
         person_id=person.id or 0,
         kind=KIND_REFERRAL,
@@ -147,6 +147,16 @@ async def refer(context: Context, args: Sequence[str]) -> list[Reply]:
         contact=chosen.contact,
         text=post.text if post else "",
     )
+    if not sent:
+        # Only at a terminal, where nothing reaches them unasked: the animator gives it.
+        return [
+            context.say(
+                "club.consultants.unreachable",
+                name=chosen.name,
+                specialities=chosen.specialities,
+                contact=chosen.contact,
+            )
+        ]
     if post is not None:
         return [context.say("club.consultants.referred_post", name=chosen.name, number=post.id)]
     return [context.say("club.consultants.referred", name=chosen.name, person=person_label(person))]

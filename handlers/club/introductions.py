@@ -1,15 +1,17 @@
 """Introductions between two members of a club, double opt-in.
 
-``/club relation PERSON_ID [entree ENTRY_ID] [annonce POST_ID]`` (the button the directory and
-the service exchange show) asks the requester why, which contact of theirs to share, shows the
-request and sends it. The other member receives, through the outbox, the reason and what it is
-about (a directory entry, an exchange post), but neither the requester's name nor their company
-nor their contact, with « Accepter » and « Refuser » (``/club relation accepter|refuser ID``).
-Accepting asks which contact of theirs to share; then, and only then, each learns the other's
-name, company and chosen contact: the recipient at once, the requester with ``/club relation
-voir ID`` (the button of the message telling them), read from the introduction itself, so that
-no stored message names either of them and an erased person is gone from it. Declining tells
-the requester so kindly, and nothing more, not even who declined.
+``/club relation`` lists the person's own: requests waiting for their answer, theirs waiting,
+accepted ones. ``/club relation PERSON_ID [entree ENTRY_ID] [annonce POST_ID]`` (the button
+the directory and the service exchange show) asks the requester why, which contact of theirs
+to share, shows the request and sends it. The other member receives, through the outbox, the
+reason and what it is about (a directory entry, an exchange post), but neither the
+requester's name nor their company nor their contact, with « Accepter » and « Refuser »
+(``/club relation accepter|refuser ID``). Accepting asks which contact of theirs to share;
+then, and only then, each learns the other's name, company and chosen contact: the recipient
+at once, the requester with ``/club relation voir ID`` (the button of the message telling
+them), read from the introduction itself, so that no stored message names either of them and
+an erased person is gone from it. Declining tells the requester so kindly, and nothing more,
+not even who declined.
 
 Anyone who is not a current member of a club shared with the requester is unknown here, the
 requester themself included, with the same answer as a number nobody has.
@@ -21,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, Step
-from bot.messages import Reply
+from bot.messages import Reply, Text
 from bot.outbox import enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Club, DirectoryEntry, ExchangePost, Introduction, Person
@@ -149,6 +151,8 @@ async def relation(context: Context, args: Sequence[str]) -> list[Reply]:
         if fold(args[0]) in _VIEW_WORDS:
             return await show(context, int(args[1]))
         return await decline(context, int(args[1]))
+    if not args:
+        return [await overview(context)]
     parsed = _parse_request(args)
     if parsed is None:
         return [context.say("club.introductions.usage")]
@@ -167,6 +171,43 @@ async def relation(context: Context, args: Sequence[str]) -> list[Reply]:
         {"person_id": person_id, "entry_id": entry_id, "post_id": post_id, "name": name},
     )
     return []
+
+
+async def overview(context: Context) -> Reply:
+    """``/club relation``: the requests waiting for the person's answer (the reason, not who
+    asks), their own still waiting, and their accepted introductions with « Voir ses
+    coordonnées »; a person the bot cannot write to first (on the console) finds them here."""
+    texts = context.texts
+    lines, buttons = [], []
+    for introduction in await repo.introductions_of(
+        context.session, pole_id=context.pole_id, person_id=context.person_id
+    ):
+        number = introduction.id
+        day = introduction.created_at.astimezone(context.settings.tz).strftime("%d/%m/%Y")
+        if introduction.status == "accepted":
+            lines.append(texts("club.introductions.line_accepted", number=number, day=day))
+            label = texts.label("club.introductions.see_number", number=number)
+            buttons.append(context.command_button(label, f"club relation voir {number}"))
+        elif introduction.recipient_id == context.person_id:
+            lines.append(
+                texts(
+                    "club.introductions.line_received",
+                    number=number,
+                    day=day,
+                    reason=introduction.reason,
+                )
+            )
+            for word, key in (
+                ("accepter", "club.introductions.accept_number"),
+                ("refuser", "club.introductions.decline_number"),
+            ):
+                label = texts.label(key, number=number)
+                buttons.append(context.command_button(label, f"club relation {word} {number}"))
+        else:
+            lines.append(texts("club.introductions.line_sent", number=number, day=day))
+    if not lines:
+        return context.say("club.introductions.none")
+    return Reply(Text.join([texts("club.introductions.overview"), *lines]), tuple(buttons))
 
 
 async def _flow_target(context: Context) -> Target | None:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.app import App
 from bot.messages import Platform
 from bot.storage import repositories as repo
-from bot.storage.models import Consultant, ConsultantReferral, ExchangePost, utcnow
+from bot.storage.models import Club, Consultant, ConsultantReferral, ExchangePost, utcnow
 from handlers.club import consultants, exchange
 from tests.handlers.club.test_clubs import BOB, CHLOE
 from tests.handlers.club.test_exchange import REQUEST, post
@@ -159,3 +159,25 @@ async def test_another_pole_s_animator_refers_nobody_of_this_pole(
     await bruno.say(f"/club orienter membre {await person_id(bob)} 1")
     assert "Je ne trouve pas ce membre dans votre pôle" in bruno.text
     assert await referrals(app) == []
+
+
+async def test_a_member_the_bot_cannot_write_to_gets_the_contact_from_the_animator(
+    app: App, club: tuple[Chat, Chat, Chat]
+) -> None:
+    claire, _, _ = club
+    async with app.database.transaction() as session:
+        (code,) = await session.scalars(select(Club.code))
+    eloi = Chat(app, Platform.CONSOLE, "eloi")  # only at a terminal
+    await eloi.sign_up("Éloi Marchand", "Scierie des Bauges")
+    await eloi.say(f"/club rejoindre {code}")
+    await eloi.press("J'accepte la charte")
+    await post(eloi, "demande", REQUEST)
+    async with app.database.transaction() as session:
+        request = await session.scalar(select(ExchangePost))
+    assert request is not None
+    await claire.say(f"/club orienter {request.id}")
+    await claire.press("Marie Dubois")
+
+    assert "je ne peux pas écrire à ce membre" in claire.text
+    assert "marie.dubois@conseil-alpes.fr" in claire.text
+    assert len(await referrals(app)) == 1
