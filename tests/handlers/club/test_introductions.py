@@ -347,3 +347,27 @@ async def test_the_recipients_export_keeps_a_pending_requester_unknown(
     assert BOB_CONTACT not in exported and "requester_id" not in exported
     await bob.say("/mesdonnees")
     assert BOB_CONTACT in bob.replies[0].attachments[0].data.decode()
+
+
+async def test_relation_lists_ones_introductions_without_naming_a_pending_requester(
+    app: App, club: tuple[Chat, Chat, Chat]
+) -> None:
+    _, bob, chloe = club
+    await ask(bob, chloe)
+    # Chloé, even at a terminal where nothing reaches her unasked, finds the request here.
+    await chloe.say("/club relation")
+    assert REASON in chloe.text and "Bob" not in chloe.text and BOB_CONTACT not in chloe.text
+    await bob.say("/club relation")
+    assert "en attente de réponse" in bob.text
+    await chloe.say("/club relation")
+    await chloe.press("Accepter n°")
+    await chloe.say(CHLOE_CONTACT)
+    await bob.say("/club relation")
+    await bob.press("Voir n°")
+    assert "Chloé Durand (Fromagerie Berthaut)" in bob.text and CHLOE_CONTACT in bob.text
+
+
+async def test_relation_says_so_when_there_is_none(club: tuple[Chat, Chat, Chat]) -> None:
+    _, bob, _ = club
+    await bob.say("/club relation")
+    assert "Vous n'avez aucune mise en relation en cours" in bob.text
