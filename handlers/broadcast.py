@@ -4,7 +4,6 @@ how the last broadcasts were delivered."""
 
 from __future__ import annotations
 
-import logging
 
 from bot.conversation import (
     Answer,
@@ -25,8 +24,8 @@ from bot.storage.models import DRAFT_UPLOAD, Campaign, Person, Upload
 from content.loader import Texts
 from content.text import fold
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST, Audience, resolve
+from handlers.validation import fetch_file
 
-logger = logging.getLogger(__name__)
 
 FLOW = "broadcast"
 KIND = "broadcast"
@@ -94,16 +93,15 @@ async def answer_attachment(context: Context, answer: Answer) -> Outcome:
 
 async def _keep_upload(context: Context, file: IncomingFile) -> Reply | None:
     """Store the file until the broadcast is sent; the reason it cannot be, if so."""
-    maximum = ATTACHMENT_MAX // 1_000_000
-    if file.size is not None and file.size > ATTACHMENT_MAX:
-        return context.say("broadcast.attachment_too_big", maximum=maximum)
-    try:
-        data = await file.fetch()
-    except Exception:
-        logger.warning("broadcast: could not fetch %s", file.filename, exc_info=True)
-        return context.say("broadcast.attachment_failed")
-    if len(data) > ATTACHMENT_MAX:
-        return context.say("broadcast.attachment_too_big", maximum=maximum)
+    data = await fetch_file(
+        context,
+        file,
+        maximum=ATTACHMENT_MAX,
+        too_big="broadcast.attachment_too_big",
+        failed="broadcast.attachment_failed",
+    )
+    if isinstance(data, Reply):
+        return data
     assert context.person is not None and context.person.id is not None
     await _drop_upload(context)
     upload = Upload(

@@ -1,10 +1,14 @@
-"""Checks on what people type, shared by every flow that asks for free text."""
+"""Checks on what people type or send, shared by every flow that asks for free text or a file."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from bot.conversation import Context, Retry
+from bot.messages import IncomingFile, Reply
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,3 +26,21 @@ def clean_line(context: Context, raw: str, *, max_length: int) -> Cleaned | Retr
     if not any(ch.isalnum() for ch in value):
         return Retry(context.say("errors.no_letters"))
     return Cleaned(value)
+
+
+async def fetch_file(
+    context: Context, file: IncomingFile, *, maximum: int, too_big: str, failed: str
+) -> bytes | Reply:
+    """The file's bytes, fetched from the platform only now, at most ``maximum`` bytes (checked
+    on the size announced, then on what came); else the text of ``too_big`` or ``failed``."""
+    megabytes = maximum // 1_000_000
+    if file.size is not None and file.size > maximum:
+        return context.say(too_big, maximum=megabytes)
+    try:
+        data = await file.fetch()
+    except Exception:
+        logger.warning("could not fetch %s", file.filename, exc_info=True)
+        return context.say(failed)
+    if len(data) > maximum:
+        return context.say(too_big, maximum=megabytes)
+    return data

@@ -7,7 +7,6 @@ minutes, to change the practices, treat more topics, add or remove entries."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -21,8 +20,8 @@ from handlers.actions import Action
 from handlers.club.admin import person_label
 from handlers.club.directory import clean_text, entry_step, shorten
 from handlers.events.attendance import local_when
+from handlers.validation import fetch_file
 
-logger = logging.getLogger(__name__)
 
 FLOW = "club_minutes"
 PRACTICES_MAX = 2000
@@ -305,16 +304,15 @@ async def answer_attachment(context: Context, answer: Answer) -> Outcome:
 
 async def _take_file(context: Context, entry: DirectoryEntry, file: IncomingFile) -> Reply | None:
     """Put the file in the entry; the reason it cannot be, if so."""
-    maximum = FILE_MAX // 1_000_000
-    if file.size is not None and file.size > FILE_MAX:
-        return context.say("club.minutes.file_too_big", maximum=maximum)
-    try:
-        data = await file.fetch()
-    except Exception:
-        logger.warning("minutes: could not fetch %s", file.filename, exc_info=True)
-        return context.say("club.minutes.file_failed")
-    if len(data) > FILE_MAX:
-        return context.say("club.minutes.file_too_big", maximum=maximum)
+    data = await fetch_file(
+        context,
+        file,
+        maximum=FILE_MAX,
+        too_big="club.minutes.file_too_big",
+        failed="club.minutes.file_failed",
+    )
+    if isinstance(data, Reply):
+        return data
     entry.file_name, entry.file_type = file.filename[:200], file.mime_type[:100]
     entry.file_data = data
     return None
