@@ -4,7 +4,6 @@ how the last broadcasts were delivered."""
 
 from __future__ import annotations
 
-
 from bot.conversation import (
     Answer,
     Command,
@@ -25,7 +24,6 @@ from content.loader import Texts
 from content.text import fold
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST, Audience, resolve
 from handlers.validation import fetch_file
-
 
 FLOW = "broadcast"
 KIND = "broadcast"

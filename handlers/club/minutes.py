@@ -22,7 +22,6 @@ from handlers.club.directory import clean_text, entry_step, shorten
 from handlers.events.attendance import local_when
 from handlers.validation import fetch_file
 
-
 FLOW = "club_minutes"
 PRACTICES_MAX = 2000
 LINK_MAX = 500
