@@ -19,6 +19,7 @@ from content.schedules import Schedule, weekday_names
 from content.text import Text
 
 if TYPE_CHECKING:
+    from content.awareness.models import Module
     from content.questionnaires.models import Questionnaire
     from content.surveys.models import SurveySet
     from content.veille.models import Themes
@@ -138,6 +139,8 @@ class Content:
     charter: Localized
     # The indicator sets of the partner survey, by id (their file name in surveys/).
     surveys: Mapping[str, SurveySet]
+    # The awareness modules, by id, in their files' order.
+    modules: Mapping[str, Module]
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
@@ -208,6 +211,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     except ValidationError as exc:
         raise ContentError(f"contenu invalide : {exc}") from None
     # Imported here: the questionnaire models build on this module.
+    from content.awareness.models import load_modules
     from content.questionnaires.models import load_questionnaire
     from content.surveys.models import load_surveys
     from content.veille.models import load_editions, load_themes
@@ -224,8 +228,21 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         raise ContentError(f"textes : schedules.weekdays, {exc}") from None
     editions = load_editions(directory / "veille" / "editions.yaml", weekdays, texts["fr"])
     surveys = load_surveys(directory / "surveys")
+    modules = load_modules(
+        directory / "awareness" / "modules",
+        sections=frozenset(section.id for section in diagnostic.sections),
+    )
     return Content(
-        texts, tuple(sectors), tuple(menu), diagnostic, themes, weekdays, editions, charter, surveys
+        texts,
+        tuple(sectors),
+        tuple(menu),
+        diagnostic,
+        themes,
+        weekdays,
+        editions,
+        charter,
+        surveys,
+        modules,
     )
 
 
