@@ -7,6 +7,7 @@ from bot.conversation import Feature
 
 def all_features() -> list[Feature]:
     from handlers import (
+        awareness,
         broadcast,
         club,
         diagnostic,
@@ -26,6 +27,7 @@ def all_features() -> list[Feature]:
         menu.feature,
         diagnostic.feature,
         plan.feature,
+        awareness.feature,
         veille.feature,
         club.feature,
         survey.feature,

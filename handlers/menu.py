@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.conversation import Command, Context, Feature
 from bot.messages import Button, Reply, Text
+from handlers.awareness import progress as awareness_progress
 
 
 def usable_here(context: Context, command: Command) -> bool:
@@ -69,16 +70,15 @@ async def show_home(context: Context) -> list[Reply]:
                 buttons=menu_buttons(context),
             )
         ]
-    return [
-        context.say(
-            "home.member",
-            name=person.display_name or "",
-            company=person.company or "",
-            pole=pole.name,
-            role=context.texts.label(f"roles.{member.role}"),
-            buttons=menu_buttons(context),
-        )
-    ]
+    summary = context.texts(
+        "home.member",
+        name=person.display_name or "",
+        company=person.company or "",
+        pole=pole.name,
+        role=context.texts.label(f"roles.{member.role}"),
+    )
+    modules = await awareness_progress.home_line(context)
+    return [Reply(Text.join([summary, modules]), tuple(menu_buttons(context)))]
 
 
 feature = Feature(

@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from bot.storage import repositories as repo
 from bot.storage.models import utcnow
+from handlers.awareness import review
 from handlers.club import cafe, date_poll, exchange, rhythm
 from handlers.events import reminders
 from handlers.plan import follow_up
@@ -161,6 +162,8 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("cafe-pairing", cron(day="1", hour=9), cafe.pair_monthly),
     # Hourly: the exchange requests still without a match after a week, to the animators, once.
     JobSpec("exchange-waiting", cron(minute=20), exchange.escalate),
+    # Mondays at 09:00: each pôle's admins hear of the modules past their review date, once.
+    JobSpec("module-reviews", cron(day_of_week="mon", hour=9), review.remind),
 )
 
 # One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.

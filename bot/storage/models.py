@@ -773,3 +773,25 @@ class CafePair(SQLModel, table=True):
     first_id: int = Field(foreign_key="people.id", index=True)
     second_id: int = Field(foreign_key="people.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ModuleProgress(SQLModel, table=True):
+    """A member's way through one awareness module (content/awareness/modules): begun, where
+    they stopped, and their best quiz score once they finished it."""
+
+    __tablename__ = "module_progress"
+    __table_args__ = (UniqueConstraint("person_id", "module_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    module_id: str = Field(max_length=60)
+    # When they first opened it.
+    seen_at: datetime = Field(default_factory=utcnow)
+    # The step « Reprendre » shows next (the number of steps: the quiz, from its first
+    # question); back to 0 when the quiz ends, so that opening it again starts over.
+    step: int = Field(default=0)
+    # Their best score so far, and out of how many questions.
+    quiz_score: int | None = None
+    quiz_total: int | None = None
+    # When they last finished its quiz.
+    completed_at: datetime | None = None

@@ -47,6 +47,7 @@ from bot.storage.models import (
     Introduction,
     LinkCode,
     Membership,
+    ModuleProgress,
     Person,
     PlannedAction,
     Pole,
@@ -2530,3 +2531,61 @@ async def add_referral(
     session.add(referral)
     await session.flush()
     return referral
+
+
+# --- awareness ---------------------------------------------------------------------------------
+
+
+async def module_progress(session: AsyncSession, *, person_id: int) -> dict[str, ModuleProgress]:
+    """The person's progress in each awareness module they opened, by module id."""
+    rows = await session.scalars(
+        select(ModuleProgress).where(ModuleProgress.person_id == person_id)
+    )
+    return {row.module_id: row for row in rows}
+
+
+async def module_begun(session: AsyncSession, *, person_id: int, module_id: str) -> ModuleProgress:
+    """The person's progress in the module, recorded as begun now if they never opened it."""
+    found = await session.scalar(
+        select(ModuleProgress).where(
+            ModuleProgress.person_id == person_id, ModuleProgress.module_id == module_id
+        )
+    )
+    if found is None:
+        found = ModuleProgress(person_id=person_id, module_id=module_id)
+        session.add(found)
+        await session.flush()
+    return found
+
+
+async def module_step_reached(
+    session: AsyncSession, *, person_id: int, module_id: str, step: int
+) -> None:
+    """Where « Reprendre » takes the person back to in the module."""
+    progress = await module_begun(session, person_id=person_id, module_id=module_id)
+    progress.step = step
+    await session.flush()
+
+
+async def module_completed(
+    session: AsyncSession, *, person_id: int, module_id: str, score: int, total: int, now: datetime
+) -> ModuleProgress:
+    """The module's quiz is over: its best score is kept, and it opens from the start again."""
+    progress = await module_begun(session, person_id=person_id, module_id=module_id)
+    if progress.quiz_score is None or score >= progress.quiz_score:
+        progress.quiz_score, progress.quiz_total = score, total
+    progress.completed_at, progress.step = now, 0
+    await session.flush()
+    return progress
+
+
+async def pole_admins(session: AsyncSession, *, pole_id: int) -> list[Person]:
+    """The pôle's admins (not its animators), who hear of content to check again."""
+    return list(
+        await session.scalars(
+            select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.pole_id == pole_id, Membership.role == "admin")
+            .order_by(Person.id)
+        )
+    )

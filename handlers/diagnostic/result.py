@@ -10,6 +10,7 @@ from bot.conversation import Context
 from bot.messages import Attachment, Reply, Text
 from bot.storage import repositories as repo
 from content.questionnaires.models import Action, Questionnaire, Section
+from handlers.awareness.modules import axis_buttons
 from handlers.diagnostic import charts
 from handlers.diagnostic.figures import PoleFigures, compared_with
 from handlers.diagnostic.scoring import Scores, grade
@@ -138,6 +139,8 @@ def _advice(
             for action in recommended(questionnaire, section, answers)[:ACTIONS_PER_AXIS]
         ]
     buttons = (
+        # Each axis a module deepens leads to it (content/awareness/modules, ``subjects``).
+        *axis_buttons(context, [section.id for _, section in axes]),
         context.command_button(texts.label("diagnostic.plan_button"), "plan"),
         context.command_button(texts.label("diagnostic.history_button"), "diagnostic historique"),
     )

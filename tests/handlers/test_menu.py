@@ -26,6 +26,7 @@ async def test_menu_for_a_member_offers_the_profile(chat: Chat) -> None:
         "Autodiagnostic RSE",
         "Mon plan d'actions",
         "Veille RSE",
+        "Découvrir la RSE",
         "Aide",
         "Langue / language",
         "Mes données",

@@ -120,6 +120,14 @@ async def _fill_everything(
     await alice.press("Valider")
     await alice.press("Dans 3 mois")
     assert await follow_up(app) == 1
+    # Module 01 of /decouvrir, its quiz to the end (module_progress).
+    await alice.say("/decouvrir 1")
+    while "Passer au quiz" not in [button.label for button in alice.buttons]:
+        await alice.press("Suite")
+    await alice.press("Passer au quiz")
+    for answer in ("7", "Des lignes directrices", "La redevabilité"):
+        await alice.press(answer)
+    assert "Quiz terminé : 3/3" in alice.text, alice.text
 
     await alice.say("/veille abonner")
     await alice.press("Tous les thèmes")
