@@ -60,6 +60,7 @@ EXPORT_NAMES: Mapping[str, str] = {
     "survey_respondents": "enquetes_repondant_pour",
     "survey_responses": "enquetes_reponses_envoyees",
     "survey_drafts": "enquetes_en_cours",
+    "module_progress": "modules_rse_suivis",
 }
 
 

@@ -60,7 +60,9 @@ class QuizQuestion(_Item):
         ids = [choice.id for choice in self.choices]
         _refuse_duplicates("choix", ids)
         if self.answer not in ids:
-            raise ValueError(f"question {self.id} : la réponse « {self.answer} » n'est pas un choix")
+            raise ValueError(
+                f"question {self.id} : la réponse « {self.answer} » n'est pas un choix"
+            )
         return self
 
 
