@@ -51,7 +51,7 @@ async def _link_slack(alice: Chat, slack: Chat) -> None:
 
 
 async def _share_in_the_club(
-    app: App, alice: Chat, bob: Chat, code: str, time_machine: TimeMachineFixture
+    app: App, alice: Chat, bob: Chat, code: str, meeting: int, time_machine: TimeMachineFixture
 ) -> None:
     """What the club learns: Bob joins; topics (hers named and anonymous, his), votes, her
     competence naming her company, offers and requests, Bob's introduction to her, accepted,
@@ -86,7 +86,7 @@ async def _share_in_the_club(
     await cafe.pair_clubs(app, now=utcnow())
 
     time_machine.move_to(AFTER_THE_MEETING, tick=False)
-    await alice.say(f"/club compte-rendu {await meeting_id(app)}")
+    await alice.say(f"/club compte-rendu {meeting}")
     await alice.say("Visite de l'atelier de teinture, tour des fournisseurs")
     await record_entry(alice, "Teinture végétale", "Les fournisseurs de garance.", [NAME])
     await alice.press("Ni lien ni fichier")
@@ -151,11 +151,12 @@ async def _fill_everything(
     await alice.press("J'accepte la charte")
     await plan_meeting(alice)
     await alice.press("Inviter")
-    await alice.say(f"/club rsvp {await meeting_id(app)} oui")
+    meeting = await meeting_id(app)  # before the poll, the only event
+    await alice.say(f"/club rsvp {meeting} oui")
     await alice.say("/club agenda")
     poll = await open_poll(alice, slots="12/04/2027 9h30; 19/04/2027 9h30")
     await alice.say(f"/club dispo {poll} 1 oui")
-    await _share_in_the_club(app, alice, bob, code, time_machine)
+    await _share_in_the_club(app, alice, bob, code, meeting, time_machine)
 
     # A partner survey: Alice and Bob answer for the Eurométropole; Bob has begun, Alice sent
     # the partner's response.
