@@ -19,6 +19,7 @@ from content.schedules import Schedule, weekday_names
 from content.text import Text
 
 if TYPE_CHECKING:
+    from content.awareness.labels import Label
     from content.awareness.models import Module
     from content.questionnaires.models import Questionnaire
     from content.surveys.models import SurveySet
@@ -141,6 +142,8 @@ class Content:
     surveys: Mapping[str, SurveySet]
     # The awareness modules, by id, in their files' order.
     modules: Mapping[str, Module]
+    # The RSE labels /labels presents, by id, in their files' order.
+    labels: Mapping[str, Label]
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
@@ -211,6 +214,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     except ValidationError as exc:
         raise ContentError(f"contenu invalide : {exc}") from None
     # Imported here: the questionnaire models build on this module.
+    from content.awareness.labels import load_labels
     from content.awareness.models import load_modules
     from content.questionnaires.models import load_questionnaire
     from content.surveys.models import load_surveys
@@ -232,6 +236,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         directory / "awareness" / "modules",
         sections=frozenset(section.id for section in diagnostic.sections),
     )
+    labels = load_labels(directory / "awareness" / "labels", modules=frozenset(modules))
     return Content(
         texts,
         tuple(sectors),
@@ -243,6 +248,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         charter,
         surveys,
         modules,
+        labels,
     )
 
 

@@ -15,7 +15,7 @@ from bot.conversation import Command, Context, Feature, Flow
 from bot.messages import Reply
 from content.awareness.models import Module
 from content.text import fold
-from handlers.awareness import progress
+from handlers.awareness import labels, progress
 from handlers.awareness.modules import FLOW, STEPS, open_module
 
 
@@ -50,7 +50,9 @@ feature = Feature(
             starts_flow=FLOW,
             aliases=("modules", "discover"),
             private_only=True,
-        )
+        ),
+        # Nothing personal on these pages: they answer in a group chat as well.
+        Command("labels", labels.labels, "help.labels", role="member", aliases=("label",)),
     ],
     flows=[
         # Progress is kept per member: the flow needs one, in the pôle it began in.
