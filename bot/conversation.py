@@ -196,7 +196,10 @@ class Command:
 
 @dataclass(frozen=True, slots=True)
 class Feature:
-    """What one module of ``handlers/`` contributes."""
+    """What one module of ``handlers/`` contributes. ``fallback`` answers free text typed
+    outside any command and flow (one feature at most): its replies, or none to let the router
+    say it did not understand."""
 
     commands: Sequence[Command] = ()
     flows: Sequence[Flow] = field(default=())
+    fallback: Handler | None = None

@@ -7,6 +7,7 @@ from bot.conversation import Feature
 
 def all_features() -> list[Feature]:
     from handlers import (
+        answers,
         awareness,
         broadcast,
         club,
@@ -36,4 +37,5 @@ def all_features() -> list[Feature]:
         linking.feature,
         roles.feature,
         broadcast.feature,
+        answers.feature,
     ]

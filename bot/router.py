@@ -12,7 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.conversation import Answer, Command, Context, Done, Feature, Flow, Next, Retry, Step
+from bot.conversation import (
+    Answer,
+    Command,
+    Context,
+    Done,
+    Feature,
+    Flow,
+    Handler,
+    Next,
+    Retry,
+    Step,
+)
 from bot.messages import Incoming, Reply
 from bot.storage import repositories as repo
 from bot.storage.database import Database
@@ -60,7 +71,12 @@ class Router:
         self.content = content
         self.commands: dict[str, Command] = {}
         self.flows: dict[str, Flow] = {}
+        self.fallback: Handler | None = None
         for feature in features:
+            if feature.fallback is not None:
+                if self.fallback is not None:
+                    raise ValueError("two features answer free text")
+                self.fallback = feature.fallback
             for command in feature.commands:
                 for name in command.names:
                     if name in self.commands or name in CANCEL_COMMANDS:
@@ -201,6 +217,8 @@ class Router:
             return await self._answer(
                 context, flow, Answer(text=incoming.text, forwarded_from=forwarded)
             )
+        if self.fallback is not None and (answered := list(await self.fallback(context))):
+            return answered
         return [
             context.say(
                 "errors.not_understood",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.conversation import Context
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
+from bot.storage.models import FeedItem
 from content.text import fold
 from handlers.veille.editions import item_line
 
@@ -13,16 +16,20 @@ SEARCH_MAX = 100
 SEARCHED = 2000
 
 
+async def matching(context: Context, wanted: Sequence[str]) -> list[FeedItem]:
+    """The pôle's recent items whose title or summary hold every folded word, newest first."""
+    recent = await repo.recent_items(context.session, pole_id=context.pole_id, limit=SEARCHED)
+    return [i for i in recent if all(w in fold(f"{i.title} {i.summary}") for w in wanted)]
+
+
 async def search(context: Context, words: str) -> Reply:
     """The items whose title or summary hold every word, newest first."""
-    assert context.pole is not None and context.pole.id is not None
     wanted = fold(words).split()
     if not wanted:
         return context.say("veille.search_usage")
     if len(words) > SEARCH_MAX:
         return context.say("errors.too_long", length=len(words), maximum=SEARCH_MAX)
-    recent = await repo.recent_items(context.session, pole_id=context.pole.id, limit=SEARCHED)
-    found = [i for i in recent if all(w in fold(f"{i.title} {i.summary}") for w in wanted)]
+    found = await matching(context, wanted)
     if not found:
         return context.say("veille.search_none", words=words)
     lines = [str(context.texts("veille.search_found", count=len(found), words=words))]

@@ -82,9 +82,10 @@ async def test_an_unknown_command_is_named_in_the_answer(chat: Chat) -> None:
 
 
 async def test_plain_text_outside_a_flow_is_not_understood(chat: Chat) -> None:
+    """When nothing the bot holds speaks of it (handlers/answers.py answers the rest)."""
     await chat.sign_up()
 
-    await chat.say("Bonjour, je voudrais faire le diagnostic RSE")
+    await chat.say("Bonjour, vous êtes là ?")
 
     assert chat.text.startswith("Je n'ai pas compris.")
     assert chat.buttons == [Button("Menu", "/menu")]

@@ -1,0 +1,113 @@
+"""Free text typed outside any command or flow (« c'est quoi la VSME ? », « un atelier sur les
+achats responsables ») answered from what the bot holds, rather than « je n'ai pas compris »:
+the awareness modules that speak of it, the pôle's recent watch items and, for a club's members
+in their private chat, the club directory's entries (its full-text search), each with a button
+to open it. Only when nothing matches does the router say it did not understand.
+
+In a group, only the modules answer: the watch and the directory are for members, in private.
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.conversation import Context, Feature
+from bot.messages import Button, Reply, Text
+from content.awareness.models import Module
+from content.text import fold
+from handlers.club.directory import matching_entries
+from handlers.veille.search import matching
+
+# Words that say nothing of a subject, in the two languages (folded).
+_STOPWORDS = """
+alors au aucun aussi autre aux avec avoir bon car ce cela ces cest cet cette ceux chaque ci
+comme comment dans de des donc du elle elles en encore est et etre faire fait il ils je la
+le les leur lui ma mais me meme mes moi mon ne ni nos notre nous on ou par pas peu peut plus
+pour pourquoi quand que quel quelle quelles quels qui quoi sa sans se ses si son sont sur ta
+te tes toi ton tous tout tres tu un une vos votre vous cest quest questce dire sais savoir
+veux voudrais aimerais besoin aide info infos a an and any are about can could do does for
+from how i is it me my of on or please tell the this to what when where which who why with
+you your pouvez pouvoir aider aidez etes bonjour salut merci hello
+"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+# Module and watch matches shown at most.
+SHOWN = 3
+_WORD = re.compile(r"[a-z0-9]+")
+# « achats » and « achat » are one word here, as in the directory's search.
+_PLURAL = re.compile(r"(?<=[a-z]{3})[sx]$")
+
+
+def keywords(text: str) -> list[str]:
+    """The words of ``text`` that say what it is about: folded, no small or empty words,
+    plural marks dropped, each once."""
+    found = _WORD.findall(fold(text).replace("'", " "))
+    words = (_PLURAL.sub("", word) for word in found if word not in STOPWORDS)
+    return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in STOPWORDS))[:8]
+
+
+def matching_modules(modules: list[Module], locale: str, words: list[str]) -> list[Module]:
+    """The modules speaking of most of the words (a word in the title counts twice), best
+    first, those well below the best left out (a word every module uses is no match); none
+    when no word is found."""
+    scored = []
+    for position, module in enumerate(modules):
+        title = fold(module.title(locale))
+        body = fold(
+            " ".join(
+                [module.summary(locale)]
+                + [step.text(locale) for step in module.steps]
+                + [step.deeper(locale) for step in module.steps if step.deeper]
+            )
+        )
+        score = sum(2 * (word in title) + (word in body) for word in words)
+        if score:
+            scored.append((-score, position, module))
+    if not scored:
+        return []
+    best = -min(score for score, _, _ in scored)
+    kept = [row for row in scored if -row[0] * 4 >= best * 3]
+    return [module for _, _, module in sorted(kept, key=lambda row: row[:2])][:SHOWN]
+
+
+async def answer(context: Context) -> list[Reply]:
+    """What the bot holds about the words typed; nothing when it holds nothing."""
+    words = keywords(context.incoming.text)
+    if not words:
+        return []
+    texts = context.texts
+    lines: list[Text] = []
+    buttons: list[Button] = []
+    for module in matching_modules(list(context.content.modules.values()), context.locale, words):
+        lines.append(
+            texts(
+                "answers.module",
+                title=module.title(context.locale),
+                summary=module.summary(context.locale),
+            )
+        )
+        buttons.append(
+            context.command_button(
+                texts.label("answers.module_button", title=module.title(context.locale)),
+                f"decouvrir {module.id}",
+            )
+        )
+    private_member = context.member is not None and not context.incoming.is_group
+    query = " ".join(words)
+    if private_member:
+        items = await matching(context, words)
+        if items:
+            lines.append(texts("answers.veille", count=len(items), words=query))
+            label = texts.label("answers.veille_button")
+            buttons.append(context.command_button(label, f"veille cherche {query}"))
+        entries = await matching_entries(context, query, limit=SHOWN)
+        if entries:
+            subjects = ", ".join(f"« {entry.subject} »" for entry, _ in entries)
+            lines.append(texts("answers.directory", subjects=subjects))
+            label = texts.label("answers.directory_button")
+            buttons.append(context.command_button(label, f"annuaire {query}"))
+    if not lines:
+        return []
+    return [Reply(Text.join([texts("answers.found"), *lines]), tuple(buttons))]
+
+
+feature = Feature(fallback=answer)
