@@ -1,18 +1,22 @@
 """Free text typed outside any command or flow (« c'est quoi la VSME ? », « un atelier sur les
 achats responsables ») answered from what the bot holds, rather than « je n'ai pas compris »:
-the awareness modules that speak of it, the pôle's recent watch items and, for a club's members
-in their private chat, the club directory's entries (its full-text search), each with a button
-to open it. Only when nothing matches does the router say it did not understand.
+the awareness modules and label pages that speak of it, the pôle's recent watch items and, for
+a club's members in their private chat, the club directory's entries (its full-text search),
+each with a button to open it. Only when nothing matches does the router say it did not
+understand.
 
-In a group, only the modules answer: the watch and the directory are for members, in private.
+In a group, only the modules and labels answer: the watch and the directory are for
+members, in private.
 """
 
 from __future__ import annotations
 
 import re
+from typing import TypeVar
 
 from bot.conversation import Context, Feature
 from bot.messages import Button, Reply, Text
+from content.awareness.labels import Label
 from content.awareness.models import Module
 from content.text import fold
 from handlers.club.directory import matching_entries
@@ -30,6 +34,7 @@ from how i is it me my of on or please tell the this to what when where which wh
 you your pouvez pouvoir aider aidez etes bonjour salut merci hello
 """
 STOPWORDS = frozenset(_STOPWORDS.split())
+T = TypeVar("T")
 # Module and watch matches shown at most.
 SHOWN = 3
 _WORD = re.compile(r"[a-z0-9]+")
@@ -45,28 +50,57 @@ def keywords(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if len(w) >= 3 and w not in STOPWORDS))[:8]
 
 
-def matching_modules(modules: list[Module], locale: str, words: list[str]) -> list[Module]:
-    """The modules speaking of most of the words (a word in the title counts twice), best
-    first, those well below the best left out (a word every module uses is no match); none
-    when no word is found."""
-    scored = []
-    for position, module in enumerate(modules):
-        title = fold(module.title(locale))
-        body = fold(
-            " ".join(
-                [module.summary(locale)]
-                + [step.text(locale) for step in module.steps]
-                + [step.deeper(locale) for step in module.steps if step.deeper]
-            )
-        )
-        score = sum(2 * (word in title) + (word in body) for word in words)
+def best(scored: list[tuple[str, str, T]], words: list[str]) -> list[T]:
+    """The items whose (title, body) speak of most of the words (a word in the title counts
+    twice), best first, those well below the best left out (a word every item uses is no
+    match); none when no word is found."""
+    ranked = []
+    for position, (title, body, item) in enumerate(scored):
+        score = sum(2 * (word in fold(title)) + (word in fold(body)) for word in words)
         if score:
-            scored.append((-score, position, module))
-    if not scored:
+            ranked.append((-score, position, item))
+    if not ranked:
         return []
-    best = -min(score for score, _, _ in scored)
-    kept = [row for row in scored if -row[0] * 4 >= best * 3]
-    return [module for _, _, module in sorted(kept, key=lambda row: row[:2])][:SHOWN]
+    top = -min(score for score, _, _ in ranked)
+    kept = [row for row in ranked if -row[0] * 4 >= top * 3]
+    return [item for _, _, item in sorted(kept, key=lambda row: row[:2])][:SHOWN]
+
+
+def matching_modules(modules: list[Module], locale: str, words: list[str]) -> list[Module]:
+    """The modules that speak of the words, best first."""
+    return best(
+        [
+            (
+                module.title(locale),
+                " ".join(
+                    [module.summary(locale)]
+                    + [step.text(locale) for step in module.steps]
+                    + [step.deeper(locale) for step in module.steps if step.deeper]
+                ),
+                module,
+            )
+            for module in modules
+        ],
+        words,
+    )
+
+
+def matching_labels(labels: list[Label], locale: str, words: list[str]) -> list[Label]:
+    """The label pages that speak of the words, best first."""
+    return best(
+        [
+            (
+                label.title(locale),
+                " ".join(
+                    [label.what(locale), label.for_whom(locale)]
+                    + [step(locale) for step in label.steps]
+                ),
+                label,
+            )
+            for label in labels
+        ],
+        words,
+    )
 
 
 async def answer(context: Context) -> list[Reply]:
@@ -89,6 +123,14 @@ async def answer(context: Context) -> list[Reply]:
             context.command_button(
                 texts.label("answers.module_button", title=module.title(context.locale)),
                 f"decouvrir {module.id}",
+            )
+        )
+    for label in matching_labels(list(context.content.labels.values()), context.locale, words):
+        lines.append(texts("answers.label", title=label.title(context.locale)))
+        buttons.append(
+            context.command_button(
+                texts.label("answers.label_button", title=label.title(context.locale)),
+                f"labels {label.id}",
             )
         )
     private_member = context.member is not None and not context.incoming.is_group

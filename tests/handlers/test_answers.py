@@ -34,6 +34,12 @@ async def test_asking_for_the_diagnostic_leads_to_the_module_on_it(chat: Chat) -
     assert "/decouvrir rse_et_amelioration_continue" in [b.value for b in chat.buttons]
 
 
+async def test_a_label_is_answered_with_its_page(chat: Chat) -> None:
+    await chat.sign_up()
+    await chat.say("le label LUCIE ?")
+    assert chat.button("Label : ").value == "/labels lucie_26000"
+
+
 async def test_greenwashing_leads_to_the_communication_module(chat: Chat) -> None:
     await chat.sign_up()
     await chat.say("le greenwashing")
