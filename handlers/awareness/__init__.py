@@ -4,9 +4,10 @@ three-question quiz; the member's progress shows in /accueil, and a diagnostic's
 axes lead to the matching modules.
 
 ``modules.py`` is the flow (steps, « en savoir plus », stop and resume, quiz), ``progress.py``
-the list of modules and the line of /accueil, ``review.py`` the job telling the pôles' admins of
-modules past their review date. Their queries are in the awareness section of
-bot/storage/repositories.py; the modules themselves are content/awareness/modules/.
+the list of modules and the line of /accueil, ``booklet.py`` the PDF booklet of them all,
+``review.py`` the job telling the pôles' admins of modules past their review date. Their
+queries are in the awareness section of bot/storage/repositories.py; the modules themselves are
+content/awareness/modules/.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from bot.conversation import Command, Context, Feature, Flow
 from bot.messages import Reply
 from content.awareness.models import Module
 from content.text import fold
-from handlers.awareness import labels, progress
+from handlers.awareness import booklet, labels, progress
 from handlers.awareness.modules import FLOW, STEPS, open_module
 
 
@@ -29,9 +30,12 @@ def find(context: Context, word: str) -> Module | None:
 
 async def decouvrir(context: Context) -> list[Reply]:
     """``/decouvrir``: the modules, with the member's progress; ``/decouvrir MODULE`` opens one
-    where they left it, which then shows its step."""
+    where they left it, which then shows its step; ``/decouvrir livret`` sends them all as a
+    PDF booklet."""
     if not context.incoming.args:
         return [await progress.overview(context)]
+    if fold(context.incoming.args[0]) in booklet.WORDS:
+        return [await booklet.send_booklet(context)]
     module = find(context, context.incoming.args[0])
     if module is None:
         unknown = context.say("awareness.modules.unknown", name=context.incoming.args[0])
