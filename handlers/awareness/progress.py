@@ -12,7 +12,7 @@ from handlers.awareness.modules import open_button
 
 async def overview(context: Context) -> Reply:
     """Every module with its summary and the member's progress, a button to open (or resume)
-    each."""
+    each, and one for the booklet of them all (``/decouvrir livret``)."""
     texts, locale = context.texts, context.locale
     done = await repo.module_progress(context.session, person_id=context.person_id)
     lines = [texts("awareness.progress.list_title")]
@@ -38,6 +38,8 @@ async def overview(context: Context) -> Reply:
             Text.plain(module.summary(locale)),
         ]
         buttons.append(open_button(context, module, row))
+    label = texts.label("awareness.progress.booklet_button")
+    buttons.append(context.command_button(label, "decouvrir livret"))
     return Reply(Text.join(lines), tuple(buttons))
 
 

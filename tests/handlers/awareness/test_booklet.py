@@ -180,3 +180,9 @@ def test_importing_the_feature_imports_neither_fpdf_nor_matplotlib() -> None:
     )
 
     assert done.stdout.strip() == "False False"
+
+
+async def test_the_modules_list_offers_the_booklet(chat: Chat) -> None:
+    await chat.sign_up()
+    await chat.say("/decouvrir")
+    assert chat.button("📘 Le livret (PDF)").value == "/decouvrir livret"
