@@ -15,11 +15,11 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
-from content.awareness.models import Source
-from content.loader import CONTENT_DIR, ContentError, Localized
+from content.awareness.models import Source, load_numbered
+from content.loader import CONTENT_DIR, Localized
 
 # The diagnostic's engine: its item base, French error messages and checks.
-from content.questionnaires.models import _ID, _Item, _refuse_duplicates, _validated
+from content.questionnaires.models import _ID, _Item, _refuse_duplicates
 
 LABELS_DIR = CONTENT_DIR / "awareness" / "labels"
 
@@ -51,21 +51,11 @@ class Label(_Item):
 def load_labels(folder: Path = LABELS_DIR, *, modules: frozenset[str]) -> Mapping[str, Label]:
     """Every label of the folder by id, in the files' order (prefix their names with a
     number); ``modules`` are the awareness modules' ids, which ``related_modules`` must name."""
-    labels: dict[str, Label] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        name = f"awareness/labels/{path.name}"
-        label = _validated(Label, path, name)
-        if path.stem.split("_", 1)[-1] != label.id:
-            raise ContentError(
-                f"{name} : l'identifiant « {label.id} » ne correspond pas au fichier "
-                "(NN_identifiant.yaml)"
-            )
-        unknown = sorted(set(label.related_modules) - modules)
-        if unknown:
-            raise ContentError(f"{name} : modules inconnus : {unknown}")
-        if label.id in labels:
-            raise ContentError(f"{name} : label « {label.id} » en double")
-        labels[label.id] = label
-    if not labels:
-        raise ContentError(f"aucun label dans {folder}")
-    return labels
+    return load_numbered(
+        Label,
+        folder,
+        kind="label",
+        known=lambda label: label.related_modules,
+        allowed=modules,
+        unknown_message="modules inconnus",
+    )

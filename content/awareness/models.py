@@ -10,9 +10,10 @@ to it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from pydantic import Field, model_validator
 
@@ -94,24 +95,54 @@ class Module(_Item):
         return tuple(dict.fromkeys(source for step in self.steps for source in step.sources))
 
 
+class _Identified(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+T = TypeVar("T", bound=_Identified)
+
+
+def load_numbered(
+    model: type[T],
+    folder: Path,
+    *,
+    kind: str,
+    known: Callable[[T], Iterable[str]],
+    allowed: frozenset[str],
+    unknown_message: str,
+) -> dict[str, T]:
+    """Every file ``NN_<id>.yaml`` of ``folder`` as ``model``, by id, in the files' order; each
+    refused, naming its file, when its id is not its file's, is there twice, or names in
+    ``known(item)`` something not in ``allowed`` (``unknown_message``, then the names)."""
+    items: dict[str, T] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        name = f"awareness/{folder.name}/{path.name}"
+        item = _validated(model, path, name)
+        if path.stem.split("_", 1)[-1] != item.id:
+            raise ContentError(
+                f"{name} : l'identifiant « {item.id} » ne correspond pas au fichier "
+                "(NN_identifiant.yaml)"
+            )
+        unknown = sorted(set(known(item)) - allowed)
+        if unknown:
+            raise ContentError(f"{name} : {unknown_message} : {unknown}")
+        if item.id in items:
+            raise ContentError(f"{name} : {kind} « {item.id} » en double")
+        items[item.id] = item
+    if not items:
+        raise ContentError(f"aucun {kind} dans {folder}")
+    return items
+
+
 def load_modules(folder: Path = MODULES_DIR, *, sections: frozenset[str]) -> Mapping[str, Module]:
     """Every module of the folder by id, in the files' order (their names sort them: prefix
     them with a number); ``sections`` are the diagnostic's, which ``subjects`` must name."""
-    modules: dict[str, Module] = {}
-    for path in sorted(folder.glob("*.yaml")):
-        label = f"awareness/modules/{path.name}"
-        module = _validated(Module, path, label)
-        if path.stem.split("_", 1)[-1] != module.id:
-            raise ContentError(
-                f"{label} : l'identifiant « {module.id} » ne correspond pas au fichier "
-                "(NN_identifiant.yaml)"
-            )
-        unknown = sorted(set(module.subjects) - sections)
-        if unknown:
-            raise ContentError(f"{label} : sections du diagnostic inconnues : {unknown}")
-        if module.id in modules:
-            raise ContentError(f"{label} : module « {module.id} » en double")
-        modules[module.id] = module
-    if not modules:
-        raise ContentError(f"aucun module dans {folder}")
-    return modules
+    return load_numbered(
+        Module,
+        folder,
+        kind="module",
+        known=lambda module: module.subjects,
+        allowed=sections,
+        unknown_message="sections du diagnostic inconnues",
+    )
