@@ -20,6 +20,7 @@ from bot.config import Settings, normalize_database_url
 from bot.messages import Platform
 from scheduler.store import JOBS_TABLE
 from tests.helpers.chat import Chat
+from tests.helpers.content_files import copy_content
 
 POSTGRES_URL = os.environ.get("RSEBOT_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -127,3 +128,9 @@ async def app(settings: Settings) -> AsyncIterator[App]:
 def chat(app: App) -> Chat:
     """A console account named alice talking to the app."""
     return Chat(app, Platform.CONSOLE, "alice")
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    """A copy of the content files, for a test to break."""
+    return copy_content(tmp_path)

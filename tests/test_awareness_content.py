@@ -3,7 +3,6 @@ a maintainer breaks one, and checked against the facts they rest on (rse-facts.m
 never said certifiable, and the regulation's figures are those of late 2026."""
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -11,12 +10,17 @@ from typing import Any
 
 import pytest
 import yaml
-from pydantic import BaseModel
 
 from content.awareness.models import Module
-from content.loader import CONTENT_DIR, Content, ContentError, Localized, load_content
+from content.loader import CONTENT_DIR, Content, ContentError, load_content
 from content.text import Text, fold
-from tests.helpers.content_files import edit_yaml
+from tests.helpers.content_files import (
+    NEGATION,
+    SENTENCE_END,
+    edit_yaml,
+    localized_texts,
+    says_iso_26000_certifiable,
+)
 
 MODULE_IDS = [
     "qu_est_ce_que_la_rse",
@@ -38,24 +42,6 @@ def content() -> Content:
     return load_content()
 
 
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return copy
-
-
-def _texts(value: Any, where: str = "") -> Iterator[tuple[str, Localized]]:
-    if isinstance(value, Localized):
-        yield where, value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _texts(getattr(value, name), f"{where}.{name}")
-    elif isinstance(value, tuple):
-        for index, item in enumerate(value):
-            yield from _texts(item, f"{where}.{index}")
-
-
 def _strings(value: Any) -> Iterator[str]:
     """Every string of a YAML file's data (the texts under content/texts, for instance)."""
     if isinstance(value, str):
@@ -70,7 +56,7 @@ def _strings(value: Any) -> Iterator[str]:
 
 def _module_strings(module: Module) -> Iterator[tuple[str, str]]:
     """Every text of a module in both languages, and its sources' titles."""
-    for where, text in _texts(module, module.id):
+    for where, text in localized_texts(module, module.id):
         yield f"{where}.fr", text.fr
         yield f"{where}.en", text.en
     for source in module.sources:
@@ -87,7 +73,7 @@ def test_the_four_modules_load_in_order(content: Content) -> None:
 
 def test_every_text_is_written_in_french_and_in_english(content: Content) -> None:
     for module in content.modules.values():
-        texts = list(_texts(module, module.id))
+        texts = list(localized_texts(module, module.id))
         assert len(texts) >= 2 + len(module.steps) + 3 * 4
         for where, text in texts:
             assert text.fr.strip() and text.en.strip(), where
@@ -232,21 +218,6 @@ def test_a_module_whose_id_is_not_its_file_name_is_refused(content_copy: Path) -
 
 # ---------------------------------------------------------------- ISO 26000 is not certifiable
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_NEGATION = re.compile(r"\b(pas|jamais|non|not|never|cannot)\b")
-
-
-def says_iso_26000_certifiable(text: str) -> list[str]:
-    """The sentences of ``text`` that speak of ISO 26000 and of certification without a
-    negation: each would tell a member a company can be « certifiée ISO 26000 »."""
-    found = []
-    for sentence in _SENTENCE_END.split(text):
-        folded = fold(sentence)
-        about = "26000" in folded.replace(" ", "") and "certif" in folded
-        if about and not _NEGATION.search(folded):
-            found.append(sentence.strip())
-    return found
-
 
 def test_the_certification_checker_tells_a_denial_from_a_claim() -> None:
     assert says_iso_26000_certifiable("L'ISO 26000 n'est pas certifiable.") == []
@@ -279,8 +250,8 @@ def test_no_text_of_the_bot_says_iso_26000_is_certifiable() -> None:
 
 def test_the_first_module_says_iso_26000_is_guidance_not_certifiable(content: Content) -> None:
     module = content.modules["qu_est_ce_que_la_rse"]
-    fr = " ".join(text.fr for _, text in _texts(module))
-    en = " ".join(text.en for _, text in _texts(module))
+    fr = " ".join(text.fr for _, text in localized_texts(module))
+    en = " ".join(text.en for _, text in localized_texts(module))
     assert "n'est pas certifiable" in fr and "jamais « certifiée ISO 26000 »" in fr
     assert "évaluer" in fr and "label" in fr and "lignes directrices" in fr
     assert "it is not certifiable" in en and "never “ISO 26000 certified”" in en
@@ -295,7 +266,7 @@ def _plain(text: str) -> str:
 
 
 def _all_text(module: Module, locale: str) -> str:
-    return _plain(" ".join(text(locale) for _, text in _texts(module)))
+    return _plain(" ".join(text(locale) for _, text in localized_texts(module)))
 
 
 def test_the_regulation_module_states_the_figures_of_rse_facts(content: Content) -> None:
@@ -355,12 +326,12 @@ def test_green_claims_is_never_said_adopted(content: Content) -> None:
     mentioned = False
     for module in content.modules.values():
         for where, text in _module_strings(module):
-            for sentence in _SENTENCE_END.split(text):
+            for sentence in SENTENCE_END.split(text):
                 folded = fold(sentence)
                 if "green claims" in folded:
                     mentioned = True
                 if "green claims" in folded and "adopt" in folded:
-                    assert _NEGATION.search(folded), (where, sentence)
+                    assert NEGATION.search(folded), (where, sentence)
     assert mentioned
     communication = content.modules["communication_durable"]
     assert "proposée, pas adoptée" in _all_text(communication, "fr")

@@ -1,6 +1,5 @@
 import ast
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -139,13 +138,6 @@ def _scan_sources(sections: set[str]) -> tuple[set[str], set[str]]:
 @pytest.fixture(scope="module")
 def content() -> Content:
     return load_content()
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return copy
 
 
 def _commands() -> dict[str, Command]:

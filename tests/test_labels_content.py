@@ -5,7 +5,6 @@ they rest on (rse-facts.md): ISO 26000 is never said certifiable, and the labels
 checked in December 2026; what no checked source gives (a cost, a validity) is left out."""
 
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -14,10 +13,9 @@ from typing import Any
 import pytest
 
 from content.awareness.labels import Label
-from content.loader import CONTENT_DIR, Content, ContentError, load_content
+from content.loader import Content, ContentError, load_content
 from content.text import Text
-from tests.helpers.content_files import edit_yaml
-from tests.test_awareness_content import _texts, says_iso_26000_certifiable
+from tests.helpers.content_files import edit_yaml, localized_texts, says_iso_26000_certifiable
 
 LABEL_IDS = ["numerique_responsable", "engage_rse", "lucie_26000", "b_corp"]
 CHECKED = date(2026, 12, 1)
@@ -32,15 +30,8 @@ def content() -> Content:
     return load_content()
 
 
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return copy
-
-
 def _label_strings(label: Label) -> Iterator[tuple[str, str]]:
-    for where, text in _texts(label, label.id):
+    for where, text in localized_texts(label, label.id):
         yield f"{where}.fr", text.fr
         yield f"{where}.en", text.en
     for source in label.sources:
@@ -52,7 +43,7 @@ def _plain(text: str) -> str:
 
 
 def _all_text(label: Label, locale: str) -> str:
-    return _plain(" ".join(text(locale) for _, text in _texts(label)))
+    return _plain(" ".join(text(locale) for _, text in localized_texts(label)))
 
 
 # ---------------------------------------------------------------- what ships
@@ -65,7 +56,7 @@ def test_the_four_labels_load_in_order(content: Content) -> None:
 
 def test_every_text_is_written_in_french_and_in_english(content: Content) -> None:
     for label in content.labels.values():
-        texts = list(_texts(label, label.id))
+        texts = list(localized_texts(label, label.id))
         assert len(texts) >= 3 + len(label.steps), label.id
         for where, text in texts:
             assert text.fr.strip() and text.en.strip(), where

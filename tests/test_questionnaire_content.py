@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 import yaml
-from pydantic import BaseModel
 
 from content.loader import ContentError, Localized, load_content
 from content.questionnaires.models import (
@@ -16,7 +15,7 @@ from content.questionnaires.models import (
     SectorPack,
     load_questionnaire,
 )
-from tests.helpers.content_files import edit_yaml
+from tests.helpers.content_files import edit_yaml, localized_texts
 
 # The seven ISO 26000 core subjects, in the standard's order, with their official French names.
 OFFICIAL_TITLES = {
@@ -60,22 +59,6 @@ def folder(tmp_path: Path) -> Path:
 def _variants(base: Questionnaire) -> Iterator[Questionnaire]:
     for sector in VARIANTS:
         yield base.for_sector(sector)
-
-
-def _texts(value: Any, where: str = "") -> Iterator[tuple[str, Localized]]:
-    """Every Localized text in a model, with where it is."""
-    if isinstance(value, Localized):
-        yield where, value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _texts(getattr(value, name), f"{where}.{name}")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(item, f"{where}.{key}")
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            name = getattr(item, "id", index)
-            yield from _texts(item, f"{where}[{name}]")
 
 
 _NEGATION = {"pas", "ne", "n'est", "non", "jamais", "not", "never", "cannot", "isn't"}
@@ -154,7 +137,7 @@ def test_answers_are_short_enough_for_a_chat_option(base: Questionnaire) -> None
 
 def test_every_text_is_written_in_french_and_in_english(base: Questionnaire) -> None:
     for questionnaire in _variants(base):
-        texts = list(_texts(questionnaire))
+        texts = list(localized_texts(questionnaire))
         assert len(texts) > 150
         for where, text in texts:
             assert text.fr.strip(), where
@@ -263,7 +246,7 @@ def test_the_certification_check_tells_a_claim_from_a_denial() -> None:
 
 def test_no_text_says_iso_26000_is_certifiable(base: Questionnaire) -> None:
     for questionnaire in _variants(base):
-        for where, text in _texts(questionnaire):
+        for where, text in localized_texts(questionnaire):
             for locale in ("fr", "en"):
                 assert not _claims_certifiable(text(locale)), f"{where} ({locale})"
 

@@ -1,15 +1,13 @@
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from pydantic import BaseModel
 
-from content.loader import CONTENT_DIR, Content, ContentError, Localized, load_content
+from content.loader import Content, ContentError, load_content
 from content.surveys.models import AGREEMENT_SCALE, NON_ANSWER, SurveySet
-from tests.helpers.content_files import edit_yaml
+from tests.helpers.content_files import edit_yaml, localized_texts
 
 # The four examples the HYDREOS document quotes, by axis, word for word.
 SOURCE_EXAMPLES = {
@@ -38,24 +36,6 @@ def content() -> Content:
 @pytest.fixture(scope="module")
 def hydreos(content: Content) -> SurveySet:
     return content.surveys["hydreos"]
-
-
-@pytest.fixture
-def content_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, copy, ignore=shutil.ignore_patterns("*.py", "__pycache__"))
-    return copy
-
-
-def _texts(value: Any, where: str = "") -> Iterator[tuple[str, Localized]]:
-    if isinstance(value, Localized):
-        yield where, value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _texts(getattr(value, name), f"{where}.{name}")
-    elif isinstance(value, tuple):
-        for index, item in enumerate(value):
-            yield from _texts(item, f"{where}.{index}")
 
 
 def test_the_shipped_sets_load_by_file_name(content: Content) -> None:
@@ -114,7 +94,7 @@ def test_the_scale_is_the_five_choices_and_nsp_scores_nothing(
 
 def test_every_text_is_written_in_french_and_in_english(content: Content) -> None:
     for survey in content.surveys.values():
-        texts = list(_texts(survey, survey.id))
+        texts = list(localized_texts(survey, survey.id))
         # Title, intro, five labels, and each axis, level and indicator at least.
         assert len(texts) >= 7 + len(survey.axes) + len(survey.levels) + len(survey.indicators)
         for where, text in texts:
