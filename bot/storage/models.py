@@ -795,3 +795,15 @@ class ModuleProgress(SQLModel, table=True):
     quiz_total: int | None = None
     # When they last finished its quiz.
     completed_at: datetime | None = None
+
+
+# --- workshops (handlers/workshops/) ----------------------------------------------------------
+
+
+# --- programmes (handlers/programmes/) --------------------------------------------------------
+
+
+# --- readiness (handlers/readiness/) ----------------------------------------------------------
+
+
+# --- resources (handlers/resources/) ----------------------------------------------------------

@@ -2589,3 +2589,22 @@ async def pole_admins(session: AsyncSession, *, pole_id: int) -> list[Person]:
             .order_by(Person.id)
         )
     )
+
+
+# --- workshops ---------------------------------------------------------------------------------
+# Members' requests for a workshop or thematic day and the workshops made of them
+# (handlers/workshops/); each workshop is an event of handlers/events.
+
+
+# --- programmes --------------------------------------------------------------------------------
+# Enrolments in a pôle's programmes and the steps done (handlers/programmes/).
+
+
+# --- readiness ---------------------------------------------------------------------------------
+# Label readiness self-checks and the Label Numérique Responsable client survey
+# (handlers/readiness/).
+
+
+# --- resources ---------------------------------------------------------------------------------
+# The documents members receive on request: the content's templates and the files a pôle's
+# animators added (handlers/resources/).
