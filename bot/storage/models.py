@@ -433,6 +433,9 @@ class Event(SQLModel, table=True):
     poll_closed_at: datetime | None = None
     # When the animator recorded who came.
     attendance_at: datetime | None = None
+    # Without a club: for the people listed in event_guests only (those who asked for a
+    # workshop), instead of the whole pôle.
+    guests_only: bool = Field(default=False)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -798,6 +801,71 @@ class ModuleProgress(SQLModel, table=True):
 
 
 # --- workshops (handlers/workshops/) ----------------------------------------------------------
+
+
+class WorkshopRequest(SQLModel, table=True):
+    """A member's request for a workshop or thematic day: on one of the content's themes
+    (content/awareness/workshops.yaml), or in their own words. ``key`` groups the requests
+    for the same thing: the theme's id, or the own words folded without filler words."""
+
+    __tablename__ = "workshop_requests"
+    __table_args__ = (UniqueConstraint("pole_id", "person_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    theme: str | None = Field(default=None, max_length=60)
+    # The own words as typed; empty for a theme.
+    text: str = Field(default="", max_length=200)
+    key: str = Field(max_length=200, index=True)
+    # The workshop planned for it, once there is one: the request is then answered.
+    workshop_id: int | None = Field(default=None, foreign_key="workshops.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Workshop(SQLModel, table=True):
+    """A workshop or thematic day of a pôle: an event of handlers/events (kind « workshop »,
+    no club), made by an animator from the requests of ``key`` (a theme's id, or own words
+    folded)."""
+
+    __tablename__ = "workshops"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    event_id: int = Field(foreign_key="events.id", unique=True)
+    theme: str | None = Field(default=None, max_length=60)
+    key: str = Field(max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EventGuest(SQLModel, table=True):
+    """Someone an event is for when it is for named people only (``Event.guests_only``): a
+    workshop for those who asked for it."""
+
+    __tablename__ = "event_guests"
+    __table_args__ = (UniqueConstraint("event_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="events.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class WorkshopFeedback(SQLModel, table=True):
+    """A participant's answers to a workshop's satisfaction survey
+    (content/questionnaires/satisfaction_atelier.yaml), with their company as it was then:
+    the animators see figures per company, under the anonymity rule."""
+
+    __tablename__ = "workshop_feedback"
+    __table_args__ = (UniqueConstraint("workshop_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshops.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    company: str | None = Field(default=None, max_length=150)
+    answers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    comments: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 # --- programmes (handlers/programmes/) --------------------------------------------------------

@@ -40,6 +40,7 @@ from bot.storage.models import (
     EditionSchedule,
     Event,
     EventAnswer,
+    EventGuest,
     ExchangePost,
     Feed,
     FeedItem,
@@ -63,6 +64,9 @@ from bot.storage.models import (
     utcnow,
 )
 from content.roles import ROLES, role_at_least
+    Workshop,
+    WorkshopFeedback,
+    WorkshopRequest,
 from content.text import fold
 
 # No 0/O, 1/I/L: codes are read aloud at meetings and typed from paper.
@@ -869,13 +873,28 @@ async def leave_club(session: AsyncSession, *, member: ClubMember) -> None:
 
 
 async def event_audience(session: AsyncSession, *, event: Event) -> set[int]:
-    """The people an event is for: its club's members under the current charter, or, for an
-    event of the whole pôle, the pôle's members."""
+    """The people an event is for: its club's members under the current charter, its guests
+    for an event of named people only (a workshop for those who asked), or, for an event of
+    the whole pôle, the pôle's members (of the pôle still, for guests)."""
     if event.club_id is not None:
         return await club_member_ids(session, pole_id=event.pole_id, club_id=event.club_id)
     return set(
         await session.scalars(
             select(Membership.person_id).where(Membership.pole_id == event.pole_id)
+    if event.guests_only:
+        return set(
+            await session.scalars(
+                select(EventGuest.person_id)
+                .join(
+                    Membership,
+                    and_(
+                        Membership.person_id == EventGuest.person_id,
+                        Membership.pole_id == event.pole_id,
+                    ),
+                )
+                .where(EventGuest.event_id == event.id)
+            )
+        )
         )
     )
 
@@ -2598,6 +2617,263 @@ async def pole_admins(session: AsyncSession, *, pole_id: int) -> list[Person]:
 
 # --- programmes --------------------------------------------------------------------------------
 # Enrolments in a pôle's programmes and the steps done (handlers/programmes/).
+
+async def add_workshop_request(
+    session: AsyncSession, *, pole_id: int, person_id: int, key: str, theme: str | None, text: str
+) -> WorkshopRequest | None:
+    """The member's request for ``key`` (a theme's id, or own words folded); None when they
+    already asked for it and no workshop has answered it yet."""
+    existing = await session.scalar(
+        select(WorkshopRequest).where(
+            WorkshopRequest.pole_id == pole_id,
+            WorkshopRequest.person_id == person_id,
+            WorkshopRequest.key == key,
+        )
+    )
+    if existing is not None:
+        if existing.workshop_id is None:
+            return None
+        # Answered by a past workshop: this is a new request for another one.
+        await session.delete(existing)
+        await session.flush()
+    request = WorkshopRequest(
+        pole_id=pole_id, person_id=person_id, key=key, theme=theme, text=text[:200]
+    )
+    session.add(request)
+    await session.flush()
+    return request
+
+
+async def open_workshop_requests(
+    session: AsyncSession, *, pole_id: int, person_id: int
+) -> list[WorkshopRequest]:
+    """The member's requests no workshop has answered yet, oldest first."""
+    return list(
+        await session.scalars(
+            select(WorkshopRequest)
+            .where(
+                WorkshopRequest.pole_id == pole_id,
+                WorkshopRequest.person_id == person_id,
+                WorkshopRequest.workshop_id.is_(None),
+            )
+            .order_by(WorkshopRequest.created_at, WorkshopRequest.id)
+        )
+    )
+
+
+async def withdraw_workshop_request(
+    session: AsyncSession, *, pole_id: int, person_id: int, request_id: int
+) -> WorkshopRequest | None:
+    """Delete the member's own open request ``request_id``; None if it is not theirs, not of
+    the pôle or already answered."""
+    request = await session.scalar(
+        select(WorkshopRequest).where(
+            WorkshopRequest.id == request_id,
+            WorkshopRequest.pole_id == pole_id,
+            WorkshopRequest.person_id == person_id,
+            WorkshopRequest.workshop_id.is_(None),
+        )
+    )
+    if request is not None:
+        await session.delete(request)
+        await session.flush()
+    return request
+
+
+@dataclass(frozen=True, slots=True)
+class RequestedWorkshop:
+    """The pôle's open requests for one thing: its key, its theme (None for own words), the
+    words of its first request, and how many members asked."""
+
+    key: str
+    theme: str | None
+    text: str
+    members: int
+
+
+async def workshop_demand(session: AsyncSession, *, pole_id: int) -> list[RequestedWorkshop]:
+    """The pôle's open requests grouped by key, the most asked first (then the oldest)."""
+    rows = await session.execute(
+        select(WorkshopRequest)
+        .where(WorkshopRequest.pole_id == pole_id, WorkshopRequest.workshop_id.is_(None))
+        .order_by(WorkshopRequest.created_at, WorkshopRequest.id)
+    )
+    groups: dict[str, list[WorkshopRequest]] = {}
+    for (request,) in rows:
+        groups.setdefault(request.key, []).append(request)
+    demand = [
+        RequestedWorkshop(key, found[0].theme, found[0].text, len({r.person_id for r in found}))
+        for key, found in groups.items()
+    ]
+    # Stable: equal counts keep the order of their first request.
+    return sorted(demand, key=lambda group: -group.members)
+
+
+async def workshop_requesters(session: AsyncSession, *, pole_id: int, key: str) -> list[int]:
+    """The members of the pôle with an open request for ``key``."""
+    return list(
+        await session.scalars(
+            select(WorkshopRequest.person_id)
+            .join(
+                Membership,
+                and_(
+                    Membership.person_id == WorkshopRequest.person_id,
+                    Membership.pole_id == WorkshopRequest.pole_id,
+                ),
+            )
+            .where(
+                WorkshopRequest.pole_id == pole_id,
+                WorkshopRequest.key == key,
+                WorkshopRequest.workshop_id.is_(None),
+            )
+            .order_by(WorkshopRequest.created_at, WorkshopRequest.id)
+        )
+    )
+
+
+async def create_workshop(
+    session: AsyncSession,
+    *,
+    event: Event,
+    key: str,
+    theme: str | None,
+    guests: Collection[int] = (),
+) -> tuple[Workshop, list[int]]:
+    """Store ``event`` as the workshop answering the open requests for ``key`` (``guests``
+    its audience when it is for named people only). Returns it and who had asked, now
+    answered."""
+    session.add(event)
+    await session.flush()
+    assert event.id is not None
+    workshop = Workshop(pole_id=event.pole_id, event_id=event.id, key=key, theme=theme)
+    session.add(workshop)
+    for person_id in guests:
+        session.add(EventGuest(event_id=event.id, person_id=person_id))
+    await session.flush()
+    asked = await workshop_requesters(session, pole_id=event.pole_id, key=key)
+    await session.execute(
+        update(WorkshopRequest)
+        .where(
+            WorkshopRequest.pole_id == event.pole_id,
+            WorkshopRequest.key == key,
+            WorkshopRequest.workshop_id.is_(None),
+        )
+        .values(workshop_id=workshop.id)
+    )
+    return workshop, asked
+
+
+async def pole_workshops(session: AsyncSession, *, pole_id: int) -> list[tuple[Workshop, Event]]:
+    """The pôle's workshops with their event, the latest first."""
+    rows = await session.execute(
+        select(Workshop, Event)
+        .join(Event, Event.id == Workshop.event_id)
+        .where(Workshop.pole_id == pole_id)
+        .order_by(Event.starts_at.desc(), Workshop.id.desc())
+    )
+    return [(workshop, event) for workshop, event in rows]
+
+
+async def pole_workshop(
+    session: AsyncSession, *, pole_id: int, workshop_id: int
+) -> tuple[Workshop, Event] | None:
+    """The pôle's workshop ``workshop_id`` and its event; None for another pôle's."""
+    row = (
+        await session.execute(
+            select(Workshop, Event)
+            .join(Event, Event.id == Workshop.event_id)
+            .where(Workshop.id == workshop_id, Workshop.pole_id == pole_id)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def workshop_of_event(session: AsyncSession, *, event_id: int) -> Workshop | None:
+    return await session.scalar(select(Workshop).where(Workshop.event_id == event_id))
+
+
+async def event_present(session: AsyncSession, *, event_id: int) -> list[int]:
+    """Who was recorded present at the event."""
+    return list(
+        await session.scalars(
+            select(EventAnswer.person_id)
+            .where(EventAnswer.event_id == event_id, EventAnswer.attended.is_(True))
+            .order_by(EventAnswer.person_id)
+        )
+    )
+
+
+async def attended_workshop_themes(
+    session: AsyncSession, *, person_id: int, pole_id: int
+) -> set[str]:
+    """The themes of the pôle's workshops the person was recorded present at (a workshop in
+    own words has none)."""
+    return set(
+        await session.scalars(
+            select(Workshop.theme)
+            .join(EventAnswer, EventAnswer.event_id == Workshop.event_id)
+            .where(
+                Workshop.pole_id == pole_id,
+                Workshop.theme.is_not(None),
+                EventAnswer.person_id == person_id,
+                EventAnswer.attended.is_(True),
+            )
+        )
+    )
+
+
+async def workshops_attended_since(
+    session: AsyncSession, *, since: datetime
+) -> list[tuple[Workshop, Event]]:
+    """The workshops whose attendance was recorded from ``since`` on, not cancelled."""
+    rows = await session.execute(
+        select(Workshop, Event)
+        .join(Event, Event.id == Workshop.event_id)
+        .where(Event.attendance_at >= since, Event.status == "scheduled")
+        .order_by(Event.attendance_at, Workshop.id)
+    )
+    return [(workshop, event) for workshop, event in rows]
+
+
+async def save_workshop_feedback(
+    session: AsyncSession,
+    *,
+    workshop_id: int,
+    person_id: int,
+    company: str | None,
+    answers: dict[str, str],
+    comments: dict[str, str],
+) -> bool:
+    """Keep a participant's answers to the survey; False if they had already answered."""
+    existing = await session.scalar(
+        select(WorkshopFeedback.id).where(
+            WorkshopFeedback.workshop_id == workshop_id, WorkshopFeedback.person_id == person_id
+        )
+    )
+    if existing is not None:
+        return False
+    session.add(
+        WorkshopFeedback(
+            workshop_id=workshop_id,
+            person_id=person_id,
+            company=company,
+            answers=answers,
+            comments=comments,
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def workshop_feedback(session: AsyncSession, *, workshop_id: int) -> list[WorkshopFeedback]:
+    return list(
+        await session.scalars(
+            select(WorkshopFeedback)
+            .where(WorkshopFeedback.workshop_id == workshop_id)
+            .order_by(WorkshopFeedback.id)
+        )
+    )
+
 
 
 # --- readiness ---------------------------------------------------------------------------------
