@@ -60,7 +60,7 @@ def _module_strings(module: Module) -> Iterator[tuple[str, str]]:
         yield f"{where}.fr", text.fr
         yield f"{where}.en", text.en
     for source in module.sources:
-        yield f"{module.id} source", source.title
+        yield f"{module.id} source", source.name("fr")
 
 
 # ---------------------------------------------------------------- what ships
@@ -104,7 +104,7 @@ def test_every_step_is_sourced_checked_and_due_for_review(content: Content) -> N
         for step in module.steps:
             assert step.sources, module.id
             for source in step.sources:
-                assert source.checked == CHECKED, (module.id, source.title)
+                assert source.checked == CHECKED, (module.id, source.name("fr"))
                 assert source.url is None or source.url.startswith("https://")
         months = 6 if module.id in REGULATION else 12
         limit = date(

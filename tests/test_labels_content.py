@@ -35,7 +35,7 @@ def _label_strings(label: Label) -> Iterator[tuple[str, str]]:
         yield f"{where}.fr", text.fr
         yield f"{where}.en", text.en
     for source in label.sources:
-        yield f"{label.id} source", source.title
+        yield f"{label.id} source", source.name("fr")
 
 
 def _plain(text: str) -> str:
@@ -77,9 +77,9 @@ def test_every_page_is_sourced_checked_and_due_for_review(content: Content) -> N
         assert label.reviewed == CHECKED, label.id
         assert CHECKED < label.review_by <= REVIEW_LIMIT, label.id
         for source in label.sources:
-            assert source.checked == CHECKED, (label.id, source.title)
+            assert source.checked == CHECKED, (label.id, source.name("fr"))
             # No address was checked: the source family is named, not a guessed URL.
-            assert source.url is None, (label.id, source.title)
+            assert source.url is None, (label.id, source.name("fr"))
 
 
 def test_related_modules_are_modules(content: Content) -> None:

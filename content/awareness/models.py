@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from content.loader import CONTENT_DIR, ContentError, Localized
 
@@ -28,11 +28,24 @@ QUIZ_LENGTH = 3
 
 class Source(_Item):
     """Where a fact comes from (« ISO 26000:2010, 6.5 », « Directive (UE) 2026/470 »), and
-    when it was checked against it."""
+    when it was checked against it. A title that reads the same in both languages (a standard's
+    or a text's own name) is one string; one that has an English name gives both."""
 
-    title: str = Field(min_length=3)
+    title: Localized | str
     url: str | None = Field(default=None, pattern=r"^https://")
     checked: date
+
+    @field_validator("title")
+    @classmethod
+    def _long_enough(cls, title: Localized | str) -> Localized | str:
+        for name in (title,) if isinstance(title, str) else (title.fr, title.en):
+            if len(name) < 3:
+                raise ValueError("le titre d'une source a au moins 3 caractères")
+        return title
+
+    def name(self, locale: str) -> str:
+        """The source's title in ``locale``."""
+        return self.title if isinstance(self.title, str) else self.title(locale)
 
 
 class Step(_Item):

@@ -189,7 +189,9 @@ def _module(book: _Booklet, module: Module, number: int, locale: str) -> None:
 
     book.heading(texts.label("awareness.booklet.sources"), 12)
     for source in module.sources:
-        line = texts("awareness.booklet.source", title=source.title, checked=_date(source.checked))
+        line = texts(
+            "awareness.booklet.source", title=source.name(locale), checked=_date(source.checked)
+        )
         if source.url is not None:
             line = line + " " + Text.link(source.url, source.url)
         book.indented(Text.plain("• ") + line, indent=2)

@@ -80,7 +80,7 @@ def sources_line(context: Context, sources: Sequence[Source]) -> Text:
     """« Sources : A ; B (vérifié le 01/12/2026) », one date for the sources checked that day."""
     by_day: dict[date, list[str]] = {}
     for source in sources:
-        by_day.setdefault(source.checked, []).append(source.title)
+        by_day.setdefault(source.checked, []).append(source.name(context.locale))
     groups = " ; ".join(
         context.texts.label(
             "awareness.modules.source_group", titles=" ; ".join(titles), checked=_date(day)

@@ -57,7 +57,7 @@ async def queue_reviews(
                     module=module.id,
                     reviewed=module.reviewed.strftime("%d/%m/%Y"),
                     review_by=module.review_by.strftime("%d/%m/%Y"),
-                    sources=" ; ".join(source.title for source in module.sources),
+                    sources=" ; ".join(source.name(locale) for source in module.sources),
                 )
                 campaign = Campaign(pole_id=pole.id, kind=KIND, audience="admins", text=str(text))
                 queued += await enqueue(

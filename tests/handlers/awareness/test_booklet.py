@@ -61,7 +61,7 @@ def test_the_french_booklet_holds_every_module_its_sources_and_its_answers(
         assert f"Module {number} · {title}" in text
         assert flat(module.summary("fr")) in text
         for source in module.sources:
-            assert flat(f"{source.title} (vérifié le {source.checked:%d/%m/%Y})") in text
+            assert flat(f"{source.name('fr')} (vérifié le {source.checked:%d/%m/%Y})") in text
         for question in module.quiz:
             assert flat(question.question("fr")) in text
             assert flat(question.explanation("fr")) in text

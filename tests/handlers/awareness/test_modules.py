@@ -121,6 +121,19 @@ async def test_a_module_from_its_steps_to_its_score(app: App) -> None:
     assert f"1. {TITLE} ✅ quiz 2/3" in alice.text
 
 
+async def test_in_english_a_step_names_its_sources_in_english(app: App) -> None:
+    alice = await member(app)
+    await alice.say("/langue en")
+
+    await alice.say(f"/decouvrir {MODULE}")
+
+    assert alice.text.startswith("What is CSR? · 1/4\n")
+    assert alice.text.endswith(
+        "Source: ISO 26000:2010, clause 2 (terms and definitions) and NF ISO 26000"
+        " (checked on 01/12/2026)"
+    )
+
+
 async def test_stopping_keeps_the_place_and_decouvrir_resumes_there(app: App) -> None:
     alice = await member(app)
     await alice.say(f"/decouvrir {MODULE}")

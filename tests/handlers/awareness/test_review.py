@@ -54,7 +54,7 @@ async def test_admins_hear_once_of_a_module_past_its_review_date(app: App) -> No
     text = next(c.text for _, c in told if f"({module.id})" in c.text)
     assert f"Le module « {module.title('fr')} » ({module.id}) est à revérifier depuis le" in text
     assert due.strftime("%d/%m/%Y") in text
-    assert module.sources[0].title in text
+    assert module.sources[0].name("fr") in text
 
 
 async def test_nobody_hears_of_it_before_its_review_date(app: App) -> None:
