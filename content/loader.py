@@ -21,6 +21,7 @@ from content.text import Text
 if TYPE_CHECKING:
     from content.awareness.labels import Label
     from content.awareness.models import Module
+    from content.awareness.workshops import WorkshopTheme
     from content.questionnaires.models import Questionnaire
     from content.surveys.models import SurveySet
     from content.veille.models import Themes
@@ -144,6 +145,10 @@ class Content:
     modules: Mapping[str, Module]
     # The RSE labels /labels presents, by id, in their files' order.
     labels: Mapping[str, Label]
+    # The workshops and thematic days members can ask for (/atelier), by id, in the file's order.
+    workshops: Mapping[str, WorkshopTheme]
+    # The satisfaction survey sent after a workshop.
+    workshop_survey: Questionnaire
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
@@ -216,6 +221,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     # Imported here: the questionnaire models build on this module.
     from content.awareness.labels import load_labels
     from content.awareness.models import load_modules
+    from content.awareness.workshops import load_workshops
     from content.questionnaires.models import load_questionnaire
     from content.surveys.models import load_surveys
     from content.veille.models import load_editions, load_themes
@@ -237,6 +243,10 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         sections=frozenset(section.id for section in diagnostic.sections),
     )
     labels = load_labels(directory / "awareness" / "labels", modules=frozenset(modules))
+    workshops = load_workshops(
+        directory / "awareness" / "workshops.yaml", modules=frozenset(modules)
+    )
+    workshop_survey = load_questionnaire("satisfaction_atelier", directory / "questionnaires")
     return Content(
         texts,
         tuple(sectors),
@@ -249,6 +259,8 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         surveys,
         modules,
         labels,
+        workshops=workshops,
+        workshop_survey=workshop_survey,
     )
 
 
