@@ -12,12 +12,12 @@ from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, 
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Club, Event, utcnow
-from content.text import fold
 from handlers.actions import Action
 from handlers.club import date_poll
 from handlers.club.draft import described_meeting, parse_moment
 from handlers.club.hosting import suggested_hosts
 from handlers.events import invitations
+from handlers.events import rsvp as answering
 from handlers.validation import clean_line
 
 FLOW = "club_meeting"
@@ -218,19 +218,8 @@ async def answer_confirm(context: Context, answer: Answer) -> Outcome:
 async def rsvp(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/club rsvp N oui|peutetre|non`` (the invitation's buttons): the member's answer,
     changeable until the meeting starts."""
-    if len(args) != 2 or not args[0].isdigit() or fold(args[1]) not in invitations.ANSWER_WORDS:
-        return [context.say("events.invitations.usage")]
-    assert context.person is not None and context.pole is not None
-    reply = await invitations.rsvp(
-        context.session,
-        context.settings,
-        context.content,
-        pole=context.pole,
-        person=context.person,
-        event_id=int(args[0]),
-        answer=invitations.ANSWER_WORDS[fold(args[1])],
-    )
-    return [reply]
+    command = invitations.ANSWER_COMMANDS["club_meeting"]
+    return await answering.answer(context, args, command=command)
 
 
 ACTIONS = (

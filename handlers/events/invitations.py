@@ -33,6 +33,9 @@ UPDATE = "event_update"
 CANCELLATION = "event_cancellation"
 WAITING_LIST = "event_waiting_list"
 
+# The command answering an event of each kind, as its invitation's and reminders' buttons
+# send it: « /club rsvp 12 non » for a club meeting, « /atelier rsvp 12 non » for a workshop.
+ANSWER_COMMANDS: dict[str, str] = {"club_meeting": "club rsvp", "workshop": "atelier rsvp"}
 # What « /club rsvp N MOT » and the answer buttons say, folded, to the stored answer.
 ANSWER_WORDS = {"oui": "yes", "yes": "yes", "peutetre": "maybe", "maybe": "maybe", "non": "no"}
 _BUTTON_WORDS = {"yes": "oui", "maybe": "peutetre", "no": "non"}
@@ -133,8 +136,9 @@ async def recipients(
 
 def rsvp_buttons(texts: Texts, event: Event) -> list[Button]:
     """« Je viens », « Peut-être », « Je ne viens pas »: the answers to ``event``."""
+    command = ANSWER_COMMANDS[event.kind]
     return [
-        Button(texts.label(f"events.invitations.answers.{answer}"), f"/club rsvp {event.id} {word}")
+        Button(texts.label(f"events.invitations.answers.{answer}"), f"/{command} {event.id} {word}")
         for answer, word in _BUTTON_WORDS.items()
     ]
 
@@ -174,10 +178,17 @@ def invitation(
 
 
 async def invite(
-    session: AsyncSession, settings: Settings, content: Content, *, event: Event, pole: Pole
+    session: AsyncSession,
+    settings: Settings,
+    content: Content,
+    *,
+    event: Event,
+    pole: Pole,
+    intro: str = "events.invitations.invitation",
 ) -> int:
-    """Queue the invitation of each person of ``event``'s audience: the event, the answer
-    buttons and their calendar file (METHOD:REQUEST). Returns how many were queued."""
+    """Queue the invitation of each person of ``event``'s audience: ``intro`` (the key of what
+    the event is: a club meeting by default, a workshop), the event, the answer buttons and
+    their calendar file (METHOD:REQUEST). Returns how many were queued."""
     return await _send(
         session,
         settings,
@@ -186,7 +197,7 @@ async def invite(
         pole=pole,
         kind=INVITATION,
         method="REQUEST",
-        message=lambda texts: texts("events.invitations.invitation"),
+        message=lambda texts: texts(intro),
         ask_again=True,
     )
 

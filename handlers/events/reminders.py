@@ -32,7 +32,7 @@ from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Club, Event, EventAnswer, Pole, utcnow
 from content.loader import Content, Texts
 from handlers.audiences import recipient_of
-from handlers.events.invitations import agenda_of, details, rsvp_buttons
+from handlers.events.invitations import ANSWER_COMMANDS, agenda_of, details, rsvp_buttons
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -222,7 +222,11 @@ def message(
         [
             texts("events.reminders.title", delay=delay),
             details(texts, settings, event, club=club, topics=topics),
-            texts(f"events.reminders.status.{status}", number=event.id),
+            texts(
+                f"events.reminders.status.{status}",
+                command=ANSWER_COMMANDS[event.kind],
+                number=event.id,
+            ),
         ],
         "\n\n",
     )
