@@ -21,6 +21,7 @@ from content.text import Text
 if TYPE_CHECKING:
     from content.awareness.labels import Label
     from content.awareness.models import Module
+    from content.awareness.resources import Template
     from content.awareness.workshops import WorkshopTheme
     from content.questionnaires.models import Questionnaire
     from content.surveys.models import SurveySet
@@ -149,6 +150,8 @@ class Content:
     workshops: Mapping[str, WorkshopTheme]
     # The satisfaction survey sent after a workshop.
     workshop_survey: Questionnaire
+    # The templates /ressources sends as documents, by id, in their files' order.
+    templates: Mapping[str, Template]
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
@@ -221,6 +224,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     # Imported here: the questionnaire models build on this module.
     from content.awareness.labels import load_labels
     from content.awareness.models import load_modules
+    from content.awareness.resources import load_templates
     from content.awareness.workshops import load_workshops
     from content.questionnaires.models import load_questionnaire
     from content.surveys.models import load_surveys
@@ -261,6 +265,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         labels,
         workshops=workshops,
         workshop_survey=workshop_survey,
+        templates=load_templates(directory / "awareness" / "resources"),
     )
 
 

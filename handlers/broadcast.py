@@ -102,14 +102,13 @@ async def _keep_upload(context: Context, file: IncomingFile) -> Reply | None:
         return data
     assert context.person is not None and context.person.id is not None
     await _drop_upload(context)
-    upload = Upload(
+    upload = await repo.add_upload(
+        context.session,
         person_id=context.person.id,
-        filename=file.filename[:200],
-        mime_type=file.mime_type[:100],
+        filename=file.filename,
+        mime_type=file.mime_type,
         data=data,
     )
-    context.session.add(upload)
-    await context.session.flush()
     context.data.update(
         {DRAFT_UPLOAD: upload.id, "attachment_name": upload.filename, "attachment_size": len(data)}
     )

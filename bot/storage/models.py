@@ -875,3 +875,20 @@ class WorkshopFeedback(SQLModel, table=True):
 
 
 # --- resources (handlers/resources/) ----------------------------------------------------------
+
+
+class ResourceFile(SQLModel, table=True):
+    """A document a pôle's animator added to /ressources (a guide, slides, a template of their
+    own), which the pôle's members receive on request. It is the pôle's: erasing the animator
+    who added it keeps it, without their name."""
+
+    __tablename__ = "resource_files"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    title: str = Field(max_length=120)
+    filename: str = Field(max_length=200)
+    mime_type: str = Field(max_length=100)
+    data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    added_by: int | None = Field(default=None, foreign_key="people.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -33,8 +33,9 @@ ACCOUNT_KEYS: Mapping[str, tuple[str, str]] = {
     "outbox": ("platform", "chat_id"),
 }
 # Authors of what others received (a broadcast): erasure empties the column, the row stays.
-# A partner's survey response is the organisation's, a topic, minutes and a referral the club's:
-# they stay, without who submitted, proposed, wrote or made them.
+# A partner's survey response is the organisation's, a topic, minutes and a referral the club's,
+# a document added to /ressources the pôle's: they stay, without who submitted, proposed, wrote,
+# made or added them.
 AUTHOR_COLUMNS: frozenset[tuple[str, str]] = frozenset(
     {
         ("campaigns", "author_id"),
@@ -42,6 +43,7 @@ AUTHOR_COLUMNS: frozenset[tuple[str, str]] = frozenset(
         ("club_topics", "author_id"),
         ("club_minutes", "written_by"),
         ("consultant_referrals", "referred_by"),
+        ("resource_files", "added_by"),
     }
 )
 # Names of the export's sections, for the person reading the file; other tables keep theirs.
@@ -54,6 +56,7 @@ EXPORT_NAMES: Mapping[str, str] = {
     "campaigns": "messages_ecrits_ou_a_votre_sujet",
     "outbox": "messages_recus",
     "uploads": "fichiers_envoyes",
+    "resource_files": "documents_ajoutes_aux_ressources",
     "diagnostics": "diagnostics",
     "planned_actions": "plan_d_actions",
     "digest_subscriptions": "abonnements_veille",

@@ -54,6 +54,7 @@ from bot.storage.models import (
     Pole,
     PollSlot,
     PollVote,
+    ResourceFile,
     SurveyDraft,
     SurveyPartner,
     SurveyProject,
@@ -460,6 +461,19 @@ async def purge_expired_link_codes(session: AsyncSession, *, now: datetime) -> i
     """Delete every link code expired at ``now``; how many there were."""
     deleted = await session.execute(delete(LinkCode).where(LinkCode.expires_at <= now))
     return deleted.rowcount
+
+
+async def add_upload(
+    session: AsyncSession, *, person_id: int, filename: str, mime_type: str, data: bytes
+) -> Upload:
+    """Keep a file someone sent until the flow that asked for it uses it; the flow holds its
+    id under ``DRAFT_UPLOAD`` so that the nightly purge leaves it alone meanwhile."""
+    upload = Upload(
+        person_id=person_id, filename=filename[:200], mime_type=mime_type[:100], data=data
+    )
+    session.add(upload)
+    await session.flush()
+    return upload
 
 
 async def delete_upload(session: AsyncSession, *, upload_id: int) -> None:
@@ -2884,3 +2898,60 @@ async def workshop_feedback(session: AsyncSession, *, workshop_id: int) -> list[
 # --- resources ---------------------------------------------------------------------------------
 # The documents members receive on request: the content's templates and the files a pôle's
 # animators added (handlers/resources/).
+# Every query names the pôle: an animator's file is never reached from another pôle.
+
+# The list leaves the files in the database: one is read only when someone asks for it.
+_WITHOUT_DATA = defer(ResourceFile.data, raiseload=True)
+
+
+async def resource_files(session: AsyncSession, *, pole_id: int) -> list[ResourceFile]:
+    """The pôle's added documents, oldest first, without their bytes."""
+    return list(
+        await session.scalars(
+            select(ResourceFile)
+            .options(_WITHOUT_DATA)
+            .where(ResourceFile.pole_id == pole_id)
+            .order_by(ResourceFile.id)
+        )
+    )
+
+
+async def resource_file(
+    session: AsyncSession, *, pole_id: int, file_id: int
+) -> ResourceFile | None:
+    """The pôle's document ``file_id`` with its bytes; None if it is not the pôle's."""
+    return await session.scalar(
+        select(ResourceFile).where(ResourceFile.id == file_id, ResourceFile.pole_id == pole_id)
+    )
+
+
+async def add_resource_file(
+    session: AsyncSession,
+    *,
+    pole_id: int,
+    title: str,
+    filename: str,
+    mime_type: str,
+    data: bytes,
+    added_by: int,
+) -> ResourceFile:
+    """Add a document to the pôle's resources."""
+    added = ResourceFile(
+        pole_id=pole_id,
+        title=title,
+        filename=filename,
+        mime_type=mime_type,
+        data=data,
+        added_by=added_by,
+    )
+    session.add(added)
+    await session.flush()
+    return added
+
+
+async def remove_resource_file(session: AsyncSession, *, pole_id: int, file_id: int) -> bool:
+    """Remove the pôle's document ``file_id``; False if the pôle has none by that number."""
+    removed = await session.execute(
+        delete(ResourceFile).where(ResourceFile.id == file_id, ResourceFile.pole_id == pole_id)
+    )
+    return bool(removed.rowcount)

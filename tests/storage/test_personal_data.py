@@ -170,6 +170,11 @@ async def _fill_everything(
     await bob.press("Plutôt d'accord")
     await answer_all(alice, "Eurométropole", "Plutôt d'accord", comment="Comité de pilotage actif")
 
+    # A document of the pôle that Alice added to /ressources (resource_files).
+    await alice.say("/ressources ajouter")
+    await alice.send_file("atelier-achats.pdf", b"%PDF-1.4 diaporama de l'atelier")
+    await alice.say("Diaporama de l'atelier achats responsables")
+
     await alice.say("/diffuser")
     await alice.say(f"Brouillon : écrivez-moi à {EMAIL}")
     await alice.send_file("programme.pdf", f"%PDF-1.4 programme de {NAME}".encode())
