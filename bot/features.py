@@ -22,6 +22,7 @@ def all_features() -> list[Feature]:
         roles,
         survey,
         veille,
+        workshops,
     )
 
     return [
@@ -31,6 +32,7 @@ def all_features() -> list[Feature]:
         plan.feature,
         awareness.feature,
         resources.feature,
+        workshops.feature,
         veille.feature,
         club.feature,
         survey.feature,

@@ -2,8 +2,9 @@
 achats responsables ») answered from what the bot holds, rather than « je n'ai pas compris »:
 the awareness modules and label pages that speak of it, the pôle's recent watch items and, for
 a club's members in their private chat, the club directory's entries (its full-text search),
-each with a button to open it. Only when nothing matches does the router say it did not
-understand.
+each with a button to open it; a member asking in private for a workshop (« un atelier sur
+… ») is offered to ask for it (/atelier, handlers/workshops/). Only when nothing matches does
+the router say it did not understand.
 
 In a group, only the modules and labels answer: the watch and the directory are for
 members, in private.
@@ -40,6 +41,10 @@ SHOWN = 3
 _WORD = re.compile(r"[a-z0-9]+")
 # « achats » and « achat » are one word here, as in the directory's search.
 _PLURAL = re.compile(r"(?<=[a-z]{3})[sx]$")
+
+
+# What asks for a workshop or a thematic day, once folded and without plural marks.
+WORKSHOP_WORDS = frozenset({"atelier", "workshop", "journee", "thematique"})
 
 
 def keywords(text: str) -> list[str]:
@@ -147,9 +152,38 @@ async def answer(context: Context) -> list[Reply]:
             lines.append(texts("answers.directory", subjects=subjects))
             label = texts.label("answers.directory_button")
             buttons.append(context.command_button(label, f"annuaire {query}"))
+    subject = workshop_subject(context.incoming.text, words)
+    if private_member and subject:
+        lines.append(texts("answers.workshop", subject=subject))
+        label = texts.label("answers.workshop_button")
+        buttons.append(context.command_button(label, f"atelier demander {subject}"))
     if not lines:
         return []
     return [Reply(Text.join([texts("answers.found"), *lines]), tuple(buttons))]
+
+
+# The longest subject a button carries: Telegram keeps 64 bytes of a button's value, and
+# « /atelier demander » takes 18.
+_SUBJECT_BYTES = 46
+
+
+def workshop_subject(text: str, words: list[str]) -> str:
+    """What a text asking for a workshop (« un atelier sur les achats responsables ») wants it
+    on, in its own words (« achats responsables »); empty when it asks for none, or for one on
+    nothing. ``words`` are the text's ``keywords``."""
+    if WORKSHOP_WORDS.isdisjoint(words):
+        return ""
+    subject = ""
+    for word in re.findall(r"[\w-]+", text):
+        folded = fold(word)
+        single = _PLURAL.sub("", folded)
+        if len(single) < 3 or {folded, single} & (STOPWORDS | WORKSHOP_WORDS):
+            continue
+        longer = f"{subject} {word}".strip()
+        if len(longer.encode()) > _SUBJECT_BYTES:
+            break
+        subject = longer
+    return subject
 
 
 feature = Feature(fallback=answer)

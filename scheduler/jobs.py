@@ -25,6 +25,7 @@ from handlers.events import reminders
 from handlers.plan import follow_up
 from handlers.survey import waves
 from handlers.veille import alerts, calendar, editions
+from handlers.workshops import after as workshops_after
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -164,6 +165,8 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("exchange-waiting", cron(minute=20), exchange.escalate),
     # Mondays at 09:00: each pôle's admins hear of the modules past their review date, once.
     JobSpec("module-reviews", cron(day_of_week="mon", hour=9), review.remind),
+    # Every five minutes: the satisfaction survey to those recorded present at a workshop, once.
+    JobSpec("workshop-surveys", cron(minute="*/5"), workshops_after.send_surveys),
 )
 
 # One-off job functions by name, for Scheduler.schedule_moment: ``async def f(app, *args)``.

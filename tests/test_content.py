@@ -61,6 +61,8 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "club.exchange.preview.": EXCHANGE_KINDS,
     "club.exchange.posted.": EXCHANGE_KINDS,
     "club.exchange.matching.": EXCHANGE_KINDS,
+    "workshops.overview.theme.": ("workshop", "thematic_day"),
+    "workshops.demand.line.": ("theme", "words"),
 }
 # Identifiers of the sector packs: agroalimentaire/bio, végétal, numérique, industrie,
 # eau/environnement, autre.

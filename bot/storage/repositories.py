@@ -2723,6 +2723,43 @@ async def workshop_demand(session: AsyncSession, *, pole_id: int) -> list[Reques
     return sorted(demand, key=lambda group: -group.members)
 
 
+async def workshop_requests_of(
+    session: AsyncSession, *, pole_id: int, key: str
+) -> list[WorkshopRequest]:
+    """The pôle's open requests for ``key``, oldest first."""
+    return list(
+        await session.scalars(
+            select(WorkshopRequest)
+            .where(
+                WorkshopRequest.pole_id == pole_id,
+                WorkshopRequest.key == key,
+                WorkshopRequest.workshop_id.is_(None),
+            )
+            .order_by(WorkshopRequest.created_at, WorkshopRequest.id)
+        )
+    )
+
+
+async def pole_workshop_request(
+    session: AsyncSession, *, pole_id: int, request_id: int
+) -> WorkshopRequest | None:
+    """The pôle's open request ``request_id``; None for another pôle's or an answered one."""
+    return await session.scalar(
+        select(WorkshopRequest).where(
+            WorkshopRequest.id == request_id,
+            WorkshopRequest.pole_id == pole_id,
+            WorkshopRequest.workshop_id.is_(None),
+        )
+    )
+
+
+async def pole_member_ids(session: AsyncSession, *, pole_id: int) -> set[int]:
+    """Everyone of the pôle: a workshop's audience when it is for the whole pôle."""
+    return set(
+        await session.scalars(select(Membership.person_id).where(Membership.pole_id == pole_id))
+    )
+
+
 async def workshop_requesters(session: AsyncSession, *, pole_id: int, key: str) -> list[int]:
     """The members of the pôle with an open request for ``key``."""
     return list(
