@@ -38,23 +38,24 @@ def fail(message: str, code: int = 1) -> typer.Exit:
 SECRET_LOGGERS = ("httpx", "httpcore", "slack_sdk", "slack_bolt", "aiosqlite")
 
 
-def _settings() -> Settings:
+def settings() -> Settings:
+    """The configuration, or exit saying what is wrong in it; logging set up from it."""
     from bot.config import ConfigError, load_settings
 
     try:
-        settings = load_settings()
+        loaded = load_settings()
     except ConfigError as exc:
         raise fail(str(exc), code=2) from None
     logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=loaded.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     for chatty in SECRET_LOGGERS:
         logging.getLogger(chatty).setLevel(
-            max(logging.WARNING, logging.getLevelName(settings.log_level))
+            max(logging.WARNING, logging.getLevelName(loaded.log_level))
         )
     # Two lines a minute for the veille-editions job otherwise; the jobs log what they did.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-    return settings
+    return loaded
 
 
 def with_app(work: Callable[[App], Awaitable[T]]) -> T:
@@ -62,11 +63,11 @@ def with_app(work: Callable[[App], Awaitable[T]]) -> T:
     from bot.app import App
     from content.loader import ContentError
 
-    settings = _settings()
+    configured = settings()
 
     async def main() -> T:
         try:
-            app = await App.start(settings)
+            app = await App.start(configured)
         except ContentError as exc:
             raise fail(f"contenu invalide : {exc}", code=2) from None
         except OSError as exc:
