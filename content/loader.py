@@ -21,6 +21,7 @@ from content.text import Text
 if TYPE_CHECKING:
     from content.awareness.labels import Label
     from content.awareness.models import Module
+    from content.awareness.programmes import Programme
     from content.awareness.resources import Template
     from content.awareness.workshops import WorkshopTheme
     from content.questionnaires.models import Questionnaire
@@ -146,6 +147,8 @@ class Content:
     modules: Mapping[str, Module]
     # The RSE labels /labels presents, by id, in their files' order.
     labels: Mapping[str, Label]
+    # The programmes a pôle can run (/programme), by id, in their files' order.
+    programmes: Mapping[str, Programme]
     # The workshops and thematic days members can ask for (/atelier), by id, in the file's order.
     workshops: Mapping[str, WorkshopTheme]
     # The satisfaction survey sent after a workshop.
@@ -224,6 +227,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     # Imported here: the questionnaire models build on this module.
     from content.awareness.labels import load_labels
     from content.awareness.models import load_modules
+    from content.awareness.programmes import load_programmes
     from content.awareness.resources import load_templates
     from content.awareness.workshops import load_workshops
     from content.questionnaires.models import load_questionnaire
@@ -251,6 +255,12 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         directory / "awareness" / "workshops.yaml", modules=frozenset(modules)
     )
     workshop_survey = load_questionnaire("satisfaction_atelier", directory / "questionnaires")
+    programmes = load_programmes(
+        directory / "awareness" / "programmes",
+        modules=frozenset(modules),
+        labels=frozenset(labels),
+        themes=frozenset(workshops),
+    )
     return Content(
         texts,
         tuple(sectors),
@@ -263,6 +273,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         surveys,
         modules,
         labels,
+        programmes,
         workshops=workshops,
         workshop_survey=workshop_survey,
         templates=load_templates(directory / "awareness" / "resources"),

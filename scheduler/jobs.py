@@ -23,6 +23,7 @@ from handlers.awareness import review
 from handlers.club import cafe, date_poll, exchange, rhythm
 from handlers.events import reminders
 from handlers.plan import follow_up
+from handlers.programmes import reminders as programme_reminders
 from handlers.survey import waves
 from handlers.veille import alerts, calendar, editions
 from handlers.workshops import after as workshops_after
@@ -165,6 +166,8 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("exchange-waiting", cron(minute=20), exchange.escalate),
     # Mondays at 09:00: each pôle's admins hear of the modules past their review date, once.
     JobSpec("module-reviews", cron(day_of_week="mon", hour=9), review.remind),
+    # Every morning at 09:30: each programme's members told their next step on its day, once.
+    JobSpec("programme-steps", cron(hour=9, minute=30), programme_reminders.tell_due),
     # Every five minutes: the satisfaction survey to those recorded present at a workshop, once.
     JobSpec("workshop-surveys", cron(minute="*/5"), workshops_after.send_surveys),
 )

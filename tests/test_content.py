@@ -9,6 +9,7 @@ import pytest
 from bot.conversation import Command
 from bot.features import all_features
 from bot.storage.models import ACTION_STATUSES, EVENT_ANSWERS, EXCHANGE_KINDS, POLL_CHOICES
+from content.awareness.programmes import STEP_KINDS
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
 from content.roles import ROLES, role_at_least
 from content.veille.models import EDITION_KINDS
@@ -61,6 +62,8 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "club.exchange.preview.": EXCHANGE_KINDS,
     "club.exchange.posted.": EXCHANGE_KINDS,
     "club.exchange.matching.": EXCHANGE_KINDS,
+    # A label step has a button per label instead.
+    "programmes.steps.do.": tuple(kind for kind in STEP_KINDS if kind != "label"),
     "workshops.overview.theme.": ("workshop", "thematic_day"),
     "workshops.demand.line.": ("theme", "words"),
 }

@@ -871,6 +871,50 @@ class WorkshopFeedback(SQLModel, table=True):
 # --- programmes (handlers/programmes/) --------------------------------------------------------
 
 
+class ProgrammeRun(SQLModel, table=True):
+    """A pôle running one of the content's programmes (content/awareness/programmes/) from a
+    start date; each step is due some time after it."""
+
+    __tablename__ = "programme_runs"
+    __table_args__ = (UniqueConstraint("pole_id", "programme_id", "starts_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    programme_id: str = Field(max_length=60)
+    starts_on: date
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ProgrammeEnrolment(SQLModel, table=True):
+    """A member following a run. What they did of its steps is read from the features' own
+    rows (module_progress, diagnostics, planned_actions…), not copied here; ``shared`` is
+    whether the pôle's animators may see it (not unless they said so)."""
+
+    __tablename__ = "programme_enrolments"
+    __table_args__ = (UniqueConstraint("run_id", "person_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="programme_runs.id", index=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    shared: bool = Field(default=False)
+    enrolled_at: datetime = Field(default_factory=utcnow)
+
+
+class ProgrammeStepRecord(SQLModel, table=True):
+    """A step that only the programme knows of: the label a member aims at (a ``label``
+    step), their closing review (a ``review`` step) in their words."""
+
+    __tablename__ = "programme_step_records"
+    __table_args__ = (UniqueConstraint("enrolment_id", "step_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enrolment_id: int = Field(foreign_key="programme_enrolments.id", index=True)
+    step_id: str = Field(max_length=60)
+    label_id: str | None = Field(default=None, max_length=60)
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    done_at: datetime = Field(default_factory=utcnow)
+
+
 # --- readiness (handlers/readiness/) ----------------------------------------------------------
 
 

@@ -93,6 +93,16 @@ async def _share_in_the_club(
     await alice.press("Terminer")
 
 
+async def _fill_programmes(alice: Chat) -> None:
+    """A run of Cluster Bio's programme that Alice opened and follows, sharing her progress, and
+    the label she aims at (programme_runs, programme_enrolments, programme_step_records)."""
+    await alice.say("/programme ouvrir cluster_bio 05/04/2027")
+    run = alice.text.split("(n°")[1].split(")")[0]
+    await alice.say(f"/programme inscrire {run} partager")
+    await alice.say(f"/programme label {run} engage_rse")
+    assert "vous visez le label « Label Engagé RSE (AFNOR) »" in alice.text, alice.text
+
+
 async def _fill_everything(
     app: App, feeds: FeedServer, time_machine: TimeMachineFixture
 ) -> tuple[Chat, Chat]:
@@ -174,6 +184,8 @@ async def _fill_everything(
     await alice.say("/ressources ajouter")
     await alice.send_file("atelier-achats.pdf", b"%PDF-1.4 diaporama de l'atelier")
     await alice.say("Diaporama de l'atelier achats responsables")
+
+    await _fill_programmes(alice)
 
     await alice.say("/diffuser")
     await alice.say(f"Brouillon : écrivez-moi à {EMAIL}")

@@ -48,7 +48,9 @@ WHEN = "12/03/2027 9h30"
 PLACE = "Salle Anjou, 10 rue du Végétal, 49000 Angers"
 
 
-async def plan(claire: Chat, *, number: int = 1, capacity: str = "20", audience: str = "Tout") -> str:
+async def plan(
+    claire: Chat, *, number: int = 1, capacity: str = "20", audience: str = "Tout"
+) -> str:
     """Claire plans the workshop of the ``number``-th request of the ranking for ``audience``
     (« Tout le pôle » or « Ceux qui l'ont demandé ») and sends it; the text she reads."""
     await claire.say("/atelier demandes")
