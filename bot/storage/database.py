@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.backup import hold_shared
+
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -84,6 +86,8 @@ class Database:
     """One engine and its session factory."""
 
     def __init__(self, url: str) -> None:
+        # While it is open, a restore may not replace the file (bot/storage/backup.py).
+        self._in_use = hold_shared(url)
         self.engine = create_engine(url)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time: queue our own transactions here rather than in
@@ -106,3 +110,6 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._in_use is not None:
+            self._in_use.close()
+            self._in_use = None
