@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from content.awareness.labels import Label
     from content.awareness.models import Module
     from content.awareness.programmes import Programme
+    from content.awareness.readiness import ReadinessCheck
     from content.awareness.resources import Template
     from content.awareness.workshops import WorkshopTheme
     from content.questionnaires.models import Questionnaire
@@ -147,6 +148,8 @@ class Content:
     modules: Mapping[str, Module]
     # The RSE labels /labels presents, by id, in their files' order.
     labels: Mapping[str, Label]
+    # The labels' readiness self-checks (« Suis-je prêt ? »), by label id, in the labels' order.
+    readiness: Mapping[str, ReadinessCheck]
     # The programmes a pôle can run (/programme), by id, in their files' order.
     programmes: Mapping[str, Programme]
     # The workshops and thematic days members can ask for (/atelier), by id, in the file's order.
@@ -228,6 +231,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
     from content.awareness.labels import load_labels
     from content.awareness.models import load_modules
     from content.awareness.programmes import load_programmes
+    from content.awareness.readiness import load_readiness
     from content.awareness.resources import load_templates
     from content.awareness.workshops import load_workshops
     from content.questionnaires.models import load_questionnaire
@@ -255,6 +259,9 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         directory / "awareness" / "workshops.yaml", modules=frozenset(modules)
     )
     workshop_survey = load_questionnaire("satisfaction_atelier", directory / "questionnaires")
+    readiness = load_readiness(
+        directory / "awareness" / "readiness", labels=tuple(labels), modules=frozenset(modules)
+    )
     programmes = load_programmes(
         directory / "awareness" / "programmes",
         modules=frozenset(modules),
@@ -273,6 +280,7 @@ def load_content(directory: Path = CONTENT_DIR) -> Content:
         surveys,
         modules,
         labels,
+        readiness,
         programmes,
         workshops=workshops,
         workshop_survey=workshop_survey,

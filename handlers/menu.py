@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.conversation import Command, Context, Feature
 from bot.messages import Button, Reply, Text
 from handlers.awareness import progress as awareness_progress
+from handlers.readiness import check as readiness_check
 
 
 def usable_here(context: Context, command: Command) -> bool:
@@ -78,7 +79,8 @@ async def show_home(context: Context) -> list[Reply]:
         role=context.texts.label(f"roles.{member.role}"),
     )
     modules = await awareness_progress.home_line(context)
-    return [Reply(Text.join([summary, modules]), tuple(menu_buttons(context)))]
+    readiness = await readiness_check.home_line(context)
+    return [Reply(Text.join([summary, modules, readiness]), tuple(menu_buttons(context)))]
 
 
 feature = Feature(

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from content.loader import Content, ContentError, load_content
-from content.surveys.models import AGREEMENT_SCALE, NON_ANSWER, SurveySet
+from content.surveys.models import AGREEMENT_SCALE, NON_ANSWER, SurveySet, project_sets
 from tests.helpers.content_files import edit_yaml, localized_texts
 
 # The four examples the HYDREOS document quotes, by axis, word for word.
@@ -39,7 +39,7 @@ def hydreos(content: Content) -> SurveySet:
 
 
 def test_the_shipped_sets_load_by_file_name(content: Content) -> None:
-    assert set(content.surveys) == {"hydreos", "bien_etre"}
+    assert set(content.surveys) == {"hydreos", "bien_etre", "clients_numerique_responsable"}
     assert all(survey_id == survey.id for survey_id, survey in content.surveys.items())
 
 
@@ -201,3 +201,10 @@ def test_a_new_set_is_a_new_file(content_copy: Path) -> None:
         yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
     )
     assert "bien_etre_court" in load_content(content_copy).surveys
+
+
+def test_the_client_set_is_offered_to_members_not_to_the_pole_s_projects(
+    content: Content,
+) -> None:
+    assert content.surveys["clients_numerique_responsable"].for_clients
+    assert set(project_sets(content.surveys)) == {"hydreos", "bien_etre"}

@@ -71,6 +71,7 @@ def project_create(
 ) -> None:
     """Créer un projet d'enquête du pôle et afficher son numéro et son calendrier de vagues."""
     from bot.storage import repositories as repo
+    from content.surveys.models import project_sets
     from handlers.survey.projects import NAME_MAX
 
     cleaned = " ".join(name.split())
@@ -78,7 +79,7 @@ def project_create(
         raise fail(f"le nom du projet doit faire entre 1 et {NAME_MAX} caractères.")
 
     async def create(app: App) -> None:
-        sets = app.content.surveys
+        sets = project_sets(app.content.surveys)
         if survey not in sets:
             listed = ", ".join(
                 f"{key} ({sets[key].title(app.settings.locale)})" for key in sorted(sets)

@@ -519,6 +519,9 @@ class SurveyProject(SQLModel, table=True):
     wave_time: str = Field(default="09:00", max_length=5)
     wave_days: int = Field(default=21)
     created_at: datetime = Field(default_factory=utcnow)
+    # A member's own survey of their clients (handlers/readiness/clients.py), not the pôle's:
+    # its animators never see it, its results go to this member alone; None for the pôle's.
+    owner_id: int | None = Field(default=None, foreign_key="people.id", index=True)
 
 
 class SurveyPartner(SQLModel, table=True):
@@ -916,6 +919,23 @@ class ProgrammeStepRecord(SQLModel, table=True):
 
 
 # --- readiness (handlers/readiness/) ----------------------------------------------------------
+
+
+class ReadinessResult(SQLModel, table=True):
+    """A member's last « Suis-je prêt ? » for one label (content/awareness/readiness/): what
+    they answered to each requirement, and how many looked met."""
+
+    __tablename__ = "readiness_results"
+    __table_args__ = (UniqueConstraint("person_id", "label_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="people.id", index=True)
+    label_id: str = Field(max_length=60)
+    # Requirement id -> answer id (yes, partly, no, dont_know).
+    answers: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    met: int
+    total: int
+    completed_at: datetime = Field(default_factory=utcnow)
 
 
 # --- resources (handlers/resources/) ----------------------------------------------------------

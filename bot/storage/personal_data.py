@@ -64,6 +64,7 @@ EXPORT_NAMES: Mapping[str, str] = {
     "survey_responses": "enquetes_reponses_envoyees",
     "survey_drafts": "enquetes_en_cours",
     "module_progress": "modules_rse_suivis",
+    "readiness_results": "preparation_aux_labels",
 }
 
 
@@ -75,10 +76,23 @@ def _unaccepted_requester(row: Mapping[str, Any], person_id: int) -> set[str]:
     return set()
 
 
+def _someone_else(column: str, *also: str) -> Callable[[Mapping[str, Any], int], set[str]]:
+    """A row of someone else reached through what the person owns (a member's client survey
+    reaches its clients' responses): who it is, and what they answered, stay out."""
+
+    def hidden(row: Mapping[str, Any], person_id: int) -> set[str]:
+        return {column, *also} if row[column] != person_id else set()
+
+    return hidden
+
+
 # Columns of a person's rows that their export leaves out, by table: what someone else wrote
-# that the person may not learn yet.
+# that the person may not learn yet, or may only read as the anonymity rule allows.
 HIDDEN: Mapping[str, Callable[[Mapping[str, Any], int], set[str]]] = {
     "introductions": _unaccepted_requester,
+    "survey_respondents": _someone_else("person_id"),
+    "survey_drafts": _someone_else("person_id"),
+    "survey_responses": _someone_else("submitted_by", "answers", "comments"),
 }
 
 

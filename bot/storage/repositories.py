@@ -55,6 +55,7 @@ from bot.storage.models import (
     PollSlot,
     PollVote,
     ResourceFile,
+    ReadinessResult,
     SurveyDraft,
     SurveyPartner,
     SurveyProject,
@@ -1384,11 +1385,11 @@ async def create_survey_project(
 
 
 async def pole_survey_projects(session: AsyncSession, *, pole_id: int) -> list[SurveyProject]:
-    """The pôle's projects, by name."""
+    """The pôle's projects, by name; not its members' own client surveys, which are theirs."""
     return list(
         await session.scalars(
             select(SurveyProject)
-            .where(SurveyProject.pole_id == pole_id)
+            .where(SurveyProject.pole_id == pole_id, SurveyProject.owner_id.is_(None))
             .order_by(SurveyProject.name, SurveyProject.id)
         )
     )
@@ -1397,10 +1398,12 @@ async def pole_survey_projects(session: AsyncSession, *, pole_id: int) -> list[S
 async def survey_project(
     session: AsyncSession, *, pole_id: int, project_id: int
 ) -> SurveyProject | None:
-    """The pôle's project ``project_id``; None for another pôle's."""
+    """The pôle's project ``project_id``; None for another pôle's or a member's own."""
     return await session.scalar(
         select(SurveyProject).where(
-            SurveyProject.id == project_id, SurveyProject.pole_id == pole_id
+            SurveyProject.id == project_id,
+            SurveyProject.pole_id == pole_id,
+            SurveyProject.owner_id.is_(None),
         )
     )
 
@@ -1408,9 +1411,10 @@ async def survey_project(
 async def survey_project_by_name(
     session: AsyncSession, *, pole_id: int, name: str
 ) -> SurveyProject | None:
-    """The pôle's project of this name, however it is spelt; None for another pôle's."""
+    """The pôle's project of this name, however it is spelt, its members' own included (the
+    name is unique in the pôle); None for another pôle's."""
     wanted = fold(" ".join(name.split()))
-    projects = await pole_survey_projects(session, pole_id=pole_id)
+    projects = await session.scalars(select(SurveyProject).where(SurveyProject.pole_id == pole_id))
     return next((p for p in projects if fold(p.name) == wanted), None)
 
 
@@ -2992,3 +2996,70 @@ async def remove_resource_file(session: AsyncSession, *, pole_id: int, file_id: 
         delete(ResourceFile).where(ResourceFile.id == file_id, ResourceFile.pole_id == pole_id)
     )
     return bool(removed.rowcount)
+async def readiness_results(session: AsyncSession, *, person_id: int) -> dict[str, ReadinessResult]:
+    """The person's last readiness check of each label they checked, by label id."""
+    rows = await session.scalars(
+        select(ReadinessResult).where(ReadinessResult.person_id == person_id)
+    )
+    return {row.label_id: row for row in rows}
+
+
+async def save_readiness_result(
+    session: AsyncSession,
+    *,
+    person_id: int,
+    label_id: str,
+    answers: dict[str, str],
+    met: int,
+    now: datetime,
+) -> ReadinessResult:
+    """The person's check of the label, in place of their last one."""
+    found = await session.scalar(
+        select(ReadinessResult).where(
+            ReadinessResult.person_id == person_id, ReadinessResult.label_id == label_id
+        )
+    )
+    if found is None:
+        found = ReadinessResult(person_id=person_id, label_id=label_id, met=met, total=0)
+        session.add(found)
+    found.answers, found.met, found.total, found.completed_at = answers, met, len(answers), now
+    await session.flush()
+    return found
+
+
+async def client_survey(
+    session: AsyncSession, *, owner_id: int, survey: str
+) -> SurveyProject | None:
+    """The member's own survey of their clients on the indicator set ``survey``, if made."""
+    return await session.scalar(
+        select(SurveyProject).where(
+            SurveyProject.owner_id == owner_id, SurveyProject.survey == survey
+        )
+    )
+
+
+async def owned_survey_projects(session: AsyncSession, *, owner_id: int) -> list[SurveyProject]:
+    """The member's own client surveys, whose results are theirs to read."""
+    return list(
+        await session.scalars(
+            select(SurveyProject)
+            .where(SurveyProject.owner_id == owner_id)
+            .order_by(SurveyProject.id)
+        )
+    )
+
+
+async def create_client_survey(
+    session: AsyncSession, *, pole_id: int, owner_id: int, name: str, survey: str
+) -> SurveyProject:
+    """The member's own survey of their clients, in the pôle they act in: its waves open on
+    the default calendar (twice a year) or by hand, anonymous, its animators never seeing it."""
+    name = " ".join(name.split())
+    if await survey_project_by_name(session, pole_id=pole_id, name=name) is not None:
+        raise SurveyNameTaken(name)
+    project = SurveyProject(pole_id=pole_id, owner_id=owner_id, name=name, survey=survey)
+    session.add(project)
+    await session.flush()
+    return project
+
+

@@ -70,6 +70,9 @@ class SurveySet(_Item):
     levels: tuple[SurveyLevel, ...] = Field(min_length=1)
     min_per_cell: int = Field(default=3, ge=1)
     indicators: tuple[Indicator, ...] = Field(min_length=1)
+    # A set a member sends to their own clients (handlers/readiness/clients.py): not offered
+    # for the pôle's projects.
+    for_clients: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> SurveySet:
@@ -122,6 +125,11 @@ class SurveySet(_Item):
             if choice.id == choice_id:
                 return choice.points
         raise KeyError(choice_id)
+
+
+def project_sets(surveys: Mapping[str, SurveySet]) -> dict[str, SurveySet]:
+    """The sets a pôle's project may answer: all but those meant for a member's clients."""
+    return {key: survey for key, survey in surveys.items() if not survey.for_clients}
 
 
 def _check_scale(scale: tuple[SurveyChoice, ...]) -> None:

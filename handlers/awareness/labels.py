@@ -74,6 +74,10 @@ def page(context: Context, label: Label) -> Reply:
         for module_id in label.related_modules
         if module_id in modules
     ]
+    # « Suis-je prêt ? » is the member's own check: offered in private only.
+    if label.id in context.content.readiness and not context.incoming.is_group:
+        ready = texts.label("readiness.check.ready_button")
+        buttons.append(context.command_button(ready, f"pret {label.id}"))
     buttons.append(context.command_button(texts.label("awareness.labels.all_button"), "labels"))
     return Reply(Text.join(lines), tuple(buttons))
 

@@ -12,11 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, Step
 from bot.messages import Reply, Text
 from bot.outbox import enqueue
 from bot.storage import repositories as repo
-from bot.storage.models import Campaign, Person, SurveyProject
+from bot.storage.models import Campaign, Person, SurveyPartner, SurveyProject
+from content.surveys.models import project_sets
 from content.text import fold
 from handlers.actions import Action, Run
 from handlers.audiences import recipient_of
@@ -131,7 +134,7 @@ async def answer_name(context: Context, answer: Answer) -> Outcome:
 
 async def ask_set(context: Context) -> Reply:
     """Asks which indicator set the partners answer."""
-    surveys = context.content.surveys.values()
+    surveys = project_sets(context.content.surveys).values()
     lines = [context.texts("survey.projects.ask_set")]
     lines += [
         context.texts(
@@ -147,7 +150,7 @@ async def ask_set(context: Context) -> Reply:
 
 
 async def answer_set(context: Context, answer: Answer) -> Outcome:
-    if answer.choice not in context.content.surveys:
+    if answer.choice not in project_sets(context.content.surveys):
         return Retry(context.say("errors.pick_a_button"))
     context.data["set"] = answer.choice
     return Next("anonymity")
@@ -204,18 +207,10 @@ async def add_partner(context: Context, project: SurveyProject, rest: Sequence[s
     cleaned = clean_line(context, " ".join(rest), max_length=PARTNER_MAX)
     if isinstance(cleaned, Retry):
         return [context.say("survey.projects.partner_usage"), cleaned.reply]
-    assert project.id is not None
     try:
-        partner = await repo.add_survey_partner(
-            context.session, project_id=project.id, name=cleaned.value
-        )
+        partner = await new_partner(context.session, project=project, name=cleaned.value)
     except repo.SurveyNameTaken:
         return [context.say("survey.projects.partner_taken", name=cleaned.value)]
-    current = await repo.current_wave(context.session, project_id=project.id)
-    if current is not None:
-        # Invited to the wave under way: its respondents answer it once they join.
-        current.invited += 1
-        context.session.add(current)
     return [
         context.say(
             "survey.projects.partner_added",
@@ -225,6 +220,18 @@ async def add_partner(context: Context, project: SurveyProject, rest: Sequence[s
             number=project.id,
         )
     ]
+
+
+async def new_partner(session: AsyncSession, *, project: SurveyProject, name: str) -> SurveyPartner:
+    """A new partner of the project, invited to the wave under way if there is one (its
+    respondents answer it once they join); SurveyNameTaken when the project has one so named."""
+    assert project.id is not None
+    partner = await repo.add_survey_partner(session, project_id=project.id, name=name)
+    current = await repo.current_wave(session, project_id=project.id)
+    if current is not None:
+        current.invited += 1
+        session.add(current)
+    return partner
 
 
 async def list_partners(

@@ -184,9 +184,10 @@ def _figures(texts: Texts, key: str, name: str, counts: Counts) -> Text:
 
 
 def participation_only(texts: Texts, *, project: SurveyProject, results: WaveResults) -> Text:
-    """What partners read of a wave too few partners answered."""
+    """What partners read of a wave too few partners answered (or the member owning a client
+    survey, which no animator sees either)."""
     return texts(
-        "survey.results.too_few",
+        "survey.results.too_few" if project.owner_id is None else "survey.results.too_few_owned",
         project=project.name,
         wave=results.label,
         submitted=results.submitted,
@@ -284,18 +285,25 @@ async def _visible_project(
     context: Context, args: Sequence[str]
 ) -> tuple[SurveyProject, list[str], bool] | Reply:
     """The project whose results the person asks for, what follows its number, and whether they
-    see it as an animator (everything) or as a partner's respondent (shared results only)."""
+    see it as an animator (everything) or as a partner's respondent or the member owning a
+    client survey (shared results only)."""
     if context.has_role("animator"):
         found = await chosen_project(context, args, "survey.results.usage")
         if not isinstance(found, Reply) or context.person is None:
             return found if isinstance(found, Reply) else (*found, True)
     if context.person is None:
         return context.say("survey.respond.sign_up")
+    # A member's own client survey is the member's to read, not its clients'.
     mine = {
         project.id: project
         for _, project in await repo.respondent_partners(
             context.session, person_id=context.person_id
         )
+        if project.owner_id is None
+    }
+    mine |= {
+        project.id: project
+        for project in await repo.owned_survey_projects(context.session, owner_id=context.person_id)
     }
     if args and args[0].isdigit() and int(args[0]) in mine:
         return mine[int(args[0])], list(args[1:]), False

@@ -183,8 +183,9 @@ async def close_wave(
     session: AsyncSession, settings: Settings, content: Content, *, wave: SurveyWave, now: datetime
 ) -> bool:
     """Close the wave and send its results: to every partner's respondents when enough
-    partners answered (else the participation alone), to the pôle's animators always.
-    False when another transaction closed it first."""
+    partners answered (else the participation alone), to the pôle's animators always; a
+    member's client survey only to that member, as its partners would read them. False when
+    another transaction closed it first."""
     assert wave.id is not None
     if not await repo.close_survey_wave(session, wave_id=wave.id, now=now):
         return False
@@ -195,8 +196,16 @@ async def close_wave(
     respondents = [
         person for _, person in await repo.project_respondents(session, project_id=project.id)
     ]
-    animators = await repo.pole_animators(session, pole_id=project.pole_id)
-    for audience, people in (("partners", respondents), ("animators", animators)):
+    audiences: tuple[tuple[str, list[Person]], ...]
+    if project.owner_id is None:
+        animators = await repo.pole_animators(session, pole_id=project.pole_id)
+        audiences = (("partners", respondents), ("animators", animators))
+    else:
+        # A member's survey of their clients: its results are the member's alone, under the
+        # same rule as the partners' (enough clients answered), and the clients get none.
+        owner = await session.get(Person, project.owner_id)
+        audiences = (("owner", [owner] if owner is not None else []),)
+    for audience, people in audiences:
         for locale, recipients in (await _by_locale(session, settings, people)).items():
             texts = content.texts(locale)
             figures = await reports.closed_figures(

@@ -39,12 +39,19 @@ async def sign_up_respondent(app: App, user_id: str, name: str, company: str, co
     return chat
 
 
-async def answer_all(chat: Chat, partner: str, choice: str, *, comment: str | None = None) -> None:
-    """Fill in the partner's response, every affirmation with ``choice``, giving ``comment`` at
-    the end of the first axis and skipping the others."""
+async def answer_all(
+    chat: Chat,
+    partner: str,
+    choice: str,
+    *,
+    comment: str | None = None,
+    count: int = HYDREOS_COUNT,
+) -> None:
+    """Fill in the partner's response, each of the set's ``count`` affirmations with
+    ``choice``, giving ``comment`` at the end of the first axis and skipping the others."""
     await chat.say("/enquete")
     await chat.press(f"Répondre pour {partner}")
-    for _ in range(HYDREOS_COUNT):
+    for _ in range(count):
         await chat.press(choice)
         if "(facultatif)" in chat.text:
             await (chat.say(comment) if comment else chat.press("Passer"))

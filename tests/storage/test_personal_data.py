@@ -107,6 +107,22 @@ async def _fill_everything(
     app: App, feeds: FeedServer, time_machine: TimeMachineFixture
 ) -> tuple[Chat, Chat]:
     """Alice, an animator on Telegram and Slack, uses every feature; Claire and Bob too."""
+async def _fill_readiness(app: App, alice: Chat) -> None:
+    """Alice's « Suis-je prêt ? » for B Corp (readiness_results) and her own client survey, for
+    whose client Hélène answers (survey_projects.owner_id): erased with her, and Hélène's part
+    of it left out of her export."""
+    await alice.say("/pret b_corp")
+    for answer in ("Oui", "En partie", "Non", "Je ne sais pas"):
+        await alice.press(answer)
+    assert "B Corp (B Lab) : 1 exigence(s) sur 4" in alice.text, alice.text
+    await alice.say("/pret client Mairie de Rezé")
+    code = alice.text.split("Son code : ")[1].split()[0].strip("*")
+    helene = Chat(app, Platform.TELEGRAM, "7391846099")
+    for said in ("/start", "J'accepte", "Hélène Morel", "Mairie de Rezé", "Autre", "Passer", code):
+        await helene.say(said)
+    assert "Vous répondez désormais pour « Mairie de Rezé »" in helene.text, helene.text
+
+
     alice = Chat(app, Platform.TELEGRAM, TELEGRAM_ID)
     await alice.sign_up(NAME, COMPANY, email=EMAIL)
     await alice.grant("animator")
@@ -208,6 +224,7 @@ def settings(settings: Settings) -> Settings:
     )
 
 
+    await _fill_readiness(app, alice)
 @pytest.fixture
 async def filled(app: App, time_machine: TimeMachineFixture) -> tuple[Chat, Chat]:
     async with FeedServer() as feeds:

@@ -59,6 +59,7 @@ async def test_a_label_page_shows_its_steps_validity_and_dated_sources(app: App)
     assert labels_of(alice) == [
         "Module : Qu'est-ce que la RSE ?",
         "Module : RSE et amélioration continue",
+        "Suis-je prêt ?",
         "Tous les labels",
     ]
     assert alice.button("Tous les labels").value == "/labels"
