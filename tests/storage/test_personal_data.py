@@ -1,6 +1,8 @@
 """/mesdonnees and /oublier are complete by construction: every table of the schema is filled
 through real flows, then the person is erased and no row of any table still names them."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import SQLModel, select
 from time_machine import TimeMachineFixture
@@ -34,6 +36,8 @@ from tests.helpers.chat import Chat
 from tests.helpers.feed_server import FeedServer
 from tests.helpers.rows import every_row
 from tests.helpers.survey import add_partner, answer_all, create_project
+from tests.helpers.workshops import plan as plan_workshop
+from tests.helpers.workshops import workshop_number
 
 NAME = "Alice Vasseur-Oberkampf"
 COMPANY = "Tisserands du Vercors"
@@ -101,6 +105,24 @@ async def _fill_programmes(alice: Chat) -> None:
     await alice.say(f"/programme inscrire {run} partager")
     await alice.say(f"/programme label {run} engage_rse")
     assert "vous visez le label « Label Engagé RSE (AFNOR) »" in alice.text, alice.text
+
+
+async def _fill_workshops(app: App, alice: Chat, time_machine: TimeMachineFixture) -> None:
+    """Alice asks for a workshop (workshop_requests), plans it for those who asked
+    (workshops, event_guests), comes, and answers its survey (workshop_feedback)."""
+    await alice.say("/atelier demander what_is_rse")
+    await plan_workshop(alice, audience="Ceux qui l'ont demandé", when="12/05/2027 9h30")
+    number = await workshop_number(app)
+    await alice.say(f"/atelier rsvp {number} oui")
+    time_machine.move_to(datetime(2027, 5, 12, 10, 0, tzinfo=UTC), tick=False)
+    await alice.say(f"/atelier presences {number}")
+    await alice.say("1")
+    await alice.press("Valider")
+    await alice.say(f"/atelier avis {number}")
+    for answer in ("Tout à fait", "Plutôt oui", "Tout à fait"):
+        await alice.press(answer)
+    await alice.say(f"Merci, très concret. {EMAIL}")
+    assert "Merci pour votre avis" in alice.text, alice.text
 
 
 async def _fill_everything(
@@ -202,6 +224,7 @@ async def _fill_readiness(app: App, alice: Chat) -> None:
     await alice.say("Diaporama de l'atelier achats responsables")
 
     await _fill_programmes(alice)
+    await _fill_workshops(app, alice, time_machine)
 
     await alice.say("/diffuser")
     await alice.say(f"Brouillon : écrivez-moi à {EMAIL}")

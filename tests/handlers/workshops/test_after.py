@@ -15,9 +15,10 @@ from bot.storage import repositories as repo
 from handlers.events import reminders
 from handlers.workshops import after
 from scheduler.jobs import JOBS
-from tests.handlers.workshops.conftest import BOB, CHLOE, plan, workshop_number
+from tests.handlers.workshops.conftest import BOB, CHLOE
 from tests.helpers.chat import Chat
 from tests.helpers.outbox import queued
+from tests.helpers.workshops import plan, workshop_number
 
 PARIS = ZoneInfo("Europe/Paris")
 # The workshop starts on 12/03/2027 at 9:30 in Paris.

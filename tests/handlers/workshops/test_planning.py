@@ -9,9 +9,10 @@ from sqlmodel import select
 from bot.app import App
 from bot.storage.models import Event, EventAnswer
 from handlers.events.invitations import INVITATION, WAITING_LIST
-from tests.handlers.workshops.conftest import BOB, CHLOE, CLAIRE, plan, workshop_number
+from tests.handlers.workshops.conftest import BOB, CHLOE, CLAIRE
 from tests.helpers.chat import Chat
 from tests.helpers.outbox import queued
+from tests.helpers.workshops import plan, workshop_number
 
 
 async def asked(bob: Chat, chloe: Chat, dora: Chat) -> None:
