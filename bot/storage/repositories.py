@@ -54,8 +54,11 @@ from bot.storage.models import (
     Pole,
     PollSlot,
     PollVote,
-    ResourceFile,
+    ProgrammeEnrolment,
+    ProgrammeRun,
+    ProgrammeStepRecord,
     ReadinessResult,
+    ResourceFile,
     SurveyDraft,
     SurveyPartner,
     SurveyProject,
@@ -63,12 +66,12 @@ from bot.storage.models import (
     SurveyResponse,
     SurveyWave,
     Upload,
-    utcnow,
-)
-from content.roles import ROLES, role_at_least
     Workshop,
     WorkshopFeedback,
     WorkshopRequest,
+    utcnow,
+)
+from content.roles import ROLES, role_at_least
 from content.text import fold
 
 # No 0/O, 1/I/L: codes are read aloud at meetings and typed from paper.
@@ -893,9 +896,6 @@ async def event_audience(session: AsyncSession, *, event: Event) -> set[int]:
     the whole pôle, the pôle's members (of the pôle still, for guests)."""
     if event.club_id is not None:
         return await club_member_ids(session, pole_id=event.pole_id, club_id=event.club_id)
-    return set(
-        await session.scalars(
-            select(Membership.person_id).where(Membership.pole_id == event.pole_id)
     if event.guests_only:
         return set(
             await session.scalars(
@@ -910,6 +910,9 @@ async def event_audience(session: AsyncSession, *, event: Event) -> set[int]:
                 .where(EventGuest.event_id == event.id)
             )
         )
+    return set(
+        await session.scalars(
+            select(Membership.person_id).where(Membership.pole_id == event.pole_id)
         )
     )
 
@@ -2633,9 +2636,6 @@ async def pole_admins(session: AsyncSession, *, pole_id: int) -> list[Person]:
 # (handlers/workshops/); each workshop is an event of handlers/events.
 
 
-# --- programmes --------------------------------------------------------------------------------
-# Enrolments in a pôle's programmes and the steps done (handlers/programmes/).
-
 async def add_workshop_request(
     session: AsyncSession, *, pole_id: int, person_id: int, key: str, theme: str | None, text: str
 ) -> WorkshopRequest | None:
@@ -2929,6 +2929,142 @@ async def workshop_feedback(session: AsyncSession, *, workshop_id: int) -> list[
         )
     )
 
+
+# --- programmes --------------------------------------------------------------------------------
+# Enrolments in a pôle's programmes and the steps done (handlers/programmes/).
+
+
+async def open_programme_run(
+    session: AsyncSession, *, pole_id: int, programme_id: str, starts_on: date
+) -> ProgrammeRun | None:
+    """The pôle's new run of the programme from ``starts_on``; None if it has that one already."""
+    existing = await session.scalar(
+        select(ProgrammeRun).where(
+            ProgrammeRun.pole_id == pole_id,
+            ProgrammeRun.programme_id == programme_id,
+            ProgrammeRun.starts_on == starts_on,
+        )
+    )
+    if existing is not None:
+        return None
+    run = ProgrammeRun(pole_id=pole_id, programme_id=programme_id, starts_on=starts_on)
+    session.add(run)
+    await session.flush()
+    return run
+
+
+async def programme_runs(session: AsyncSession, *, pole_id: int) -> list[ProgrammeRun]:
+    """The pôle's runs, the earliest start first."""
+    return list(
+        await session.scalars(
+            select(ProgrammeRun)
+            .where(ProgrammeRun.pole_id == pole_id)
+            .order_by(ProgrammeRun.starts_on, ProgrammeRun.id)
+        )
+    )
+
+
+async def programme_run(session: AsyncSession, *, pole_id: int, run_id: int) -> ProgrammeRun | None:
+    """One of the pôle's runs (never another pôle's)."""
+    return await session.scalar(
+        select(ProgrammeRun).where(ProgrammeRun.id == run_id, ProgrammeRun.pole_id == pole_id)
+    )
+
+
+async def programme_enrolments_of(
+    session: AsyncSession, *, person_id: int, pole_id: int
+) -> dict[int, ProgrammeEnrolment]:
+    """The person's enrolments in the pôle's runs, by run id."""
+    rows = await session.scalars(
+        select(ProgrammeEnrolment)
+        .join(ProgrammeRun, ProgrammeRun.id == ProgrammeEnrolment.run_id)
+        .where(ProgrammeEnrolment.person_id == person_id, ProgrammeRun.pole_id == pole_id)
+    )
+    return {row.run_id: row for row in rows}
+
+
+async def enrol_in_programme(
+    session: AsyncSession, *, run_id: int, person_id: int, shared: bool
+) -> ProgrammeEnrolment:
+    """The person's enrolment in the run, made now if they had none."""
+    found = await session.scalar(
+        select(ProgrammeEnrolment).where(
+            ProgrammeEnrolment.run_id == run_id, ProgrammeEnrolment.person_id == person_id
+        )
+    )
+    if found is None:
+        found = ProgrammeEnrolment(run_id=run_id, person_id=person_id, shared=shared)
+        session.add(found)
+        await session.flush()
+    return found
+
+
+async def leave_programme(session: AsyncSession, *, enrolment: ProgrammeEnrolment) -> None:
+    """The enrolment and what was recorded for it, gone."""
+    await session.execute(
+        delete(ProgrammeStepRecord).where(ProgrammeStepRecord.enrolment_id == enrolment.id)
+    )
+    await session.delete(enrolment)
+    await session.flush()
+
+
+async def run_enrolments(
+    session: AsyncSession, *, run_id: int
+) -> list[tuple[ProgrammeEnrolment, Person]]:
+    """Everyone following the run, in the order they enrolled."""
+    rows = await session.execute(
+        select(ProgrammeEnrolment, Person)
+        .join(Person, Person.id == ProgrammeEnrolment.person_id)
+        .where(ProgrammeEnrolment.run_id == run_id)
+        .order_by(ProgrammeEnrolment.enrolled_at, ProgrammeEnrolment.id)
+    )
+    return [(enrolment, person) for enrolment, person in rows]
+
+
+async def all_programme_enrolments(
+    session: AsyncSession,
+) -> list[tuple[ProgrammeEnrolment, ProgrammeRun, Person]]:
+    """Every enrolment of every pôle, for the job telling members their next step."""
+    rows = await session.execute(
+        select(ProgrammeEnrolment, ProgrammeRun, Person)
+        .join(ProgrammeRun, ProgrammeRun.id == ProgrammeEnrolment.run_id)
+        .join(Person, Person.id == ProgrammeEnrolment.person_id)
+        .order_by(ProgrammeEnrolment.id)
+    )
+    return [(enrolment, run, person) for enrolment, run, person in rows]
+
+
+async def programme_step_records(
+    session: AsyncSession, *, enrolment_id: int
+) -> dict[str, ProgrammeStepRecord]:
+    """What was recorded of the enrolment's steps, by step id."""
+    rows = await session.scalars(
+        select(ProgrammeStepRecord).where(ProgrammeStepRecord.enrolment_id == enrolment_id)
+    )
+    return {row.step_id: row for row in rows}
+
+
+async def record_programme_step(
+    session: AsyncSession,
+    *,
+    enrolment_id: int,
+    step_id: str,
+    now: datetime,
+    label_id: str | None = None,
+    comment: str | None = None,
+) -> ProgrammeStepRecord:
+    """The step done now, with the label aimed at or the review's words (replacing earlier)."""
+    found = await session.scalar(
+        select(ProgrammeStepRecord).where(
+            ProgrammeStepRecord.enrolment_id == enrolment_id, ProgrammeStepRecord.step_id == step_id
+        )
+    )
+    if found is None:
+        found = ProgrammeStepRecord(enrolment_id=enrolment_id, step_id=step_id)
+    found.label_id, found.comment, found.done_at = label_id, comment, now
+    session.add(found)
+    await session.flush()
+    return found
 
 
 # --- readiness ---------------------------------------------------------------------------------
