@@ -2,10 +2,12 @@
 their own clients, each gets a code its contact signs up with (no member of the pôle), a wave
 is sent, the clients answer through the partner survey's flow, and at the close the results go
 to the member alone, under the survey's anonymity rule; another member, the pôle's animators and
-the clients themselves never see them."""
+the clients themselves never see them; the member's export leaves the clients out, and erasing
+the member erases the survey."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -13,7 +15,7 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.messages import Platform
-from bot.storage.models import SurveyProject, SurveyWave
+from bot.storage.models import SurveyProject, SurveyResponse, SurveyWave
 from handlers.survey import waves
 from tests.helpers.chat import Chat
 from tests.helpers.outbox import queued
@@ -163,3 +165,42 @@ async def test_another_member_the_animators_and_the_clients_cannot_see_it(
     client = survey.clients["Mairie de Rezé"]
     await client.say(f"/enquete resultats {number}")
     assert "Participation" not in client.text
+
+
+async def test_the_member_s_export_leaves_out_the_clients_and_their_answers(
+    app: App, survey: ClientSurvey
+) -> None:
+    await answer_all(
+        survey.clients["Mairie de Rezé"],
+        "Mairie de Rezé",
+        "Plutôt d'accord",
+        count=CLIENT_STATEMENTS,
+    )
+
+    await survey.alice.say("/mesdonnees")
+
+    exported = json.loads(survey.alice.replies[0].attachments[0].data)
+    assert [p["name"] for p in exported["survey_partners"]] == ["Mairie de Rezé", "Atelier Durand"]
+    (response,) = exported["enquetes_reponses_envoyees"]
+    assert {"answers", "comments", "submitted_by"}.isdisjoint(response)
+    assert all("person_id" not in row for row in exported["enquetes_repondant_pour"])
+
+
+async def test_erasing_the_member_erases_their_client_survey_not_the_clients(
+    app: App, survey: ClientSurvey
+) -> None:
+    await answer_all(
+        survey.clients["Atelier Durand"],
+        "Atelier Durand",
+        "Plutôt d'accord",
+        count=CLIENT_STATEMENTS,
+    )
+
+    await survey.alice.say("/oublier")
+    await survey.alice.press("Oui, tout effacer")
+
+    async with app.database.transaction() as session:
+        assert list(await session.scalars(select(SurveyProject))) == []
+        assert list(await session.scalars(select(SurveyResponse))) == []
+    await survey.clients["Atelier Durand"].say("/accueil")
+    assert "Karim Durand" in survey.clients["Atelier Durand"].text
