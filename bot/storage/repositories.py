@@ -3072,66 +3072,6 @@ async def record_programme_step(
 # (handlers/readiness/).
 
 
-# --- resources ---------------------------------------------------------------------------------
-# The documents members receive on request: the content's templates and the files a pôle's
-# animators added (handlers/resources/).
-# Every query names the pôle: an animator's file is never reached from another pôle.
-
-# The list leaves the files in the database: one is read only when someone asks for it.
-_WITHOUT_DATA = defer(ResourceFile.data, raiseload=True)
-
-
-async def resource_files(session: AsyncSession, *, pole_id: int) -> list[ResourceFile]:
-    """The pôle's added documents, oldest first, without their bytes."""
-    return list(
-        await session.scalars(
-            select(ResourceFile)
-            .options(_WITHOUT_DATA)
-            .where(ResourceFile.pole_id == pole_id)
-            .order_by(ResourceFile.id)
-        )
-    )
-
-
-async def resource_file(
-    session: AsyncSession, *, pole_id: int, file_id: int
-) -> ResourceFile | None:
-    """The pôle's document ``file_id`` with its bytes; None if it is not the pôle's."""
-    return await session.scalar(
-        select(ResourceFile).where(ResourceFile.id == file_id, ResourceFile.pole_id == pole_id)
-    )
-
-
-async def add_resource_file(
-    session: AsyncSession,
-    *,
-    pole_id: int,
-    title: str,
-    filename: str,
-    mime_type: str,
-    data: bytes,
-    added_by: int,
-) -> ResourceFile:
-    """Add a document to the pôle's resources."""
-    added = ResourceFile(
-        pole_id=pole_id,
-        title=title,
-        filename=filename,
-        mime_type=mime_type,
-        data=data,
-        added_by=added_by,
-    )
-    session.add(added)
-    await session.flush()
-    return added
-
-
-async def remove_resource_file(session: AsyncSession, *, pole_id: int, file_id: int) -> bool:
-    """Remove the pôle's document ``file_id``; False if the pôle has none by that number."""
-    removed = await session.execute(
-        delete(ResourceFile).where(ResourceFile.id == file_id, ResourceFile.pole_id == pole_id)
-    )
-    return bool(removed.rowcount)
 async def readiness_results(session: AsyncSession, *, person_id: int) -> dict[str, ReadinessResult]:
     """The person's last readiness check of each label they checked, by label id."""
     rows = await session.scalars(
@@ -3197,5 +3137,67 @@ async def create_client_survey(
     session.add(project)
     await session.flush()
     return project
+
+
+# --- resources ---------------------------------------------------------------------------------
+# The documents members receive on request: the content's templates and the files a pôle's
+# animators added (handlers/resources/).
+# Every query names the pôle: an animator's file is never reached from another pôle.
+
+# The list leaves the files in the database: one is read only when someone asks for it.
+_WITHOUT_DATA = defer(ResourceFile.data, raiseload=True)
+
+
+async def resource_files(session: AsyncSession, *, pole_id: int) -> list[ResourceFile]:
+    """The pôle's added documents, oldest first, without their bytes."""
+    return list(
+        await session.scalars(
+            select(ResourceFile)
+            .options(_WITHOUT_DATA)
+            .where(ResourceFile.pole_id == pole_id)
+            .order_by(ResourceFile.id)
+        )
+    )
+
+
+async def resource_file(
+    session: AsyncSession, *, pole_id: int, file_id: int
+) -> ResourceFile | None:
+    """The pôle's document ``file_id`` with its bytes; None if it is not the pôle's."""
+    return await session.scalar(
+        select(ResourceFile).where(ResourceFile.id == file_id, ResourceFile.pole_id == pole_id)
+    )
+
+
+async def add_resource_file(
+    session: AsyncSession,
+    *,
+    pole_id: int,
+    title: str,
+    filename: str,
+    mime_type: str,
+    data: bytes,
+    added_by: int,
+) -> ResourceFile:
+    """Add a document to the pôle's resources."""
+    added = ResourceFile(
+        pole_id=pole_id,
+        title=title,
+        filename=filename,
+        mime_type=mime_type,
+        data=data,
+        added_by=added_by,
+    )
+    session.add(added)
+    await session.flush()
+    return added
+
+
+async def remove_resource_file(session: AsyncSession, *, pole_id: int, file_id: int) -> bool:
+    """Remove the pôle's document ``file_id``; False if the pôle has none by that number."""
+    removed = await session.execute(
+        delete(ResourceFile).where(ResourceFile.id == file_id, ResourceFile.pole_id == pole_id)
+    )
+    return bool(removed.rowcount)
 
 
