@@ -107,6 +107,22 @@ async def _fill_programmes(alice: Chat) -> None:
     assert "vous visez le label « Label Engagé RSE (AFNOR) »" in alice.text, alice.text
 
 
+async def _fill_readiness(app: App, alice: Chat) -> None:
+    """Alice's « Suis-je prêt ? » for B Corp (readiness_results) and her own client survey, for
+    whose client Hélène answers (survey_projects.owner_id): erased with her, and Hélène's part
+    of it left out of her export."""
+    await alice.say("/pret b_corp")
+    for answer in ("Oui", "En partie", "Non", "Je ne sais pas"):
+        await alice.press(answer)
+    assert "B Corp (B Lab) : 1 exigence(s) sur 4" in alice.text, alice.text
+    await alice.say("/pret client Mairie de Rezé")
+    code = alice.text.split("Son code : ")[1].split()[0].strip("*")
+    helene = Chat(app, Platform.TELEGRAM, "7391846099")
+    for said in ("/start", "J'accepte", "Hélène Morel", "Mairie de Rezé", "Autre", "Passer", code):
+        await helene.say(said)
+    assert "Vous répondez désormais pour « Mairie de Rezé »" in helene.text, helene.text
+
+
 async def _fill_workshops(app: App, alice: Chat, time_machine: TimeMachineFixture) -> None:
     """Alice asks for a workshop (workshop_requests), plans it for those who asked
     (workshops, event_guests), comes, and answers its survey (workshop_feedback)."""
@@ -129,22 +145,6 @@ async def _fill_everything(
     app: App, feeds: FeedServer, time_machine: TimeMachineFixture
 ) -> tuple[Chat, Chat]:
     """Alice, an animator on Telegram and Slack, uses every feature; Claire and Bob too."""
-async def _fill_readiness(app: App, alice: Chat) -> None:
-    """Alice's « Suis-je prêt ? » for B Corp (readiness_results) and her own client survey, for
-    whose client Hélène answers (survey_projects.owner_id): erased with her, and Hélène's part
-    of it left out of her export."""
-    await alice.say("/pret b_corp")
-    for answer in ("Oui", "En partie", "Non", "Je ne sais pas"):
-        await alice.press(answer)
-    assert "B Corp (B Lab) : 1 exigence(s) sur 4" in alice.text, alice.text
-    await alice.say("/pret client Mairie de Rezé")
-    code = alice.text.split("Son code : ")[1].split()[0].strip("*")
-    helene = Chat(app, Platform.TELEGRAM, "7391846099")
-    for said in ("/start", "J'accepte", "Hélène Morel", "Mairie de Rezé", "Autre", "Passer", code):
-        await helene.say(said)
-    assert "Vous répondez désormais pour « Mairie de Rezé »" in helene.text, helene.text
-
-
     alice = Chat(app, Platform.TELEGRAM, TELEGRAM_ID)
     await alice.sign_up(NAME, COMPANY, email=EMAIL)
     await alice.grant("animator")
@@ -224,6 +224,7 @@ async def _fill_readiness(app: App, alice: Chat) -> None:
     await alice.say("Diaporama de l'atelier achats responsables")
 
     await _fill_programmes(alice)
+    await _fill_readiness(app, alice)
     await _fill_workshops(app, alice, time_machine)
 
     await alice.say("/diffuser")
@@ -247,7 +248,6 @@ def settings(settings: Settings) -> Settings:
     )
 
 
-    await _fill_readiness(app, alice)
 @pytest.fixture
 async def filled(app: App, time_machine: TimeMachineFixture) -> tuple[Chat, Chat]:
     async with FeedServer() as feeds:
