@@ -1,24 +1,26 @@
 """Free text typed outside any command or flow (« c'est quoi la VSME ? », « un atelier sur les
 achats responsables ») answered from what the bot holds, rather than « je n'ai pas compris »:
-the awareness modules and label pages that speak of it, the pôle's recent watch items and, for
-a club's members in their private chat, the club directory's entries (its full-text search),
-each with a button to open it; a member asking in private for a workshop (« un atelier sur
-… ») is offered to ask for it (/atelier, handlers/workshops/). Only when nothing matches does
-the router say it did not understand.
+the awareness modules, label pages and templates (/ressources) that speak of it, the pôle's
+recent watch items and, for a club's members in their private chat, the club directory's
+entries (its full-text search), each with a button to open it; a member asking in private for
+a workshop (« un atelier sur … ») is offered to ask for it (/atelier, handlers/workshops/).
+Only when nothing matches does the router say it did not understand.
 
-In a group, only the modules and labels answer: the watch and the directory are for
+In a group, only the modules, labels and templates answer: the watch and the directory are for
 members, in private.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from bot.conversation import Context, Feature
 from bot.messages import Button, Reply, Text
 from content.awareness.labels import Label
 from content.awareness.models import Module
+from content.awareness.resources import Template
 from content.text import fold
 from handlers.club.directory import matching_entries
 from handlers.veille.search import matching
@@ -71,41 +73,68 @@ def best(scored: list[tuple[str, str, T]], words: list[str]) -> list[T]:
     return [item for _, _, item in sorted(kept, key=lambda row: row[:2])][:SHOWN]
 
 
-def matching_modules(modules: list[Module], locale: str, words: list[str]) -> list[Module]:
-    """The modules that speak of the words, best first."""
-    return best(
-        [
-            (
-                module.title(locale),
-                " ".join(
-                    [module.summary(locale)]
-                    + [step.text(locale) for step in module.steps]
-                    + [step.deeper(locale) for step in module.steps if step.deeper]
-                ),
-                module,
-            )
-            for module in modules
-        ],
-        words,
+def _module_text(module: Module, locale: str) -> tuple[str, str]:
+    return module.title(locale), " ".join(
+        [module.summary(locale)]
+        + [step.text(locale) for step in module.steps]
+        + [step.deeper(locale) for step in module.steps if step.deeper]
     )
 
 
-def matching_labels(labels: list[Label], locale: str, words: list[str]) -> list[Label]:
-    """The label pages that speak of the words, best first."""
-    return best(
-        [
-            (
-                label.title(locale),
-                " ".join(
-                    [label.what(locale), label.for_whom(locale)]
-                    + [step(locale) for step in label.steps]
-                ),
-                label,
-            )
-            for label in labels
-        ],
-        words,
+def _label_text(label: Label, locale: str) -> tuple[str, str]:
+    return label.title(locale), " ".join(
+        [label.what(locale), label.for_whom(locale)] + [step(locale) for step in label.steps]
     )
+
+
+def _template_text(template: Template, locale: str) -> tuple[str, str]:
+    return template.title(locale), " ".join(
+        [template.summary(locale)]
+        + [section.title(locale) for section in template.sections]
+        + [point(locale) for section in template.sections for point in section.points]
+    )
+
+
+def matching_content(
+    items: Iterable[T], text_of: Callable[[T, str], tuple[str, str]], locale: str, words: list[str]
+) -> list[T]:
+    """The content items (modules, label pages, templates) whose title and text, as
+    ``text_of`` gives them, speak of the words, best first."""
+    return best([(*text_of(item, locale), item) for item in items], words)
+
+
+# The content free text is answered from; each has its line and its button's label in
+# content/texts/*/answers.yaml.
+CONTENT_KINDS = ("module", "label", "template")
+
+
+def _content_answers(context: Context, words: list[str]) -> tuple[list[Text], list[Button]]:
+    """The modules, label pages and templates that speak of the words, a line and a button
+    each: nothing personal, so they answer in a group too."""
+    content, locale, texts = context.content, context.locale, context.texts
+    found: list[tuple[str, str, Module | Label | Template, str]] = [
+        *(
+            ("module", "decouvrir", module, module.summary(locale))
+            for module in matching_content(content.modules.values(), _module_text, locale, words)
+        ),
+        *(
+            ("label", "labels", label, label.what(locale))
+            for label in matching_content(content.labels.values(), _label_text, locale, words)
+        ),
+        *(
+            ("template", "ressources", template, template.summary(locale))
+            for template in matching_content(
+                content.templates.values(), _template_text, locale, words
+            )
+        ),
+    ]
+    lines, buttons = [], []
+    for kind, command, item, summary in found:
+        title = item.title(locale)
+        lines.append(texts(f"answers.{kind}", title=title, summary=summary))
+        label = texts.label(f"answers.{kind}_button", title=title)
+        buttons.append(context.command_button(label, f"{command} {item.id}"))
+    return lines, buttons
 
 
 async def answer(context: Context) -> list[Reply]:
@@ -114,30 +143,7 @@ async def answer(context: Context) -> list[Reply]:
     if not words:
         return []
     texts = context.texts
-    lines: list[Text] = []
-    buttons: list[Button] = []
-    for module in matching_modules(list(context.content.modules.values()), context.locale, words):
-        lines.append(
-            texts(
-                "answers.module",
-                title=module.title(context.locale),
-                summary=module.summary(context.locale),
-            )
-        )
-        buttons.append(
-            context.command_button(
-                texts.label("answers.module_button", title=module.title(context.locale)),
-                f"decouvrir {module.id}",
-            )
-        )
-    for label in matching_labels(list(context.content.labels.values()), context.locale, words):
-        lines.append(texts("answers.label", title=label.title(context.locale)))
-        buttons.append(
-            context.command_button(
-                texts.label("answers.label_button", title=label.title(context.locale)),
-                f"labels {label.id}",
-            )
-        )
+    lines, buttons = _content_answers(context, words)
     private_member = context.member is not None and not context.incoming.is_group
     query = " ".join(words)
     if private_member:

@@ -13,6 +13,7 @@ from content.awareness.programmes import STEP_KINDS
 from content.loader import CONTENT_DIR, LOCALES, Content, ContentError, load_content
 from content.roles import ROLES, role_at_least
 from content.veille.models import EDITION_KINDS
+from handlers.answers import CONTENT_KINDS
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
 from handlers.club.admin import ROSTER_STATUSES
 from handlers.club.bilan import BROUGHT_ROWS
@@ -64,6 +65,7 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "club.exchange.matching.": EXCHANGE_KINDS,
     # A label step has a button per label instead.
     "programmes.steps.do.": tuple(kind for kind in STEP_KINDS if kind != "label"),
+    "answers.": tuple(kind + end for kind in CONTENT_KINDS for end in ("", "_button")),
     "workshops.overview.theme.": ("workshop", "thematic_day"),
     "workshops.demand.line.": ("theme", "words"),
 }

@@ -1,6 +1,6 @@
 """Free text typed outside any command or flow is answered from what the bot holds (the
-modules, the watch, a club's directory for its members in private), « je n'ai pas compris »
-only when nothing matches."""
+modules, labels and templates, the watch, a club's directory for its members in private),
+« je n'ai pas compris » only when nothing matches."""
 
 from sqlmodel import select
 
@@ -38,6 +38,21 @@ async def test_a_label_is_answered_with_its_page(chat: Chat) -> None:
     await chat.sign_up()
     await chat.say("le label LUCIE ?")
     assert chat.button("Label : ").value == "/labels lucie_26000"
+
+
+async def test_a_lighting_project_is_answered_with_the_templates(chat: Chat) -> None:
+    await chat.sign_up()
+    await chat.say("un cahier des charges pour la mise en lumière de notre bâtiment ?")
+
+    assert "• Le modèle « Cahier des charges : projet de mise en lumière responsable »" in chat.text
+    assert chat.button("Modèle : ").value == "/ressources cahier_des_charges_lumiere"
+
+
+async def test_a_grid_to_score_a_project_is_answered_with_the_evaluation_grid(chat: Chat) -> None:
+    await chat.sign_up()
+    await chat.say("une grille pour évaluer un projet d'éclairage")
+
+    assert chat.button("Modèle : ").value == "/ressources grille_evaluation_lumiere"
 
 
 async def test_greenwashing_leads_to_the_communication_module(chat: Chat) -> None:
