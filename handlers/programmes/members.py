@@ -151,7 +151,8 @@ async def progress(
 
 async def overview(context: Context) -> list[Reply]:
     """``/programme``: the pôle's runs open to enrolment and those the member follows, with
-    their progress in these; « M'inscrire » for the others."""
+    their progress in these; « M'inscrire » for the others; for animators, a button following
+    each."""
     texts, locale = context.texts, context.locale
     enrolments = await repo.programme_enrolments_of(
         context.session, person_id=context.person_id, pole_id=context.pole_id
@@ -159,6 +160,8 @@ async def overview(context: Context) -> list[Reply]:
     followed: list[Reply] = []
     lines = [texts("programmes.list_title")]
     buttons = []
+    # Animators follow every run the list shows, enrolled in it or not.
+    to_follow = []
     for run in await repo.programme_runs(context.session, pole_id=context.pole_id):
         programme = programme_of(context, run)
         if programme is None:
@@ -179,11 +182,25 @@ async def overview(context: Context) -> list[Reply]:
                     f"programme inscrire {run.id}",
                 )
             )
+        else:
+            continue
+        to_follow.append(
+            context.command_button(
+                texts.label(
+                    "programmes.follow_run_button", run=run.id, title=programme.title(locale)
+                ),
+                f"programme suivi {run.id}",
+            )
+        )
     if not followed and not buttons:
         key = "programmes.none_animator" if context.has_role("animator") else "programmes.none"
         return [context.say(key, programmes=", ".join(context.content.programmes))]
-    listing = [Reply(Text.join(lines), tuple(buttons))] if buttons else []
-    return [*followed, *listing]
+    replies = [*followed]
+    if buttons:
+        replies.append(Reply(Text.join(lines), tuple(buttons)))
+    if context.has_role("animator"):
+        replies.append(context.say("programmes.follow_list", buttons=to_follow))
+    return replies
 
 
 async def enrol(context: Context, args: Sequence[str]) -> list[Reply]:

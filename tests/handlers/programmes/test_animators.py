@@ -157,3 +157,31 @@ async def test_the_poles_figures_show_from_five_companies_each_counted_once(
     assert "Chiffres du pôle (sans nom) : 5 entreprises inscrites." in animator.text
     # All five at step 1: a single band would be the total, so no band is shown.
     assert "Trop peu d'entreprises pour les montrer étape par étape" in animator.text
+
+
+async def test_the_list_gives_animators_a_button_to_follow_each_run(
+    animator: Chat, member: Chat
+) -> None:
+    first = await open_run(animator)
+    second = await open_run(animator, "accompagnement_6_mois")
+    await animator.say(f"/programme inscrire {first}")
+
+    await animator.say("/programme")
+
+    assert animator.button("Suivi n°1").value == f"/programme suivi {first}"
+    assert animator.button("Suivi n°2 : Accompagnement RSE de six mois").value == (
+        f"/programme suivi {second}"
+    )
+    await member.say("/programme")
+    assert not [b for b in member.buttons if b.label.startswith("Suivi")]
+
+
+async def test_the_help_names_the_animators_actions_to_animators_only(
+    animator: Chat, member: Chat
+) -> None:
+    await animator.say("/programme aide")
+    assert "« /programme suivi N »" in animator.text
+
+    await member.say("/programme aide")
+    assert "« /programme inscrire N »" in member.text
+    assert "suivi" not in member.text
