@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.features import all_features
 from bot.messages import Incoming, Platform, Reply
+from bot.metrics import Metrics
 from bot.router import Router
 from bot.storage import repositories as repo
 from bot.storage.database import Database, upgrade
@@ -39,6 +40,11 @@ class App:
             database=database, settings=settings, content=content, features=all_features()
         )
         return cls(settings, database, content, router)
+
+    @property
+    def metrics(self) -> Metrics:
+        """This app's counters (``/metrics``), kept by its router."""
+        return self.router.metrics
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         return await self.router.handle(incoming)

@@ -25,6 +25,7 @@ from bot.conversation import (
     Step,
 )
 from bot.messages import Incoming, Reply
+from bot.metrics import Metrics
 from bot.storage import repositories as repo
 from bot.storage.database import Database
 from bot.storage.models import (
@@ -69,6 +70,8 @@ class Router:
         self.database = database
         self.settings = settings
         self.content = content
+        # This app's counters: each app has its own registry (bot/metrics.py).
+        self.metrics = Metrics()
         self.commands: dict[str, Command] = {}
         self.flows: dict[str, Flow] = {}
         self.fallback: Handler | None = None
@@ -106,6 +109,7 @@ class Router:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Answer one message; never raises, never stays silent."""
+        started = self.metrics.timer()
         key = (incoming.platform.value, incoming.user_id)
         lock = self._locks.get(key)
         if lock is None:
@@ -120,6 +124,7 @@ class Router:
                         replies = await self._dispatch(context)
                         if not context.state_erased:
                             await self._save_state(context)
+                    self.metrics.handled(key[0], "ok", started)
                     return replies
                 except IntegrityError:
                     # Another instance stored this account's first state at the same moment:
@@ -129,6 +134,7 @@ class Router:
                 except Exception:
                     logger.exception("failed to handle a message from %s", incoming.platform)
                     break
+            self.metrics.handled(key[0], "error", started)
             return [Reply(self.content.texts(locale)("errors.internal"))]
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:

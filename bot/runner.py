@@ -47,8 +47,8 @@ class Pacing:
 def build_transports(
     app: App, pacing: Pacing = Pacing()
 ) -> tuple[list[Transport], HttpServer | None]:
-    """The chat transports the settings enable, and the HTTP server if one of them or the
-    calendar feeds (RSEBOT_PUBLIC_URL) need it."""
+    """The chat transports the settings enable, and the HTTP server if one of them, the
+    calendar feeds (RSEBOT_PUBLIC_URL) or the metrics (RSEBOT_METRICS) need it."""
     settings = app.settings
     transports: list[Transport] = []
     http: HttpServer | None = None
@@ -72,6 +72,7 @@ def build_transports(
                 per_second=settings.telegram_max_per_second,
                 private_interval=pacing.telegram_private_interval,
             ),
+            metrics=app.metrics,
             webhook_url=settings.telegram_webhook_url,
             webhook_secret=(
                 settings.telegram_webhook_secret.get_secret_value()
@@ -99,6 +100,7 @@ def build_transports(
                 settings.slack_app_token.get_secret_value() if settings.slack_app_token else None
             ),
             limits=SlackLimits(channel_interval=pacing.slack_channel_interval),
+            metrics=app.metrics,
         )
         if slack.app_token is None:
             server().add_post(EVENTS_PATH, slack.events)
@@ -107,6 +109,10 @@ def build_transports(
         from handlers.events.feed import PATH, route
 
         server().add_get(PATH, route(app.database.transaction, settings, app.content))
+    if settings.metrics:
+        from bot import metrics
+
+        server().add_get(metrics.PATH, metrics.route(app.metrics, app.database))
     return transports, http
 
 

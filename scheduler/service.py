@@ -40,7 +40,7 @@ async def run_recurring(job_id: str) -> None:
     if spec is None:
         logger.error("No job %r in scheduler/jobs.py: run skipped", job_id)
         return
-    await spec.func(service.app)
+    await _counted(service.app, job_id, spec.func(service.app))
 
 
 async def run_moment(func_name: str, *args: Any) -> None:
@@ -52,7 +52,17 @@ async def run_moment(func_name: str, *args: Any) -> None:
     if func is None:
         logger.error("No moment function %r in scheduler/jobs.py: dropped", func_name)
         return
-    await func(service.app, *args)
+    await _counted(service.app, func_name, func(service.app, *args))
+
+
+async def _counted(app: App, name: str, run: Awaitable[None]) -> None:
+    """Run a job, counting its run and whether it failed (APScheduler logs the error)."""
+    try:
+        await run
+    except Exception:
+        app.metrics.job_ran(name, failed=True)
+        raise
+    app.metrics.job_ran(name, failed=False)
 
 
 _KINDS: dict[str, Kind] = {obj_to_ref(run_recurring): "recurring", obj_to_ref(run_moment): "moment"}
@@ -225,6 +235,7 @@ class Scheduler:
         global _leader
         _leader = self
         self._running = scheduler
+        self.app.metrics.leading(True)
         scheduler.resume()
         logger.warning("This instance runs the scheduled jobs (%d recurring)", len(self.jobs))
 
@@ -260,6 +271,7 @@ class Scheduler:
         scheduler, self._running = self._running, None
         if scheduler is None:
             return
+        self.app.metrics.leading(False)
         global _leader
         if _leader is self:
             _leader = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import UniqueConstraint, and_, bindparam, delete, exists, func, or_, update
@@ -49,6 +49,7 @@ from bot.storage.models import (
     LinkCode,
     Membership,
     ModuleProgress,
+    OutboxMessage,
     Person,
     PlannedAction,
     Pole,
@@ -3201,3 +3202,44 @@ async def remove_resource_file(session: AsyncSession, *, pole_id: int, file_id: 
     return bool(removed.rowcount)
 
 
+# --- operations ---------------------------------------------------------------------------------
+# What ``rse-bot doctor`` and ``/metrics`` read about the whole installation, every pôle at once.
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """Outbox rows by status, and when the oldest message still to send was queued."""
+
+    counts: dict[str, int]
+    oldest_pending: datetime | None
+
+
+async def outbox_backlog(session: AsyncSession) -> OutboxBacklog:
+    counts = {
+        status: count
+        for status, count in await session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+    }
+    oldest = await session.scalar(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.status.in_(("pending", "sending"))
+        )
+    )
+    return OutboxBacklog(counts, _aware(oldest) if oldest is not None else None)
+
+
+async def feeds_in_error(session: AsyncSession) -> list[tuple[Pole, Feed]]:
+    """Every pôle's feeds whose last fetch failed, by pôle then in the order they were added."""
+    rows = await session.execute(
+        select(Pole, Feed)
+        .join(Feed, Feed.pole_id == Pole.id)
+        .where(Feed.failures > 0)
+        .order_by(Pole.id, Feed.id)
+    )
+    return [(pole, feed) for pole, feed in rows.tuples()]
+
+
+def _aware(moment: datetime) -> datetime:
+    # An aggregate skips the column's type: SQLite gives it back naive, in UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

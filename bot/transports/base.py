@@ -126,9 +126,11 @@ async def deliver(
     classify: Callable[[Exception], Failure | None],
     policy: RetryPolicy,
     on_unreachable: Callable[[str, str], Awaitable[None]],
+    on_retry: Callable[[str], None],
 ) -> T:
     """Make one API call to ``chat_id`` within the chat's and the platform's pace, retrying
-    what can be; ``on_unreachable(chat_id, reason)`` hears of chats that are gone."""
+    what can be; ``on_unreachable(chat_id, reason)`` hears of chats that are gone, and
+    ``on_retry`` of each call tried again, ``"rate_limited"`` (429) or ``"unavailable"``."""
     transient = flood = 0
     async with chat.lock:
         while True:
@@ -147,6 +149,7 @@ async def deliver(
                 logger.warning("rate limited, retrying in %.1f s: %s", failure.delay, error)
                 if flood >= policy.flood_attempts:
                     raise DeliveryError(f"still rate limited: {error}") from error
+                on_retry("rate_limited")
                 chat.defer(failure.delay)
                 if everyone is not None:
                     everyone.defer(failure.delay)
@@ -154,6 +157,7 @@ async def deliver(
                 transient += 1
                 if transient >= policy.transient_attempts:
                     raise DeliveryError(f"unavailable: {error}") from error
+                on_retry("unavailable")
                 await asyncio.sleep(policy.backoff * 2 ** (transient - 1))
             elif failure.kind == "unreachable":
                 await on_unreachable(chat_id, str(error))

@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.messages import Button, Incoming, IncomingFile, Platform, Reply, Text
+from bot.metrics import Metrics
 from bot.transports.base import (
     DeliveryError,
     Failure,
@@ -154,6 +155,7 @@ class SlackTransport:
         app_token: str | None = None,
         limits: SlackLimits | None = None,
         home_command: str = "accueil",
+        metrics: Metrics | None = None,
     ) -> None:
         self.bot_token = bot_token
         self.signing_secret = signing_secret
@@ -164,6 +166,8 @@ class SlackTransport:
         self.app_token = app_token
         self.limits = limits or SlackLimits()
         self.home_command = home_command
+        # The app's counters; a transport built alone (tests) keeps its own.
+        self._retried = partial((metrics or Metrics()).retried, self.platform.value)
         self.client = AsyncWebClient(token=bot_token, base_url=api_url)
         self._channels = Pacers(lambda _: self.limits.channel_interval)
         self._dm_of_user: dict[str, str] = {}
@@ -375,6 +379,7 @@ class SlackTransport:
             classify=classify,
             policy=self.limits.retry,
             on_unreachable=self._unreachable,
+            on_retry=self._retried,
         )
 
     async def _unreachable(self, channel: str, reason: str) -> None:

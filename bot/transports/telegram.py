@@ -35,6 +35,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.messages import Button, ForwardedFrom, Incoming, IncomingFile, Platform, Reply, Text
+from bot.metrics import Metrics
 from bot.transports.base import (
     DeliveryError,
     Failure,
@@ -138,6 +139,7 @@ class TelegramTransport:
         limits: TelegramLimits | None = None,
         poll_timeout: float = 10.0,
         concurrency: int = 32,
+        metrics: Metrics | None = None,
     ) -> None:
         self.handle = handle
         self.on_unreachable = on_unreachable
@@ -147,6 +149,8 @@ class TelegramTransport:
         self.webhook_secret = webhook_secret or ""
         self.limits = limits or TelegramLimits()
         self.poll_timeout = poll_timeout
+        # The app's counters; a transport built alone (tests) keeps its own.
+        self._retried = partial((metrics or Metrics()).retried, self.platform.value)
         file_url = api_url.removesuffix("/bot") + "/file/bot"
         builder = (
             ApplicationBuilder()
@@ -380,6 +384,7 @@ class TelegramTransport:
             classify=classify,
             policy=self.limits.retry,
             on_unreachable=self._unreachable,
+            on_retry=self._retried,
         )
 
     async def _unreachable(self, chat_id: str, reason: str) -> None:

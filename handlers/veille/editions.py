@@ -87,6 +87,7 @@ async def refresh(
     now = utcnow()
     # One transaction per feed: a feed whose items cannot be stored loses only its own.
     for feed, outcome in zip(feeds, outcomes, strict=True):
+        app.metrics.feed_fetched(outcome.status)
         async with app.database.transaction() as session:
             stored = await session.get(Feed, feed.id)
             if stored is None:  # removed meanwhile

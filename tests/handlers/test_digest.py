@@ -180,6 +180,25 @@ async def test_a_feed_at_an_internal_address_keeps_our_refusal_as_its_error(app:
     assert server.requests == []
 
 
+async def test_each_fetch_is_counted_by_outcome_for_the_metrics(app: App) -> None:
+    async with FeedServer() as server:
+        async with app.database.transaction() as session:
+            pole = await repo.default_pole(session)
+            assert pole is not None and pole.id is not None
+            session.add(Feed(pole_id=pole.id, url=server.url("rss2.xml")))
+            session.add(Feed(pole_id=pole.id, url=server.url("atom.xml")))
+            session.add(Feed(pole_id=pole.id, url=server.url("missing.xml")))
+
+        await editions.refresh(app)
+
+    def fetches(outcome: str) -> float | None:
+        return app.metrics.registry.get_sample_value(
+            "rse_bot_feed_fetches_total", {"outcome": outcome}
+        )
+
+    assert (fetches("ok"), fetches("error"), fetches("not_modified")) == (2, 1, None)
+
+
 async def failing_for_ten_days_with_an_animator(app: App, feed: Feed) -> None:
     """The feed has failed since it was added ten days ago; Claire animates the pôle."""
     animator = Chat(app, Platform.TELEGRAM, "5001")
