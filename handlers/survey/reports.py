@@ -6,7 +6,8 @@ Who sees what: the animators of the project's pôle see every closed wave's resu
 respondents see them only when at least ``RSEBOT_MIN_GROUP_SIZE`` partners answered
 (``shareable_results``), else the participation alone. Nobody is shown another partner's answers;
 the animators see them in the export only for a wave opened while the project was « non
-anonyme ».
+anonyme ». A member's own client survey (handlers/readiness/clients.py) is seen by that member
+alone, as its partners would see it, and by neither its animators nor its clients.
 """
 
 from __future__ import annotations
