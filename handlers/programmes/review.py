@@ -25,11 +25,11 @@ async def start(context: Context, args: Sequence[str]) -> list[Reply]:
     found = await find_enrolment(context, args)
     if isinstance(found, Reply):
         return [found]
-    run, programme, enrolment = found
+    run, programme, _ = found
     step = next((step for step in programme.steps if step.kind == "review"), None)
     if step is None:
         return [context.say("programmes.review.none", title=programme.title(context.locale))]
-    context.start_flow(FLOW, {"run": run.id, "enrolment": enrolment.id, "step": step.id})
+    context.start_flow(FLOW, {"run": run.id, "step": step.id})
     return []
 
 
@@ -65,9 +65,10 @@ async def answer_comment(context: Context, answer: Answer) -> Outcome:
     if not MIN_LENGTH <= len(text) <= MAX_LENGTH:
         return Retry(context.say("programmes.review.length", most=MAX_LENGTH))
     run, programme, enrolment = found
+    assert enrolment.id is not None
     await repo.record_programme_step(
         context.session,
-        enrolment_id=context.data["enrolment"],
+        enrolment_id=enrolment.id,
         step_id=context.data["step"],
         now=utcnow(),
         comment=text,

@@ -29,8 +29,6 @@ from content.awareness.programmes import Programme, ProgrammeStep
 from content.loader import Texts
 from handlers.plan import add_months
 
-RECORDED = ("label", "review")
-
 
 @dataclass(frozen=True, slots=True)
 class StepStatus:
