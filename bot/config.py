@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # Several pôles, each with its own workspace: the app is installed in each through Slack's
+    # OAuth (/slack/install), instead of one workspace's bot token.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
 
     http_host: str = "0.0.0.0"
     http_port: int = Field(default=8080, ge=1, le=65535)
@@ -93,7 +97,14 @@ class Settings(BaseSettings):
 
     @property
     def slack_enabled(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+        return self.slack_signing_secret is not None and (
+            self.slack_bot_token is not None or self.slack_oauth
+        )
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Workspaces install the app themselves (one per pôle), rather than one bot token."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
 
     @property
     def mail_enabled(self) -> bool:
@@ -159,11 +170,41 @@ class Settings(BaseSettings):
             raise ValueError(
                 "RSEBOT_SMTP_URL et RSEBOT_MAIL_FROM vont ensemble : donnez les deux, ou aucun"
             )
+        self._check_slack_oauth()
         if self.slack_app_token is not None and self.slack_bot_token is None:
             raise ValueError(
                 "RSEBOT_SLACK_BOT_TOKEN manquant : obligatoire avec RSEBOT_SLACK_APP_TOKEN"
             )
         return self
+
+    def _check_slack_oauth(self) -> None:
+        if (self.slack_client_id is None) != (self.slack_client_secret is None):
+            raise ValueError(
+                "RSEBOT_SLACK_CLIENT_ID et RSEBOT_SLACK_CLIENT_SECRET vont ensemble : donnez "
+                "les deux, ou aucun"
+            )
+        if not self.slack_oauth:
+            return
+        if self.slack_bot_token is not None:
+            raise ValueError(
+                "RSEBOT_SLACK_BOT_TOKEN ou RSEBOT_SLACK_CLIENT_ID/SECRET, pas les deux : un jeton "
+                "pour un seul espace de travail, ou l'installation OAuth pour un espace par pôle"
+            )
+        if self.slack_app_token is not None:
+            raise ValueError(
+                "RSEBOT_SLACK_APP_TOKEN (Socket Mode) sert un seul espace de travail : avec "
+                "RSEBOT_SLACK_CLIENT_ID, Slack envoie les événements en HTTP à RSEBOT_PUBLIC_URL"
+            )
+        if self.slack_signing_secret is None:
+            raise ValueError(
+                "RSEBOT_SLACK_SIGNING_SECRET manquant : obligatoire avec RSEBOT_SLACK_CLIENT_ID"
+            )
+        if self.public_url is None:
+            # Slack sends the installing admin back to RSEBOT_PUBLIC_URL/slack/oauth_redirect.
+            raise ValueError(
+                "RSEBOT_PUBLIC_URL manquant : obligatoire avec RSEBOT_SLACK_CLIENT_ID (l'adresse "
+                "où Slack renvoie après l'installation)"
+            )
 
     @field_validator("database_url")
     @classmethod

@@ -16,6 +16,7 @@ from scheduler.service import Scheduler
 
 if TYPE_CHECKING:
     from bot.transports.mail import MailTransport
+    from bot.transports.slack_oauth import SlackOAuth
     from bot.transports.telegram import CommandInfo
 
 logger = logging.getLogger(__name__)
@@ -85,10 +86,14 @@ def build_transports(
         transports.append(telegram)
     if settings.slack_enabled:
         from bot.transports.slack import EVENTS_PATH, SlackLimits, SlackTransport
+        from bot.transports.slack_manifest import INSTALL_PATH, REDIRECT_PATH
 
-        assert settings.slack_bot_token is not None and settings.slack_signing_secret is not None
+        assert settings.slack_signing_secret is not None
         slack = SlackTransport(
-            bot_token=settings.slack_bot_token.get_secret_value(),
+            bot_token=(
+                settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+            ),
+            oauth=slack_oauth(app) if settings.slack_oauth else None,
             signing_secret=settings.slack_signing_secret.get_secret_value(),
             api_url=settings.slack_api_url,
             handle=app.handle,
@@ -104,6 +109,9 @@ def build_transports(
         )
         if slack.app_token is None:
             server().add_post(EVENTS_PATH, slack.events)
+        if slack.oauth is not None:
+            server().add_get(INSTALL_PATH, slack.install)
+            server().add_get(REDIRECT_PATH, slack.oauth_redirect)
         transports.append(slack)
     if settings.public_url is not None:
         from handlers.events.feed import PATH, route
@@ -114,6 +122,13 @@ def build_transports(
 
         server().add_get(metrics.PATH, metrics.route(app.metrics, app.database))
     return transports, http
+
+
+def slack_oauth(app: App) -> SlackOAuth:
+    """Slack's OAuth installations (one workspace per pôle), their pages in the bot's language."""
+    from bot.transports.slack_oauth import slack_oauth
+
+    return slack_oauth(app.settings, app.database, app.content.texts(app.settings.locale).label)
 
 
 def mail_transport(app: App) -> MailTransport | None:

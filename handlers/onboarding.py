@@ -131,7 +131,9 @@ async def answer_sector(context: Context, answer: Answer) -> Outcome:
         return Retry(context.say("errors.pick_a_button"))
     context.data["sector"] = sector.id
     # Asked only where it is used: a bot that sends no e-mail keeps no address.
-    return Next("email" if context.settings.mail_enabled else "pole")
+    if context.settings.mail_enabled:
+        return Next("email")
+    return await _to_pole(context)
 
 
 async def ask_email(context: Context) -> Reply:
@@ -147,10 +149,10 @@ async def ask_email(context: Context) -> Reply:
 
 async def answer_email(context: Context, answer: Answer) -> Outcome:
     if answer.choice == KEEP and context.data.get("email"):
-        return Next("pole")
+        return await _to_pole(context)
     if answer.choice == SKIP:
         context.data["email"] = None
-        return Next("pole")
+        return await _to_pole(context)
     if answer.choice is not None:
         return Retry(context.say("errors.pick_a_button"))
     typed = answer.text.strip()
@@ -163,21 +165,46 @@ async def answer_email(context: Context, answer: Answer) -> Outcome:
     local, _, domain = typed.rpartition("@")
     # Domains are case-blind; the part before the @ is the mail server's to read.
     context.data["email"] = f"{local}@{domain.lower()}"
+    return await _to_pole(context)
+
+
+async def _workspace_pole(context: Context) -> Pole | None:
+    """The pôle tied to the workspace the account writes from (a Slack workspace installed for
+    a pôle), if any."""
+    incoming = context.incoming
+    return await repo.workspace_pole(
+        context.session, platform=incoming.platform.value, user_id=incoming.user_id
+    )
+
+
+async def _to_pole(context: Context) -> Outcome:
+    """Next the pôle; a newcomer from a workspace tied to a pôle joins that one, asked nothing
+    (a code of another pôle can be given later, with /start)."""
+    if not context.data.get("editing"):
+        pole = await _workspace_pole(context)
+        if pole is not None:
+            return Done([await _save(context, pole)])
     return Next("pole")
 
 
+async def _offered_pole(context: Context) -> Pole | None:
+    """The pôle offered by a button: the account's workspace's, else the default one."""
+    return await _workspace_pole(context) or await repo.default_pole(context.session)
+
+
 async def ask_pole(context: Context) -> Reply:
-    """Asks for an invitation code, or offers the default pôle (or keeping the current one)."""
-    default = await repo.default_pole(context.session)
+    """Asks for an invitation code, or offers the workspace's or default pôle (or keeping the
+    current one)."""
+    offered = await _offered_pole(context)
     current = await repo.pole_by_id(context.session, context.data.get("pole_id"))
     buttons = []
     if current is not None:
         buttons.append(
             context.choice(context.texts.label("onboarding.keep", value=current.name), KEEP)
         )
-    if default is not None and (current is None or current.id != default.id):
+    if offered is not None and (current is None or current.id != offered.id):
         buttons.append(
-            context.choice(context.texts.label("onboarding.join", pole=default.name), "default")
+            context.choice(context.texts.label("onboarding.join", pole=offered.name), "offered")
         )
     return context.say("onboarding.ask_pole", buttons=buttons)
 
@@ -185,8 +212,8 @@ async def ask_pole(context: Context) -> Reply:
 async def answer_pole(context: Context, answer: Answer) -> Outcome:
     if answer.choice == KEEP and context.data.get("pole_id"):
         pole = await repo.pole_by_id(context.session, context.data["pole_id"])
-    elif answer.choice == "default":
-        pole = await repo.default_pole(context.session)
+    elif answer.choice == "offered":
+        pole = await _offered_pole(context)
     elif answer.choice is not None:
         return Retry(context.say("errors.pick_a_button"))
     else:

@@ -106,6 +106,7 @@ from bot.cli import (  # noqa: E402
     feeds,
     jobs,
     pole,
+    slack,
     survey,
 )
 
@@ -120,6 +121,7 @@ cli.add_typer(feeds.cli, name="feeds")
 cli.add_typer(digest.cli, name="digest")
 cli.add_typer(club.cli, name="club")
 cli.add_typer(survey.cli, name="survey")
+cli.add_typer(slack.cli, name="slack")
 
 
 def main() -> None:

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint, text
+from pydantic import SecretStr
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
 
 
@@ -956,3 +969,56 @@ class ResourceFile(SQLModel, table=True):
     data: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     added_by: int | None = Field(default=None, foreign_key="people.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- Slack workspaces (bot/transports/slack_oauth.py) -----------------------------------------
+
+
+class SecretString(TypeDecorator[SecretStr]):
+    """A secret kept as text and read back as a SecretStr, which no repr or log line shows."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: SecretStr | str | None, dialect: Dialect) -> str | None:
+        return value.get_secret_value() if isinstance(value, SecretStr) else value
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> SecretStr | None:
+        return SecretStr(value) if value is not None else None
+
+
+class SlackInstallation(SQLModel, table=True):
+    """A Slack workspace that installed the app through OAuth, tied to the pôle whose install
+    link its admin followed: its members join that pôle, and whatever the bot says there goes
+    with its bot token. The pôle's, not a person's: who installed it is not kept."""
+
+    __tablename__ = "slack_installations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, unique=True)
+    team_name: str = Field(max_length=200)
+    pole_id: int = Field(foreign_key="poles.id", index=True)
+    bot_token: SecretStr = Field(sa_column=Column(SecretString(255), nullable=False))
+    bot_id: str = Field(max_length=32)
+    bot_user_id: str = Field(max_length=32)
+    bot_scopes: str = Field(max_length=500)
+    installed_at: datetime = Field(default_factory=utcnow)
+
+
+class SlackChat(SQLModel, table=True):
+    """The workspace of a Slack account or channel the bot heard from, so that what it sends
+    there later (a broadcast, a reminder) goes with that workspace's token. ``user_id`` is the
+    person whose account or direct-message channel it is (None for a channel), so the row is
+    theirs: exported and erased with them."""
+
+    __tablename__ = "slack_chats"
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: str = Field(max_length=128, unique=True)
+    team_id: str = Field(
+        sa_column=Column(
+            String(32), ForeignKey("slack_installations.team_id"), nullable=False, index=True
+        )
+    )
+    user_id: str | None = Field(default=None, max_length=128, index=True)
+    seen_at: datetime = Field(default_factory=utcnow)

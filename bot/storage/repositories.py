@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import UniqueConstraint, and_, bindparam, delete, exists, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -60,6 +61,8 @@ from bot.storage.models import (
     ProgrammeStepRecord,
     ReadinessResult,
     ResourceFile,
+    SlackChat,
+    SlackInstallation,
     SurveyDraft,
     SurveyPartner,
     SurveyProject,
@@ -3243,3 +3246,92 @@ async def feeds_in_error(session: AsyncSession) -> list[tuple[Pole, Feed]]:
 def _aware(moment: datetime) -> datetime:
     # An aggregate skips the column's type: SQLite gives it back naive, in UTC.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+# --- slack installations (bot/transports/slack_oauth.py) -------------------------------------
+
+
+async def save_slack_installation(
+    session: AsyncSession,
+    *,
+    team_id: str,
+    team_name: str,
+    pole_id: int,
+    bot_token: str,
+    bot_id: str,
+    bot_user_id: str,
+    bot_scopes: str,
+) -> SlackInstallation:
+    """Store a workspace's installation, tied to ``pole_id``; installing again (new scopes, or
+    from another pôle's link) replaces the token and the pôle."""
+    values = {
+        "team_name": team_name,
+        "pole_id": pole_id,
+        "bot_token": SecretStr(bot_token),
+        "bot_id": bot_id,
+        "bot_user_id": bot_user_id,
+        "bot_scopes": bot_scopes,
+        "installed_at": utcnow(),
+    }
+    installation = await slack_installation(session, team_id=team_id)
+    if installation is None:
+        installation = SlackInstallation(team_id=team_id, **values)
+        session.add(installation)
+    else:
+        installation.sqlmodel_update(values)
+    await session.flush()
+    return installation
+
+
+async def slack_installation(session: AsyncSession, *, team_id: str) -> SlackInstallation | None:
+    return await session.scalar(
+        select(SlackInstallation).where(SlackInstallation.team_id == team_id)
+    )
+
+
+async def slack_installations(session: AsyncSession) -> list[tuple[SlackInstallation, Pole]]:
+    """Every installed workspace with its pôle, in the order they were first installed."""
+    rows = await session.execute(
+        select(SlackInstallation, Pole)
+        .join(Pole, Pole.id == SlackInstallation.pole_id)
+        .order_by(SlackInstallation.id)
+    )
+    return list(rows.tuples())
+
+
+async def remember_slack_chat(
+    session: AsyncSession, *, chat_id: str, team_id: str, user_id: str | None
+) -> None:
+    """Note which workspace ``chat_id`` (an account, or a channel) is in."""
+    known = await session.scalar(select(SlackChat).where(SlackChat.chat_id == chat_id))
+    if known is not None:
+        known.sqlmodel_update({"team_id": team_id, "user_id": user_id, "seen_at": utcnow()})
+        return
+    try:
+        async with session.begin_nested():
+            session.add(SlackChat(chat_id=chat_id, team_id=team_id, user_id=user_id))
+    except IntegrityError:
+        # Another instance heard from it at the same moment: its row says the same.
+        pass
+
+
+async def slack_token_of_chat(session: AsyncSession, *, chat_id: str) -> SecretStr | None:
+    """The bot token of the workspace ``chat_id`` is in, None if no installed workspace."""
+    return await session.scalar(
+        select(SlackInstallation.bot_token)
+        .join(SlackChat, SlackChat.team_id == SlackInstallation.team_id)
+        .where(SlackChat.chat_id == chat_id)
+    )
+
+
+async def workspace_pole(session: AsyncSession, *, platform: str, user_id: str) -> Pole | None:
+    """The pôle tied to the workspace this account writes from (a Slack workspace installed
+    through OAuth), None elsewhere."""
+    if platform != "slack":
+        return None
+    return await session.scalar(
+        select(Pole)
+        .join(SlackInstallation, SlackInstallation.pole_id == Pole.id)
+        .join(SlackChat, SlackChat.team_id == SlackInstallation.team_id)
+        .where(SlackChat.chat_id == user_id)
+    )

@@ -1,17 +1,25 @@
 """A fake Slack Web API on 127.0.0.1 that slack_sdk talks to, and Slack's side of our endpoint:
-signed events, slash commands and button presses, as Slack would post them."""
+signed events, slash commands and button presses, as Slack would post them.
+
+One workspace is there from the start, its bot token pasted from the app's page (every scope).
+Others install the app through OAuth (``approve`` then ``oauth.v2.access``): their token has
+the scopes the install asked for, and, as on Slack, a call with one workspace's token about
+another workspace's user or channel is refused (``user_not_found``, ``channel_not_found``).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar, Self
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from aiohttp import ClientSession, web
 
@@ -19,6 +27,27 @@ from tests.helpers.waiting import Changes
 
 Json = dict[str, Any]
 _SENDS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+# The bot scope each method needs, as Slack's reference gives it (none: auth.test, views.publish).
+_METHOD_SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.open": "im:write",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "users.info": "users:read",
+}
+
+
+@dataclass
+class Workspace:
+    team_id: str
+    name: str
+    bot_token: str
+    bot_user_id: str
+    bot_id: str
+    # None: a token pasted from the app's page, with every scope of the app.
+    scopes: frozenset[str] | None = None
 
 
 class FakeSlack:
@@ -30,9 +59,24 @@ class FakeSlack:
     team_id: ClassVar[str] = "T0TEST"
     bot_user_id: ClassVar[str] = "UBOT"
     bot_id: ClassVar[str] = "BBOT"
+    client_id: ClassVar[str] = "1234.5678"
+    client_secret: ClassVar[str] = "test-client-secret"
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, Json]] = []
+        # The workspace whose token each call of ``calls`` carried.
+        self.call_teams: list[str] = []
+        self.workspaces: dict[str, Workspace] = {
+            self.team_id: Workspace(
+                self.team_id, "Test", self.bot_token, self.bot_user_id, self.bot_id
+            )
+        }
+        # The workspace of each user and channel named in an event; others are the first one's.
+        self._team_of: dict[str, str] = {}
+        self._codes: dict[str, Workspace] = {}
+        self.installers: dict[str, str] = {}
+        # Calls refused for a workspace's token: (method, its workspace, Slack's error).
+        self.outside: list[tuple[str, str, str]] = []
         self.posted: list[Json] = []
         self.updates: list[Json] = []
         self.views: dict[str, Json] = {}
@@ -126,6 +170,76 @@ class FakeSlack:
 
     # --- the Web API -------------------------------------------------------------------------
 
+    # --- workspaces ----------------------------------------------------------------------------
+
+    def team_of(self, user_or_channel: str) -> str:
+        return self._team_of.get(user_or_channel, self.team_id)
+
+    def _in(self, team: str | None, *ids: str) -> str:
+        """The workspace ``ids`` belong to from now on (the first one's if ``team`` is None)."""
+        team = team or self.team_id
+        for id_ in ids:
+            self._team_of[id_] = team
+        return team
+
+    def approve(self, authorize_url: str, *, team_id: str, name: str, installer: str) -> str:
+        """An admin of workspace ``team_id`` allows the app on Slack's consent page; the address
+        Slack sends their browser back to, with a one-time code."""
+        query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+        assert urlsplit(authorize_url).path == "/oauth/v2/authorize", authorize_url
+        assert query["client_id"] == self.client_id, query
+        number = len(self.workspaces)
+        self.workspaces[team_id] = Workspace(
+            team_id,
+            name,
+            f"xoxb-{team_id.lower()}-{number}",
+            f"UBOT{number}",
+            f"BBOT{number}",
+            frozenset(query.get("scope", "").split(",")) - {""},
+        )
+        self._in(team_id, installer)
+        self.installers[team_id] = installer
+        code = f"code-{team_id}-{number}"
+        self._codes[code] = self.workspaces[team_id]
+        back = {"code": code, "state": query.get("state", "")}
+        return f"{query['redirect_uri']}?{urlencode(back)}"
+
+    def _oauth_v2_access(self, params: Json, authorization: str) -> web.Response:
+        expected = base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if authorization != f"Basic {expected}":
+            return web.json_response({"ok": False, "error": "invalid_client"})
+        workspace = self._codes.pop(str(params.get("code")), None)
+        if workspace is None:
+            return web.json_response({"ok": False, "error": "invalid_code"})
+        assert workspace.scopes is not None
+        return web.json_response(
+            {
+                "ok": True,
+                "app_id": "A0TEST",
+                "authed_user": {"id": self.installers[workspace.team_id]},
+                "scope": ",".join(sorted(workspace.scopes)),
+                "token_type": "bot",
+                "access_token": workspace.bot_token,
+                "bot_user_id": workspace.bot_user_id,
+                "team": {"id": workspace.team_id, "name": workspace.name},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
+        )
+
+    def _workspace_of_token(self, authorization: str) -> Workspace | None:
+        return next(
+            (w for w in self.workspaces.values() if authorization == f"Bearer {w.bot_token}"),
+            None,
+        )
+
+    def _needs(self, team: str | None, scope: str) -> None:
+        """Slack sends this only to an app granted ``scope`` in that workspace."""
+        scopes = self.workspaces[team or self.team_id].scopes
+        assert scopes is None or scope in scopes, f"{team} did not grant {scope}"
+
+    # --- the Web API -------------------------------------------------------------------------
+
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params: Json = dict(request.query)
@@ -137,24 +251,55 @@ class FakeSlack:
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
         self.calls.append((method, params))
+        authorization = request.headers.get("Authorization", "")
+        workspace = self._workspace_of_token(authorization)
+        self.call_teams.append(workspace.team_id if workspace else "")
         try:
-            return self._answer(method, params, request.headers.get("Authorization", ""))
+            if method == "oauth.v2.access":
+                return self._oauth_v2_access(params, authorization)
+            return self._answer(method, params, authorization, workspace)
         finally:
             self._changes.notify()
 
-    def _answer(self, method: str, params: Json, authorization: str) -> web.Response:
-        expected = self.app_token if method == "apps.connections.open" else self.bot_token
-        if authorization != f"Bearer {expected}":
+    def _answer(
+        self, method: str, params: Json, authorization: str, workspace: Workspace | None
+    ) -> web.Response:
+        if method == "apps.connections.open":
+            if authorization != f"Bearer {self.app_token}":
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+        elif workspace is None:
             return web.json_response({"ok": False, "error": "invalid_auth"})
+        else:
+            refused = self._outside(method, params, workspace)
+            if refused is not None:
+                self.outside.append((method, workspace.team_id, refused))
+                return web.json_response({"ok": False, "error": refused})
         channel = str(params.get("channel") or params.get("channel_id") or "")
         if method in _SENDS or method == "files.completeUploadExternal":
             refused = self._refusal(method, channel)
             if refused is not None:
                 return refused
+        if method == "auth.test" and workspace is not None:
+            return web.json_response({"ok": True, **self._auth_test(workspace)})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response({"ok": True, **handler(params, channel)})
+
+    def _outside(self, method: str, params: Json, workspace: Workspace) -> str | None:
+        """Why Slack refuses this call with this workspace's token, if it does: a scope not
+        granted, or a user or channel of another workspace."""
+        scope = _METHOD_SCOPES.get(method)
+        if scope is not None and workspace.scopes is not None and scope not in workspace.scopes:
+            return "missing_scope"
+        for key, error in (("users", "user_not_found"), ("user", "user_not_found")):
+            named = str(params.get(key) or "")
+            if named and self.team_of(named.split(",")[0]) != workspace.team_id:
+                return error
+        channel = str(params.get("channel") or params.get("channel_id") or "")
+        if channel and self.team_of(channel) != workspace.team_id:
+            return "channel_not_found"
+        return None
 
     def _refusal(self, method: str, channel: str) -> web.Response | None:
         faults = self._faults.get(channel)
@@ -190,14 +335,14 @@ class FakeSlack:
         self._next_ts += 1
         return f"1700000000.{self._next_ts:06d}"
 
-    def _auth_test(self, _: Json, __: str) -> Json:
+    def _auth_test(self, workspace: Workspace) -> Json:
         return {
-            "url": "https://test.slack.com/",
-            "team": "Test",
-            "team_id": self.team_id,
+            "url": f"https://{workspace.team_id.lower()}.slack.com/",
+            "team": workspace.name,
+            "team_id": workspace.team_id,
             "user": "rse-bot",
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
+            "user_id": workspace.bot_user_id,
+            "bot_id": workspace.bot_id,
         }
 
     def _chat_postMessage(self, params: Json, channel: str) -> Json:
@@ -234,7 +379,9 @@ class FakeSlack:
         return {"url": f"ws://127.0.0.1:{self._port}/socket"}
 
     def _conversations_open(self, params: Json, _: str) -> Json:
-        return {"channel": {"id": "D" + str(params.get("users", "")).split(",")[0]}}
+        user = str(params.get("users", "")).split(",")[0]
+        self._in(self.team_of(user), "D" + user)
+        return {"channel": {"id": "D" + user}}
 
     def _users_info(self, params: Json, _: str) -> Json:
         user = str(params.get("user"))
@@ -323,22 +470,24 @@ class FakeSlack:
             "X-Slack-Signature": signature,
         }
 
-    def _event(self, event: Json) -> tuple[bytes, dict[str, str]]:
+    def _event(self, event: Json, team: str) -> tuple[bytes, dict[str, str]]:
+        workspace = self.workspaces[team]
         envelope = {
             "token": "verification",
-            "team_id": self.team_id,
+            "team_id": team,
             "api_app_id": "A0TEST",
             "type": "event_callback",
             "event_id": f"Ev{self._ts().replace('.', '')}",
             "event_time": int(time.time()),
             "event": event,
-            "authorizations": [
-                {"team_id": self.team_id, "user_id": self.bot_user_id, "is_bot": True}
-            ],
+            "authorizations": [{"team_id": team, "user_id": workspace.bot_user_id, "is_bot": True}],
         }
         return self.signed(json.dumps(envelope).encode(), content_type="application/json")
 
-    def dm(self, user: str, text: str) -> tuple[bytes, dict[str, str]]:
+    def dm(self, user: str, text: str, *, team: str | None = None) -> tuple[bytes, dict[str, str]]:
+        """``user`` writes to the bot in private (in workspace ``team``, else the first one)."""
+        team = self._in(team, user, "D" + user)
+        self._needs(team, "im:history")
         return self._event(
             {
                 "type": "message",
@@ -347,7 +496,8 @@ class FakeSlack:
                 "user": user,
                 "text": text,
                 "ts": self._ts(),
-            }
+            },
+            team,
         )
 
     def dm_file(
@@ -357,10 +507,16 @@ class FakeSlack:
         content: bytes,
         mimetype: str = "application/pdf",
         text: str = "",
+        *,
+        team: str | None = None,
     ) -> tuple[bytes, dict[str, str]]:
-        """A file shared in a direct message; its private URL answers only with the bot token."""
+        """A file shared in a direct message; its private URL answers only with the bot token
+        of its workspace, granted files:read."""
+        team = self._in(team, user, "D" + user)
+        self._needs(team, "im:history")
         file_id = f"F{len(self._shared) + 1:06d}"
         self._shared[file_id] = content
+        self._in(team, file_id)
         url = f"http://127.0.0.1:{self._port}/files-pri/{file_id}/{name}"
         return self._event(
             {
@@ -380,18 +536,27 @@ class FakeSlack:
                     }
                 ],
                 "ts": self._ts(),
-            }
+            },
+            team,
         )
 
     async def _shared_file(self, request: web.Request) -> web.Response:
-        if request.headers.get("Authorization") != f"Bearer {self.bot_token}":
+        file_id = request.match_info["file_id"]
+        workspace = self._workspace_of_token(request.headers.get("Authorization", ""))
+        if workspace is None or workspace.team_id != self.team_of(file_id):
             return web.Response(status=403, text="not_authed")
-        content = self._shared.get(request.match_info["file_id"])
+        if workspace.scopes is not None and "files:read" not in workspace.scopes:
+            return web.Response(status=403, text="missing_scope")
+        content = self._shared.get(file_id)
         if content is None:
             return web.Response(status=404, text="file_not_found")
         return web.Response(body=content)
 
-    def mention(self, user: str, channel: str, text: str) -> tuple[bytes, dict[str, str]]:
+    def mention(
+        self, user: str, channel: str, text: str, *, team: str | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        team = self._in(team, user, channel)
+        self._needs(team, "app_mentions:read")
         return self._event(
             {
                 "type": "app_mention",
@@ -399,10 +564,12 @@ class FakeSlack:
                 "user": user,
                 "text": text,
                 "ts": self._ts(),
-            }
+            },
+            team,
         )
 
-    def home_opened(self, user: str) -> tuple[bytes, dict[str, str]]:
+    def home_opened(self, user: str, *, team: str | None = None) -> tuple[bytes, dict[str, str]]:
+        team = self._in(team, user, "D" + user)
         return self._event(
             {
                 "type": "app_home_opened",
@@ -410,15 +577,24 @@ class FakeSlack:
                 "channel": "D" + user,
                 "tab": "home",
                 "event_ts": self._ts(),
-            }
+            },
+            team,
         )
 
     def slash(
-        self, user: str, channel: str, text: str, command: str = "/rse"
+        self,
+        user: str,
+        channel: str,
+        text: str,
+        command: str = "/rse",
+        *,
+        team: str | None = None,
     ) -> tuple[bytes, dict[str, str]]:
+        team = self._in(team, user)
+        self._needs(team, "commands")
         form = {
             "token": "verification",
-            "team_id": self.team_id,
+            "team_id": team,
             "channel_id": channel,
             "channel_name": "general",
             "user_id": user,
@@ -434,8 +610,9 @@ class FakeSlack:
         )
 
     def press(
-        self, user: str, message: Json, action_id: str, value: str
+        self, user: str, message: Json, action_id: str, value: str, *, team: str | None = None
     ) -> tuple[bytes, dict[str, str]]:
+        team = self._in(team, user)
         label = next(
             (
                 e["text"]["text"]
@@ -448,7 +625,7 @@ class FakeSlack:
         )
         payload = {
             "type": "block_actions",
-            "team": {"id": self.team_id},
+            "team": {"id": team},
             "user": {"id": user},
             "api_app_id": "A0TEST",
             "token": "verification",

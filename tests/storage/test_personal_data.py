@@ -4,6 +4,7 @@ through real flows, then the person is erased and no row of any table still name
 from datetime import UTC, datetime
 
 import pytest
+from slack_sdk.oauth.installation_store import Installation
 from sqlmodel import SQLModel, select
 from time_machine import TimeMachineFixture
 
@@ -21,6 +22,8 @@ from bot.storage.models import (
     SurveyResponse,
     utcnow,
 )
+from bot.transports.slack_manifest import bot_scopes
+from bot.transports.slack_oauth import Workspaces
 from handlers.club import cafe
 from handlers.plan import follow_up
 from handlers.veille import editions
@@ -141,6 +144,29 @@ async def _fill_workshops(app: App, alice: Chat, time_machine: TimeMachineFixtur
     assert "Merci pour votre avis" in alice.text, alice.text
 
 
+async def _fill_slack_workspace(app: App) -> None:
+    """The default pôle's Slack workspace, installed through OAuth (slack_installations: the
+    pôle's, naming nobody), and where Alice's Slack account, her direct messages and a channel
+    are, as the transport notes them (slack_chats)."""
+    async with app.database.transaction() as session:
+        pole = await repo.default_pole(session)
+        assert pole is not None and pole.id is not None
+    workspaces = Workspaces(app.database)
+    installation = Installation(
+        app_id="A07RSEBOT",
+        team_id="T07VERCORS",
+        team_name="Pôle RSE Vercors",
+        bot_token="xoxb-7391-vercors",
+        bot_id="B07RSEBOT",
+        bot_user_id="U07RSEBOT",
+        bot_scopes=bot_scopes(),
+        user_id="U07ADMIN",
+    )
+    await workspaces.save(installation, pole_id=pole.id)
+    for chat, user in ((SLACK_ID, SLACK_ID), ("D" + SLACK_ID, SLACK_ID), ("C07CLUB", None)):
+        await workspaces.remember(chat, team_id="T07VERCORS", user_id=user)
+
+
 async def _fill_everything(
     app: App, feeds: FeedServer, time_machine: TimeMachineFixture
 ) -> tuple[Chat, Chat]:
@@ -155,6 +181,7 @@ async def _fill_everything(
     await claire.grant("animator")
     slack = Chat(app, Platform.SLACK, SLACK_ID)
     await _link_slack(alice, slack)
+    await _fill_slack_workspace(app)
     await alice.say("/lier")  # a code still pending
 
     await alice.say("/diagnostic")
