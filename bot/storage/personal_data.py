@@ -5,11 +5,11 @@ Rows are found from the schema itself rather than from a list kept by hand: a ro
 person's when it is their ``people`` row, when one of its foreign keys points at a row already
 found (their accounts, memberships, diagnostics, the actions of those diagnostics, campaigns
 about them and the outbox rows of those…), or when it is keyed by one of their platform
-accounts (``ACCOUNT_KEYS``). So a table added later with a foreign key to ``people`` is
-exported, erased and merged without touching this file. The only other exception is a column
-naming the author of something other people received or that belongs to an organisation
-(``AUTHOR_COLUMNS``: a broadcast, a partner's survey response): on erasure the row stays and
-loses the name.
+accounts (``ACCOUNT_KEYS``, ``ONE_PLATFORM_ACCOUNT_KEYS``). So a table added later with a
+foreign key to ``people`` is exported, erased and merged without touching this file. The only
+other exception is a column naming the author of something other people received or that
+belongs to an organisation (``AUTHOR_COLUMNS``: a broadcast, a partner's survey response): on
+erasure the row stays and loses the name.
 """
 
 from __future__ import annotations
@@ -31,6 +31,11 @@ from bot.storage.models import Identity, Person, Pole
 ACCOUNT_KEYS: Mapping[str, tuple[str, str]] = {
     "conversation_states": ("platform", "platform_user_id"),
     "outbox": ("platform", "chat_id"),
+}
+# Tables of one platform's accounts, keyed by the account alone: (platform, account column).
+# The workspace of a Slack account, or of its direct-message channel, names that account.
+ONE_PLATFORM_ACCOUNT_KEYS: Mapping[str, tuple[str, str]] = {
+    "slack_chats": ("slack", "user_id"),
 }
 # Authors of what others received (a broadcast): erasure empties the column, the row stays.
 # A partner's survey response is the organisation's, a topic, minutes and a referral the club's,
@@ -67,6 +72,7 @@ EXPORT_NAMES: Mapping[str, str] = {
     "readiness_results": "preparation_aux_labels",
     "programme_enrolments": "programmes_suivis",
     "programme_step_records": "programmes_labels_vises_et_bilans",
+    "slack_chats": "espaces_de_travail_slack",
 }
 
 
@@ -151,6 +157,13 @@ async def _find(session: AsyncSession, *, person: Person) -> list[_Found]:
             platform, account = (table.c[name] for name in ACCOUNT_KEYS[table.name])
             conditions += [
                 and_(platform == i.platform, account == i.platform_user_id) for i in identities
+            ]
+        if table.name in ONE_PLATFORM_ACCOUNT_KEYS:
+            platform_name, account_name = ONE_PLATFORM_ACCOUNT_KEYS[table.name]
+            conditions += [
+                table.c[account_name] == i.platform_user_id
+                for i in identities
+                if i.platform == platform_name
             ]
         if conditions:
             entry.theirs = or_(*conditions)
