@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     default_pole_name: str = Field(default="Pôle RSE", min_length=1, max_length=120)
     files_dir: Path = Path("rse-bot-fichiers")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "WARNING"
+    # "json": one JSON object a line (time, level, logger, message, exception), for a log
+    # collector; the text of people's messages is never in it (bot/logs.py).
+    log_format: Literal["text", "json"] = "text"
     # GET /metrics on the HTTP server, in Prometheus' format; the server then runs even when
     # nothing else needs it (long polling, Socket Mode).
     metrics: bool = False

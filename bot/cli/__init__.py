@@ -4,7 +4,6 @@ that registers the groups. Heavy libraries are imported inside commands so --hel
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -33,28 +32,16 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-# Never below WARNING: these log request URLs and headers, where Telegram puts the bot token,
-# or (aiosqlite) every query's parameters, calendar feed tokens among them.
-SECRET_LOGGERS = ("httpx", "httpcore", "slack_sdk", "slack_bolt", "aiosqlite")
-
-
 def settings() -> Settings:
     """The configuration, or exit saying what is wrong in it; logging set up from it."""
     from bot.config import ConfigError, load_settings
+    from bot.logs import configure_logging
 
     try:
         loaded = load_settings()
     except ConfigError as exc:
         raise fail(str(exc), code=2) from None
-    logging.basicConfig(
-        level=loaded.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    for chatty in SECRET_LOGGERS:
-        logging.getLogger(chatty).setLevel(
-            max(logging.WARNING, logging.getLevelName(loaded.log_level))
-        )
-    # Two lines a minute for the veille-editions job otherwise; the jobs log what they did.
-    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    configure_logging(loaded)
     return loaded
 
 

@@ -51,8 +51,13 @@ def _begin_immediate(connection: Connection) -> None:
 def create_engine(url: str) -> AsyncEngine:
     sqlite = url.startswith("sqlite")
     # Every session ends in a commit or a rollback of its own: no second rollback on checkin.
+    # Parameters hidden from errors: they hold what people wrote, and tokens, which a logged
+    # traceback would otherwise carry.
     engine = create_async_engine(
-        url, pool_pre_ping=not sqlite, pool_reset_on_return=None if sqlite else "rollback"
+        url,
+        pool_pre_ping=not sqlite,
+        pool_reset_on_return=None if sqlite else "rollback",
+        hide_parameters=True,
     )
     if sqlite:
         event.listen(engine.sync_engine, "connect", _configure_sqlite)

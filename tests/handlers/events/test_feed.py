@@ -16,7 +16,7 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from bot.app import App
-from bot.cli import SECRET_LOGGERS
+from bot.logs import SECRET_LOGGERS
 from bot.config import Settings
 from bot.messages import Platform
 from bot.runner import build_transports
