@@ -3,8 +3,8 @@ ask for it, or their own words (« /atelier demander achats responsables »), wh
 when they use one of its keywords; one request per member and thing asked, which they can
 withdraw. Requests for the same own words are grouped by their ``key``: the words that say what
 the request is about, folded, without filler words nor plural marks (handlers/answers.py's
-``keywords``), so that « un atelier sur les achats responsables » and « Achats responsables »
-are one request."""
+``keywords``) in alphabetical order, so that « un atelier sur les achats responsables » and
+« Responsables, les achats » are one request."""
 
 from __future__ import annotations
 
@@ -45,8 +45,9 @@ def theme_in(context: Context, words: str) -> WorkshopTheme | None:
 
 def request_key(words: str) -> str:
     """What groups the requests made in the same words: their keywords, without the words
-    asking for a workshop; empty when nothing is left."""
-    return " ".join(word for word in keywords(words) if word not in WORKSHOP_WORDS)
+    asking for a workshop, in alphabetical order (« responsables achats » is « achats
+    responsables »); empty when nothing is left."""
+    return " ".join(sorted(word for word in keywords(words) if word not in WORKSHOP_WORDS))
 
 
 def title_of(context: Context, request: WorkshopRequest) -> str:

@@ -66,6 +66,13 @@ async def test_the_same_own_words_however_spelt_are_one_request(bob: Chat) -> No
     assert "Vous avez déjà demandé « un atelier sur les Achats Responsables »" in bob.text
 
 
+async def test_own_words_in_another_order_are_the_same_request(bob: Chat) -> None:
+    await bob.say("/atelier demander achats responsables")
+    await bob.say("/atelier demander responsables, les achats")
+
+    assert "Vous avez déjà demandé « responsables, les achats »" in bob.text
+
+
 async def test_a_member_withdraws_a_request(app: App, bob: Chat) -> None:
     await bob.say("/atelier demander what_is_rse")
     await bob.press("↩️ Retirer ma demande")
