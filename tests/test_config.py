@@ -141,3 +141,46 @@ def test_a_bad_smtp_url_is_reported_without_its_password(monkeypatch: pytest.Mon
 def test_the_public_url_loses_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RSEBOT_PUBLIC_URL", "https://rse.pole-rse.fr/")
     assert load_settings().public_url == "https://rse.pole-rse.fr"
+
+
+def _slack_oauth(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RSEBOT_SLACK_CLIENT_ID", "4821.7730")
+    monkeypatch.setenv("RSEBOT_SLACK_CLIENT_SECRET", "9f2c-client-secret")
+    monkeypatch.setenv("RSEBOT_SLACK_SIGNING_SECRET", "a1b2-signing-secret")
+    monkeypatch.setenv("RSEBOT_PUBLIC_URL", "https://rse.cluster-bio.fr")
+
+
+def test_slack_oauth_serves_slack_without_a_bot_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    _slack_oauth(monkeypatch)
+    settings = load_settings()
+    assert settings.slack_oauth and settings.slack_enabled
+    assert settings.slack_bot_token is None
+
+
+def test_a_slack_client_id_without_its_secret_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _slack_oauth(monkeypatch)
+    monkeypatch.delenv("RSEBOT_SLACK_CLIENT_SECRET")
+    with pytest.raises(ConfigError, match="RSEBOT_SLACK_CLIENT_ID et RSEBOT_SLACK_CLIENT_SECRET"):
+        load_settings()
+
+
+def test_slack_oauth_and_a_bot_token_together_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    _slack_oauth(monkeypatch)
+    monkeypatch.setenv("RSEBOT_SLACK_BOT_TOKEN", "xoxb-1-secret")
+    with pytest.raises(ConfigError, match="pas les deux") as refused:
+        load_settings()
+    assert "xoxb-1-secret" not in str(refused.value)
+
+
+def test_slack_oauth_needs_the_public_url_slack_returns_to(monkeypatch: pytest.MonkeyPatch) -> None:
+    _slack_oauth(monkeypatch)
+    monkeypatch.delenv("RSEBOT_PUBLIC_URL")
+    with pytest.raises(ConfigError, match="RSEBOT_PUBLIC_URL manquant"):
+        load_settings()
+
+
+def test_slack_oauth_is_not_served_through_socket_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    _slack_oauth(monkeypatch)
+    monkeypatch.setenv("RSEBOT_SLACK_APP_TOKEN", "xapp-1-secret")
+    with pytest.raises(ConfigError, match="Socket Mode"):
+        load_settings()

@@ -5,6 +5,7 @@ and a method whose scope the install did not grant."""
 
 import asyncio
 import html
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -15,17 +16,21 @@ from sqlmodel import select
 
 from bot.app import App
 from bot.config import Settings
+from bot.messages import Reply, Text
 from bot.outbox import Tuning
-from bot.runner import Pacing, serve
+from bot.runner import Pacing, build_transports, serve
 from bot.storage import repositories as repo
-from bot.storage.models import Pole, SlackChat
+from bot.storage.models import Identity, Pole, SlackChat
+from bot.transports.base import Unreachable
+from bot.transports.http import HttpServer
 from bot.transports.slack_manifest import EVENTS_PATH, bot_scopes
 from bot.transports.slack_oauth import install_links
 from tests.helpers.fake_slack import FakeSlack
-from tests.transports.conftest import free_port
+from tests.transports.conftest import free_port, slack_transport
 from tests.transports.test_slack import button, text_of
 
 QUICK = Tuning(poll_interval=0.05)
+PROGRAMME = b"%PDF-1.4 programme de l'atelier achats responsables"
 AURA, VEGE = "T0AURA", "T0VEGE"
 
 
@@ -78,13 +83,17 @@ class Bot:
         assert status == 200, page
         return html.unescape(page)
 
-    async def say(self, user: str, team: str, text: str) -> dict:
-        channel = "D" + user
+    async def post(self, request: tuple[bytes, dict[str, str]]) -> dict:
+        """Slack posts ``request`` (in a direct message); the bot's answer there."""
+        channel = "D" + json.loads(request[0])["event"]["user"]
         before = len(self.fake.messages_in(channel))
-        status, _ = await self.fake.post(self.url, self.fake.dm(user, text, team=team))
+        status, _ = await self.fake.post(self.url, request)
         assert status == 200
         await self.fake.wait_for(lambda: len(self.fake.messages_in(channel)) > before)
         return self.fake.messages_in(channel)[-1]
+
+    async def say(self, user: str, team: str, text: str) -> dict:
+        return await self.post(self.fake.dm(user, text, team=team))
 
     async def press(self, user: str, team: str, label: str) -> dict:
         channel = "D" + user
@@ -164,7 +173,9 @@ async def test_two_workspaces_each_tied_to_its_pole_chat_and_a_broadcast_stays_i
         await repo.set_role(session, member=member, role="animator")
     await bot.say("U0AMANDINE", AURA, "/diffuser")
     await bot.say("U0AMANDINE", AURA, "Atelier achats responsables jeudi 9 h à Lyon.")
-    await bot.press("U0AMANDINE", AURA, "Sans pièce jointe")
+    # Her programme, shared with the bot: fetched with her workspace's token (the fake serves
+    # the file to that token only).
+    await bot.post(bot.fake.dm_file("U0AMANDINE", "programme-atelier.pdf", PROGRAMME, team=AURA))
     preview = await bot.press("U0AMANDINE", AURA, "Tous les membres")
     while "Envoyer" not in str(preview["blocks"]):
         preview = await bot.press("U0AMANDINE", AURA, "Slack")
@@ -174,6 +185,9 @@ async def test_two_workspaces_each_tied_to_its_pole_chat_and_a_broadcast_stays_i
         return any("Atelier achats" in str(m["text"]) for m in bot.fake.messages_in(channel))
 
     await bot.fake.wait_for(lambda: reached("DU0BASTIEN"))
+    await bot.fake.wait_for(lambda: any(f["channel"] == "DU0BASTIEN" for f in bot.fake.files))
+    (programme,) = [f for f in bot.fake.files if f["channel"] == "DU0BASTIEN"]
+    assert programme["content"] == PROGRAMME
     async with bot.app.database.transaction() as session:
         assert (
             await session.scalar(select(SlackChat.team_id).where(SlackChat.chat_id == "U0CHLOE"))
@@ -188,3 +202,93 @@ async def test_two_workspaces_each_tied_to_its_pole_chat_and_a_broadcast_stays_i
     assert sent_with == {AURA}
     # No call of the bot was about another workspace than its token's, or outside its scopes.
     assert bot.fake.outside == []
+
+
+async def test_members_of_the_other_workspace_get_files_and_home_with_its_token(bot: Bot) -> None:
+    await bot.install(bot.aura, AURA, "Cluster Bio AURA", installer="U0AURAADM")
+    await bot.install(bot.vege, VEGE, "Végépolys Valley", installer="U0VEGEADM")
+    await bot.sign_up("U0CHLOE", VEGE, "Chloé Garnier", "Pépinières d'Anjou")
+
+    await bot.say("U0CHLOE", VEGE, "/mesdonnees")
+    await bot.fake.wait_for(lambda: any(f["channel"] == "DU0CHLOE" for f in bot.fake.files))
+    status, _ = await bot.fake.post(bot.url, bot.fake.home_opened("U0CHLOE", team=VEGE))
+    assert status == 200
+    await bot.fake.wait_for(lambda: "U0CHLOE" in bot.fake.views)
+
+    assert "Chloé Garnier" in str(bot.fake.views["U0CHLOE"])
+    teams = {
+        team
+        for (method, _), team in zip(bot.fake.calls, bot.fake.call_teams, strict=True)
+        if method in {"files.completeUploadExternal", "views.publish"}
+    }
+    assert teams == {VEGE}
+    assert bot.fake.outside == []
+
+
+async def test_an_install_link_not_made_by_the_bot_is_refused_with_what_to_do(bot: Bot) -> None:
+    assert bot.aura.id is not None
+    link = install_links(bot.app.settings).link(bot.aura.id)
+    forged = link.replace(f"pole={bot.aura.id}.", f"pole={bot.vege.id}.")
+    status, page, answer = await bot.get(forged)
+
+    assert status == 403
+    assert "Location" not in answer.headers
+    assert "Demandez-en un nouveau à l'administrateur du bot" in html.unescape(page)
+    assert "rse-bot slack install-link --pole" in html.unescape(page)
+
+
+async def test_a_state_altered_on_the_way_back_from_slack_installs_nothing(bot: Bot) -> None:
+    assert bot.aura.id is not None
+    status, _, answer = await bot.get(install_links(bot.app.settings).link(bot.aura.id))
+    assert status == 302
+    cookie = SimpleCookie(answer.headers["Set-Cookie"])
+    sent = "; ".join(f"{key}={morsel.value}" for key, morsel in cookie.items())
+    back = bot.fake.approve(
+        answer.headers["Location"], team_id=VEGE, name="Végépolys Valley", installer="U0VEGEADM"
+    )
+    # Someone sends the admin's return to Slack's redirect with another pôle in the state.
+    altered = back.replace(f"state={bot.aura.id}.", f"state={bot.vege.id}.")
+    status, page, _ = await bot.get(altered, sent)
+
+    assert status >= 400
+    assert "L'installation de rse-bot n'a pas abouti" in html.unescape(page)
+    async with bot.app.database.transaction() as session:
+        assert await repo.slack_installations(session) == []
+
+
+async def test_a_message_to_an_account_of_no_installed_workspace_is_unreachable(
+    bot: Bot,
+) -> None:
+    await bot.install(bot.aura, AURA, "Cluster Bio AURA", installer="U0AURAADM")
+    await bot.sign_up("U0AMANDINE", AURA, "Amandine Roche", "Biocoop Lyon")
+    (slack,), _ = build_transports(bot.app)
+
+    with pytest.raises(Unreachable):
+        await slack.send("U0INCONNU", Reply(Text.plain("Atelier jeudi")))
+    await slack.send("U0AMANDINE", Reply(Text.plain("Atelier jeudi")))
+
+    assert bot.fake.messages_in("DU0AMANDINE")[-1]["text"] == "Atelier jeudi"
+    async with bot.app.database.transaction() as session:
+        unreachable = await session.scalar(
+            select(Identity.unreachable_reason).where(Identity.platform_user_id == "U0AMANDINE")
+        )
+    assert unreachable is None
+
+
+async def test_with_one_bot_token_nothing_about_workspaces_is_stored(
+    app: App, fake_slack: FakeSlack
+) -> None:
+    transport = slack_transport(app, fake_slack)
+    http = HttpServer("127.0.0.1", port := free_port())
+    http.add_post(EVENTS_PATH, transport.events)
+    await transport.start()
+    await http.start()
+    try:
+        url = f"http://127.0.0.1:{port}{EVENTS_PATH}"
+        assert (await fake_slack.post(url, fake_slack.dm("U0ALICE", "/aide")))[0] == 200
+        await fake_slack.wait_for_messages("DU0ALICE", 1)
+    finally:
+        await http.stop()
+        await transport.stop()
+    async with app.database.transaction() as session:
+        assert list(await session.scalars(select(SlackChat))) == []
