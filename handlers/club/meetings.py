@@ -219,7 +219,7 @@ async def rsvp(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/club rsvp N oui|peutetre|non`` (the invitation's buttons): the member's answer,
     changeable until the meeting starts."""
     command = invitations.ANSWER_COMMANDS["club_meeting"]
-    return await answering.answer(context, args, command=command)
+    return await answering.answer(context, args, command=command, unknown="club.meeting_unknown")
 
 
 ACTIONS = (

@@ -370,16 +370,18 @@ async def rsvp(
     person: Person,
     event_id: int,
     answer: str,
+    unknown: str = "club.meeting_unknown",
 ) -> Reply:
     """``person``'s ``answer`` (yes, maybe, no) to the invitation to event ``event_id``,
     changeable until the event starts; beyond the capacity a « yes » waits in line, and the
-    first in line is let in, and told, when someone coming declines."""
+    first in line is let in, and told, when someone coming declines. ``unknown`` is the key
+    of what an event the person is not invited to gets (a club meeting's, a workshop's)."""
     assert person.id is not None and pole.id is not None
     texts = texts_for(content, settings, person)
     event = await repo.event_for(session, event_id=event_id, person_id=person.id, pole_id=pole.id)
     # The same answer whether the event does not exist or is for others.
     if event is None:
-        return Reply(texts("club.meeting_unknown"))
+        return Reply(texts(unknown))
     if event.status == "polling" or event.starts_at is None:
         return Reply(texts("events.invitations.polling", theme=event.title))
     when = local_time(settings, event.starts_at)

@@ -28,7 +28,8 @@ from handlers.workshops import after, planning, requests
 
 async def _rsvp(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/atelier rsvp N oui|peutetre|non``: what the invitation's buttons send."""
-    return await answering.answer(context, args, command=ANSWER_COMMANDS["workshop"])
+    command = ANSWER_COMMANDS["workshop"]
+    return await answering.answer(context, args, command=command, unknown="workshops.unknown")
 
 
 ACTIONS: dict[str, Action] = by_word(

@@ -112,7 +112,7 @@ async def test_a_workshop_for_those_who_asked_invites_only_them(
     assert [chat for chat, _ in sent] == [CHLOE]
     number = await workshop_number(app)
     await bob.say(f"/atelier rsvp {number} oui")
-    assert "Je ne connais pas cette réunion" in bob.text
+    assert "Je ne connais pas cet atelier parmi ceux de votre pôle." in bob.text
 
 
 async def test_those_who_asked_are_told_and_their_requests_are_answered(
