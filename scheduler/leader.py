@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 logger = logging.getLogger(__name__)
@@ -83,6 +87,16 @@ class AdvisoryLock:
                     ),
                     self._timeout,
                 )
+                if locked:
+                    # Who leads and since when, for « rse-bot doctor »: PostgreSQL keeps no
+                    # time for a lock, but shows each connection's application name.
+                    await asyncio.wait_for(
+                        self._connection.execute(
+                            text("SELECT set_config('application_name', :name, false)"),
+                            {"name": leader_name(datetime.now(UTC))},
+                        ),
+                        self._timeout,
+                    )
             except Exception as exc:
                 logger.warning("Cannot try the scheduler lock: %s", _reason(exc))
                 await self._drop()
@@ -126,3 +140,44 @@ class AdvisoryLock:
 def _reason(exc: BaseException) -> str:
     """The first line of an error: SQLAlchemy's go on with the statement and a link."""
     return (str(exc).splitlines() or [type(exc).__name__])[0]
+
+
+_LEADER_PREFIX = "rse-bot leader"
+
+
+def leader_name(since: datetime) -> str:
+    """The lock connection's application name once it leads: host, process and since when, in
+    PostgreSQL's 63 bytes."""
+    return f"{_LEADER_PREFIX} {socket.gethostname()[:20]}:{os.getpid()} {since:%Y-%m-%dT%H:%MZ}"
+
+
+@dataclass(frozen=True)
+class Leader:
+    """The instance holding the scheduler lock, as its connection tells."""
+
+    instance: str  # host:pid of the process, or the connection's address when unnamed
+    since: datetime | None
+
+
+async def current_leader(engine: AsyncEngine, *, key: int = LOCK_KEY) -> Leader | None:
+    """Who holds the scheduler lock on this PostgreSQL database; None if nobody does."""
+    # A one-bigint advisory lock shows as classid = high 32 bits, objid = low 32, objsubid = 1.
+    query = text(
+        "SELECT a.application_name, host(a.client_addr), a.pid, a.backend_start"
+        " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
+        " AND l.classid = :high AND l.objid = :low"
+        " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    async with engine.connect() as connection:
+        row = (
+            await connection.execute(query, {"high": key >> 32, "low": key & 0xFFFFFFFF})
+        ).first()
+    if row is None:
+        return None
+    name, address, pid, connected = row
+    parts = name.removeprefix(_LEADER_PREFIX).split() if name.startswith(_LEADER_PREFIX) else []
+    if len(parts) == 2:
+        return Leader(parts[0], datetime.strptime(parts[1], "%Y-%m-%dT%H:%MZ").replace(tzinfo=UTC))
+    # A leader from before it named itself: where its connection comes from, and when it opened.
+    return Leader(f"{address or 'local'}/{pid}", connected)

@@ -90,6 +90,7 @@ from bot.cli import (  # noqa: E402
     club,
     db,
     digest,
+    doctor,
     feeds,
     jobs,
     pole,
@@ -100,6 +101,7 @@ from bot.cli import (  # noqa: E402
 cli.command()(chat.chat)
 cli.command()(chat.run)
 cli.command()(broadcast.broadcast)
+cli.command()(doctor.doctor)
 cli.add_typer(db.cli, name="db")
 cli.add_typer(pole.cli, name="pole")
 cli.add_typer(admin.cli, name="admin")

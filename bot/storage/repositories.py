@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import SecretStr
@@ -3229,7 +3229,7 @@ async def outbox_backlog(session: AsyncSession) -> OutboxBacklog:
             OutboxMessage.status.in_(("pending", "sending"))
         )
     )
-    return OutboxBacklog(counts, _aware(oldest) if oldest is not None else None)
+    return OutboxBacklog(counts, oldest)
 
 
 async def feeds_in_error(session: AsyncSession) -> list[tuple[Pole, Feed]]:
@@ -3240,12 +3240,7 @@ async def feeds_in_error(session: AsyncSession) -> list[tuple[Pole, Feed]]:
         .where(Feed.failures > 0)
         .order_by(Pole.id, Feed.id)
     )
-    return [(pole, feed) for pole, feed in rows.tuples()]
-
-
-def _aware(moment: datetime) -> datetime:
-    # An aggregate skips the column's type: SQLite gives it back naive, in UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return [(pole, feed) for pole, feed in rows]
 
 
 # --- slack installations (bot/transports/slack_oauth.py) -------------------------------------

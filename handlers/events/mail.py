@@ -98,7 +98,7 @@ async def send(message: EmailMessage, *, smtp_url: str) -> None:
     when the server offers it; ``smtps://`` (465) speaks TLS from the start. User and password
     are percent-encoded in the URL (``%40`` for an ``@``).
     """
-    server = _server(smtp_url)
+    server = smtp_server(smtp_url)
     try:
         # aiosmtplib's timeout bounds each step; ours bounds them all, for a server that
         # answers every command just in time.
@@ -124,7 +124,7 @@ async def send(message: EmailMessage, *, smtp_url: str) -> None:
 
 
 @dataclass(frozen=True)
-class _Server:
+class SmtpServer:
     host: str
     port: int
     tls: bool
@@ -132,7 +132,8 @@ class _Server:
     password: str | None = field(default=None, repr=False)
 
 
-def _server(url: str) -> _Server:
+def smtp_server(url: str) -> SmtpServer:
+    """The host, port, TLS and credentials an SMTP URL names."""
     # Every message here leaves the URL out: it may hold the password.
     try:
         parts = urlsplit(url)
@@ -143,7 +144,7 @@ def _server(url: str) -> _Server:
         raise ValueError(f"SMTP URL scheme {parts.scheme!r} unknown (smtp or smtps)")
     if not parts.hostname:
         raise ValueError("SMTP URL without a host")
-    return _Server(
+    return SmtpServer(
         host=parts.hostname,
         port=port or _DEFAULT_PORTS[parts.scheme],
         tls=parts.scheme == "smtps",
@@ -161,7 +162,7 @@ def _refused(
     ]
 
 
-def _error(server: _Server, exc: Exception) -> MailError:
+def _error(server: SmtpServer, exc: Exception) -> MailError:
     where = f"SMTP {server.host}:{server.port}"
     if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
         codes = [refused.code for refused in exc.recipients]
