@@ -2705,10 +2705,11 @@ async def withdraw_workshop_request(
 @dataclass(frozen=True, slots=True)
 class RequestedWorkshop:
     """The pôle's open requests for one thing: its key, its theme (None for own words), the
-    words of its first request, and how many members asked."""
+    number and words of its first request, and how many members asked."""
 
     key: str
     theme: str | None
+    first_id: int
     text: str
     members: int
 
@@ -2724,28 +2725,13 @@ async def workshop_demand(session: AsyncSession, *, pole_id: int) -> list[Reques
     for (request,) in rows:
         groups.setdefault(request.key, []).append(request)
     demand = [
-        RequestedWorkshop(key, found[0].theme, found[0].text, len({r.person_id for r in found}))
+        RequestedWorkshop(
+            key, found[0].theme, found[0].id or 0, found[0].text, len({r.person_id for r in found})
+        )
         for key, found in groups.items()
     ]
     # Stable: equal counts keep the order of their first request.
     return sorted(demand, key=lambda group: -group.members)
-
-
-async def workshop_requests_of(
-    session: AsyncSession, *, pole_id: int, key: str
-) -> list[WorkshopRequest]:
-    """The pôle's open requests for ``key``, oldest first."""
-    return list(
-        await session.scalars(
-            select(WorkshopRequest)
-            .where(
-                WorkshopRequest.pole_id == pole_id,
-                WorkshopRequest.key == key,
-                WorkshopRequest.workshop_id.is_(None),
-            )
-            .order_by(WorkshopRequest.created_at, WorkshopRequest.id)
-        )
-    )
 
 
 async def pole_workshop_request(

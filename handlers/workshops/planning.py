@@ -50,16 +50,9 @@ async def demand(context: Context, args: Sequence[str] = ()) -> list[Reply]:
                 f"workshops.demand.line.{kind}", number=number, subject=subject, count=group.members
             )
         )
-        first = await _first_request(context, group.key)
         label = texts.label("workshops.demand.plan_button", number=number)
-        buttons.append(context.command_button(label, f"atelier planifier {first}"))
+        buttons.append(context.command_button(label, f"atelier planifier {group.first_id}"))
     return [Reply(Text.join(lines), tuple(buttons))]
-
-
-async def _first_request(context: Context, key: str) -> int:
-    """The number of the oldest open request of ``key``: what « Planifier » sends."""
-    requests = await repo.workshop_requests_of(context.session, pole_id=context.pole_id, key=key)
-    return requests[0].id or 0
 
 
 async def plan(context: Context, args: Sequence[str]) -> list[Reply]:
