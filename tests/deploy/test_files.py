@@ -76,6 +76,8 @@ def test_the_image_runs_unprivileged_with_a_health_check_on_healthz() -> None:
     assert "/healthz" in runtime.split("HEALTHCHECK")[1]
     assert 'CMD ["rse-bot", "run"]' in runtime
     assert "ENV PYTHONDONTWRITEBYTECODE=1" in runtime and "RSEBOT_HTTP_PORT=8080" in runtime
+    # The HTTP server, and so /healthz, runs whatever the platforms' settings.
+    assert "RSEBOT_METRICS=true" in runtime
 
 
 def compose() -> dict:
