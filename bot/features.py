@@ -22,6 +22,7 @@ def all_features() -> list[Feature]:
         readiness,
         resources,
         roles,
+        slack_install,
         survey,
         veille,
         workshops,
@@ -44,6 +45,7 @@ def all_features() -> list[Feature]:
         privacy.feature,
         linking.feature,
         roles.feature,
+        slack_install.feature,
         broadcast.feature,
         answers.feature,
     ]

@@ -7,9 +7,10 @@ from slack_sdk.oauth.installation_store import Installation
 
 from bot.app import App
 from bot.config import Settings
+from bot.slack_links import install_links
 from bot.storage import repositories as repo
 from bot.transports.slack_manifest import bot_scopes
-from bot.transports.slack_oauth import Workspaces, install_links
+from bot.transports.slack_oauth import Workspaces
 from tests.helpers.cli import rse_bot
 
 OAUTH = {

@@ -36,7 +36,7 @@ def manifest(
 @cli.command("install-link")
 def install_link(pole: Annotated[str | None, POLE_OPTION] = None) -> None:
     """Afficher le lien qui installe l'app dans l'espace de travail Slack d'un pôle (7 jours)."""
-    from bot.transports.slack_oauth import LINK_SECONDS, install_links
+    from bot.slack_links import LINK_SECONDS, install_links
 
     configured = settings()
     if not configured.slack_oauth:

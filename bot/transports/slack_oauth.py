@@ -1,26 +1,16 @@
 """Several pôles on Slack: the app installed in each pôle's workspace through Slack's OAuth
 (Bolt's AsyncOAuthFlow), each installation kept in our database and tied to the pôle whose
-install link the workspace's admin followed.
-
-An install link carries its pôle, signed with the app's client secret, so that only whoever
-got a link from the bot's administrator ties a workspace to a pôle; the OAuth state carries the
-pôle too, signed the same way, so that no state is stored between the install page and Slack's
-redirect (any instance of the bot can take either request). Bolt checks, besides, that the
-redirect comes back to the browser that began (its state cookie).
+install link (bot/slack_links.py) the workspace's admin followed. Bolt checks, besides, that
+Slack's redirect comes back to the browser that began (its state cookie).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import html
 import logging
-import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from logging import Logger
-from urllib.parse import urlencode
 
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.async_callback_options import (
@@ -37,6 +27,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.config import Settings
+from bot.slack_links import STATE_SECONDS, PoleLinks, install_links
 from bot.storage import repositories as repo
 from bot.storage.database import Database
 from bot.storage.models import Pole
@@ -44,58 +35,22 @@ from bot.transports.slack_manifest import INSTALL_PATH, REDIRECT_PATH, bot_scope
 
 logger = logging.getLogger(__name__)
 
-# An admin may follow their install link days after asking for it; the OAuth state only lives
-# while they are on Slack's consent page.
-LINK_SECONDS = 7 * 24 * 3600
-STATE_SECONDS = 600
-
 # The pages the installing admin sees: the text of a key, in the bot's language.
 Say = Callable[..., str]
 
 
-class PoleLinks(AsyncOAuthStateStore):
-    """Install links and OAuth states that carry a pôle, signed: Bolt's state store."""
+class _SignedStates(AsyncOAuthStateStore):
+    """Bolt's state store: a state is valid when it carries a pôle, signed and not expired."""
 
-    def __init__(self, secret: str, public_url: str) -> None:
-        self._key = secret.encode()
-        self.public_url = public_url.rstrip("/")
+    def __init__(self, links: PoleLinks) -> None:
+        self.links = links
 
     @property
     def logger(self) -> Logger:
         return logger
 
-    def link(self, pole_id: int) -> str:
-        """The address a pôle's admin opens to install the app in their workspace."""
-        token = self._sign("link", pole_id, LINK_SECONDS)
-        return f"{self.public_url}{INSTALL_PATH}?{urlencode({'pole': token})}"
-
-    def pole_of_link(self, token: str | None) -> int | None:
-        return self._verify("link", token)
-
-    def state(self, pole_id: int) -> str:
-        return self._sign("state", pole_id, STATE_SECONDS)
-
-    def pole_of_state(self, state: str | None) -> int | None:
-        return self._verify("state", state)
-
     async def async_consume(self, state: str) -> bool:
-        return self.pole_of_state(state) is not None
-
-    def _sign(self, purpose: str, pole_id: int, lifetime: int) -> str:
-        body = f"{pole_id}.{int(time.time()) + lifetime}.{secrets.token_urlsafe(8)}"
-        return f"{body}.{self._mac(purpose, body)}"
-
-    def _verify(self, purpose: str, token: str | None) -> int | None:
-        """The pôle a token of ``purpose`` carries, None if forged, altered or expired."""
-        body, _, mac = (token or "").rpartition(".")
-        if not body or not hmac.compare_digest(mac, self._mac(purpose, body)):
-            return None
-        pole_id, expires, _ = body.split(".", 2)
-        return int(pole_id) if int(expires) >= time.time() else None
-
-    def _mac(self, purpose: str, body: str) -> str:
-        # The purpose is signed too: an install link is never taken for a state.
-        return hmac.new(self._key, f"{purpose}:{body}".encode(), hashlib.sha256).hexdigest()[:32]
+        return self.links.pole_of_state(state) is not None
 
 
 class Workspaces(AsyncInstallationStore):
@@ -221,12 +176,6 @@ class SlackOAuth:
     links: PoleLinks
 
 
-def install_links(settings: Settings) -> PoleLinks:
-    """The install links of this deployment, signed with the app's client secret."""
-    assert settings.slack_client_secret is not None and settings.public_url is not None
-    return PoleLinks(settings.slack_client_secret.get_secret_value(), settings.public_url)
-
-
 def slack_oauth(settings: Settings, database: Database, say: Say) -> SlackOAuth:
     """The OAuth flow of an app installed from RSEBOT_PUBLIC_URL/slack/install, asking for the
     scopes the transport needs, its pages in the bot's language."""
@@ -261,7 +210,7 @@ def slack_oauth(settings: Settings, database: Database, say: Say) -> SlackOAuth:
         callback_options=AsyncCallbackOptions(success=success, failure=failure),
         installation_store=workspaces,
         installation_store_bot_only=True,
-        state_store=links,
+        state_store=_SignedStates(links),
         state_expiration_seconds=STATE_SECONDS,
         logger=logger,
     )

@@ -19,12 +19,12 @@ from bot.config import Settings
 from bot.messages import Reply, Text
 from bot.outbox import Tuning
 from bot.runner import Pacing, build_transports, serve
+from bot.slack_links import install_links
 from bot.storage import repositories as repo
 from bot.storage.models import Identity, Pole, SlackChat
 from bot.transports.base import Unreachable
 from bot.transports.http import HttpServer
 from bot.transports.slack_manifest import EVENTS_PATH, bot_scopes
-from bot.transports.slack_oauth import install_links
 from tests.helpers.fake_slack import FakeSlack
 from tests.transports.conftest import free_port, slack_transport
 from tests.transports.test_slack import button, text_of
