@@ -59,7 +59,11 @@ async def workshop(context: Context, typed: str) -> tuple[Workshop, Event] | Non
     return None if found is None else (found, event)
 
 
-async def _one(context: Context, args: Sequence[str], usage: str) -> tuple[Workshop, Event] | Reply:
+async def _named(
+    context: Context, args: Sequence[str], usage: str
+) -> tuple[Workshop, Event] | Reply:
+    """The workshop an action's one argument names; else its ``usage``, or that it is
+    unknown."""
     if len(args) != 1:
         return context.say(usage)
     found = await workshop(context, args[0])
@@ -68,7 +72,7 @@ async def _one(context: Context, args: Sequence[str], usage: str) -> tuple[Works
 
 async def participants(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/atelier participants N``: who comes, and the sign-in sheet."""
-    found = await _one(context, args, "workshops.after.participants_usage")
+    found = await _named(context, args, "workshops.after.participants_usage")
     if isinstance(found, Reply):
         return [found]
     return await sheets.participants(context, [str(found[1].id)])
@@ -76,7 +80,7 @@ async def participants(context: Context, args: Sequence[str]) -> list[Reply]:
 
 async def presences(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/atelier presences N``: tick who came, once it has started."""
-    found = await _one(context, args, "workshops.after.presences_usage")
+    found = await _named(context, args, "workshops.after.presences_usage")
     if isinstance(found, Reply):
         return [found]
     return await attendance.begin(context, found[1])
@@ -86,6 +90,8 @@ async def presences(context: Context, args: Sequence[str]) -> list[Reply]:
 
 
 def survey_buttons(event: Event) -> Callable[[Texts], list[Button]]:
+    """« Donner mon avis », in each participant's language."""
+
     def buttons(texts: Texts) -> list[Button]:
         label = texts.label("workshops.survey.button")
         return [Button(label, f"/atelier avis {event.id}")]
@@ -131,7 +137,7 @@ def _questionnaire(context: Context) -> Questionnaire:
 
 async def answer_survey(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/atelier avis N``: the satisfaction survey of workshop N, for those who came, once."""
-    found = await _one(context, args, "workshops.survey.usage")
+    found = await _named(context, args, "workshops.survey.usage")
     if isinstance(found, Reply):
         return [found]
     workshop_row, event = found
@@ -167,7 +173,7 @@ RUNNER = Runner(_questionnaire, finish)
 async def results(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/atelier resultats N``: each question's mean per company and the remarks, only when
     enough companies answered (handlers/anonymity.py)."""
-    found = await _one(context, args, "workshops.results.usage")
+    found = await _named(context, args, "workshops.results.usage")
     if isinstance(found, Reply):
         return [found]
     workshop_row, event = found
@@ -219,7 +225,7 @@ async def results(context: Context, args: Sequence[str]) -> list[Reply]:
 
 async def documents(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/atelier documents N``: send files to those who came, once attendance is recorded."""
-    found = await _one(context, args, "workshops.documents.usage")
+    found = await _named(context, args, "workshops.documents.usage")
     if isinstance(found, Reply):
         return [found]
     _, event = found
