@@ -247,7 +247,13 @@ async def answer_confirm(context: Context, answer: Answer) -> Outcome:
         pole=context.pole,
         intro="workshops.invitation",
     )
-    return Done([context.say("workshops.plan.sent", count=sent, asked=len(asked), when=when)])
+    return Done(
+        [
+            context.say(
+                "workshops.plan.sent", number=event.id, count=sent, asked=len(asked), when=when
+            )
+        ]
+    )
 
 
 ACTIONS = (

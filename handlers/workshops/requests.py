@@ -9,6 +9,7 @@ the request is about, folded, without filler words nor plural marks (handlers/an
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.conversation import Context, Retry
 from bot.messages import Button, Reply, Text
@@ -22,8 +23,9 @@ from handlers.events.invitations import local_time
 from handlers.validation import clean_line
 
 OWN_WORDS_MAX = 200
-# Upcoming workshops shown in the overview at most.
+# Workshops shown in the overview at most; animators see those of the last month too.
 UPCOMING_SHOWN = 5
+RECENT = timedelta(days=31)
 
 
 def theme_in(context: Context, words: str) -> WorkshopTheme | None:
@@ -106,12 +108,16 @@ async def overview(context: Context) -> list[Reply]:
 
 
 async def _upcoming(context: Context) -> list[Text]:
-    """The pôle's coming workshops the member is invited to."""
+    """The pôle's coming workshops the member is invited to, soonest first; for an animator,
+    every workshop of the pôle from RECENT ago on, whose numbers their actions take."""
+    animator = context.has_role("animator")
+    since = utcnow() - RECENT if animator else utcnow()
     lines = []
-    for _, event in await repo.pole_workshops(context.session, pole_id=context.pole_id):
-        if event.status != "scheduled" or event.starts_at is None or event.starts_at <= utcnow():
+    for _, event in reversed(await repo.pole_workshops(context.session, pole_id=context.pole_id)):
+        if event.status != "scheduled" or event.starts_at is None or event.starts_at <= since:
             continue
-        if context.person_id not in await repo.event_audience(context.session, event=event):
+        invited = context.person_id in await repo.event_audience(context.session, event=event)
+        if not (animator or invited):
             continue
         when = local_time(context.settings, event.starts_at)
         lines.append(
@@ -119,7 +125,7 @@ async def _upcoming(context: Context) -> list[Text]:
                 "workshops.overview.upcoming_line", number=event.id, title=event.title, when=when
             )
         )
-    return lines[-UPCOMING_SHOWN:][::-1]
+    return lines[:UPCOMING_SHOWN]
 
 
 async def ask(context: Context, args: Sequence[str]) -> list[Reply]:

@@ -278,3 +278,18 @@ async def test_the_animator_sees_who_comes_with_the_sign_in_sheet(
         "csv",
         "xlsx",
     ]
+
+
+async def test_the_overview_lists_coming_workshops_and_animators_the_recent_ones(
+    claire: Chat, bob: Chat, workshop: int, time_machine: TimeMachineFixture
+) -> None:
+    line = f"• n° {workshop} — Comment maîtriser la communication durable ?, le 12/03/2027 09:30"
+    await bob.say("/atelier")
+    assert line in bob.text
+
+    time_machine.move_to(AFTER, tick=False)
+    await bob.say("/atelier")
+    await claire.say("/atelier")
+
+    assert line not in bob.text
+    assert line in claire.text

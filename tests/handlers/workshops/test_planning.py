@@ -84,6 +84,7 @@ async def test_a_workshop_for_the_pole_is_an_event_inviting_every_member(
     async with app.database.transaction() as session:
         event = await session.scalar(select(Event))
     assert event is not None
+    assert f"Atelier n° {event.id} du 12/03/2027 09:30 planifié" in said
     assert (event.kind, event.club_id, event.guests_only) == ("workshop", None, False)
     assert event.title == "Comment maîtriser la communication durable ?"
     sent = await queued(app, INVITATION)
