@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -80,16 +80,16 @@ def off(label: str, detail: str) -> Check:
 
 async def diagnose(settings: Settings) -> list[Check]:
     """Every check of ``settings``, in a fixed order; the network ones run at once."""
-    scrub = masker(secrets_of(settings))
     groups = await asyncio.gather(
-        _guarded("Base de données", database_checks(settings), scrub),
-        _guarded("Telegram", telegram_checks(settings), scrub),
-        _guarded("Slack", slack_checks(settings), scrub),
-        _guarded("Adresse publique", public_url_checks(settings), scrub),
-        _guarded("SMTP", smtp_checks(settings), scrub),
+        _guarded("Base de données", database_checks(settings)),
+        _guarded("Telegram", telegram_checks(settings)),
+        _guarded("Slack", slack_checks(settings)),
+        _guarded("Adresse publique", public_url_checks(settings)),
+        _guarded("SMTP", smtp_checks(settings)),
     )
     found = [check for group in groups for check in group]
     found.insert(0, timezone_check(settings))
+    scrub = masker(secrets_of(settings))
     return [Check(check.status, check.label, scrub(check.detail), check.advice) for check in found]
 
 
@@ -97,9 +97,7 @@ def failed(checks: Sequence[Check]) -> bool:
     return any(check.status == "error" for check in checks)
 
 
-async def _guarded(
-    label: str, checks: Awaitable[list[Check]], scrub: Callable[[str], str]
-) -> list[Check]:
+async def _guarded(label: str, checks: Awaitable[list[Check]]) -> list[Check]:
     """A check that raised what it did not expect is an error line, not a traceback."""
     try:
         async with asyncio.timeout(TIMEOUT * 3):
@@ -108,7 +106,7 @@ async def _guarded(
         return [error(label, "pas de réponse à temps", "vérifiez le réseau et le serveur")]
     except Exception as exc:
         logger.debug("doctor: %s check failed", label, exc_info=True)
-        return [error(label, f"vérification impossible ({scrub(_reason(exc))})", _REPORT)]
+        return [error(label, f"vérification impossible ({_reason(exc)})", _REPORT)]
 
 
 _REPORT = "relancez avec RSEBOT_LOG_LEVEL=DEBUG pour le détail"
