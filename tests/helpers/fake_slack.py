@@ -292,10 +292,10 @@ class FakeSlack:
         scope = _METHOD_SCOPES.get(method)
         if scope is not None and workspace.scopes is not None and scope not in workspace.scopes:
             return "missing_scope"
-        for key, error in (("users", "user_not_found"), ("user", "user_not_found")):
+        for key in ("users", "user", "user_id"):
             named = str(params.get(key) or "")
             if named and self.team_of(named.split(",")[0]) != workspace.team_id:
-                return error
+                return "user_not_found"
         channel = str(params.get("channel") or params.get("channel_id") or "")
         if channel and self.team_of(channel) != workspace.team_id:
             return "channel_not_found"

@@ -292,3 +292,22 @@ async def test_with_one_bot_token_nothing_about_workspaces_is_stored(
         await transport.stop()
     async with app.database.transaction() as session:
         assert list(await session.scalars(select(SlackChat))) == []
+
+
+async def test_a_channel_that_mentioned_the_bot_later_gets_its_messages_with_its_token(
+    bot: Bot,
+) -> None:
+    await bot.install(bot.aura, AURA, "Cluster Bio AURA", installer="U0AURAADM")
+    await bot.install(bot.vege, VEGE, "Végépolys Valley", installer="U0VEGEADM")
+    mention = bot.fake.mention("U0CHLOE", "C0VEGECLUB", "<@UBOT2> aide", team=VEGE)
+    assert (await bot.fake.post(bot.url, mention))[0] == 200
+    await bot.fake.wait_for_messages("C0VEGECLUB", 1)
+    (slack,), _ = build_transports(bot.app)
+
+    # What the outbox sends the channel later (a digest it subscribed to), by another transport.
+    await slack.send("C0VEGECLUB", Reply(Text.plain("La note de veille de mardi")))
+
+    (_, note) = bot.fake.messages_in("C0VEGECLUB")
+    assert note["text"] == "La note de veille de mardi"
+    assert bot.fake.call_teams[-1] == VEGE
+    assert bot.fake.outside == []
