@@ -337,10 +337,10 @@ def _webhook_check(configured: str | None, info: WebhookInfo) -> Check:
         return error(
             label,
             f"{configured} enregistré, mais Telegram n'arrive pas à le joindre : "
-            f"{info.last_error_message} ({info.pending_update_count} messages en attente)",
+            f"{info.last_error_message} (en attente chez Telegram : {info.pending_update_count})",
             "vérifiez le proxy HTTPS (certificat, redirection vers RSEBOT_HTTP_PORT)",
         )
-    return ok(label, f"{configured}, {info.pending_update_count} messages en attente")
+    return ok(label, f"{configured}, en attente chez Telegram : {info.pending_update_count}")
 
 
 # --- Slack --------------------------------------------------------------------------------------

@@ -184,7 +184,27 @@ async def test_the_webhook_configured_and_registered_passes(installation: Instal
 
     assert done.returncode == 0, done.stdout
     assert (
-        line(done, "Webhook Telegram") == f"✓ Webhook Telegram : {WEBHOOK}, 0 messages en attente"
+        line(done, "Webhook Telegram")
+        == f"✓ Webhook Telegram : {WEBHOOK}, en attente chez Telegram : 0"
+    )
+
+
+async def test_a_webhook_telegram_cannot_reach_fails_with_telegram_s_reason(
+    installation: Installation,
+) -> None:
+    installation.telegram.webhook = {"url": WEBHOOK, "secret_token": None, "allowed_updates": None}
+    installation.telegram.webhook_error = "Connection timed out"
+    installation.telegram.user_says(5001, "/start")
+
+    done = await installation.doctor(
+        RSEBOT_TELEGRAM_WEBHOOK_URL=WEBHOOK, RSEBOT_TELEGRAM_WEBHOOK_SECRET=WEBHOOK_SECRET
+    )
+
+    assert done.returncode == 1
+    assert line(done, "Webhook Telegram") == (
+        f"✗ Webhook Telegram : {WEBHOOK} enregistré, mais Telegram n'arrive pas à le joindre : "
+        "Connection timed out (en attente chez Telegram : 1)\n"
+        "    → vérifiez le proxy HTTPS (certificat, redirection vers RSEBOT_HTTP_PORT)"
     )
 
 

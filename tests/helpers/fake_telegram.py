@@ -253,6 +253,9 @@ class FakeTelegram:
         self.answered_callbacks: list[Json] = []
         self.commands: dict[str | None, list[Json]] = {}
         self.webhook: Json | None = None
+        # What Telegram reports when it cannot post to the webhook (getWebhookInfo's
+        # last_error_message), as when the bot's public address does not answer.
+        self.webhook_error: str | None = None
         self.rejected: list[tuple[str, int, int]] = []
         self._too_many_requests = 0
         self._bot_user: Json = {
@@ -860,6 +863,9 @@ class FakeTelegram:
         }
         if self.webhook and self.webhook["allowed_updates"] is not None:
             info["allowed_updates"] = self.webhook["allowed_updates"]
+        if self.webhook and self.webhook_error:
+            info["last_error_date"] = int(time.time())
+            info["last_error_message"] = self.webhook_error
         return info
 
     # --- messages ----------------------------------------------------------------------------
