@@ -131,7 +131,9 @@ class Workspaces(AsyncInstallationStore):
 class PoleOAuthFlow(AsyncOAuthFlow):
     """Bolt's OAuth flow, the pôle carried from the install link to the stored installation."""
 
-    def __init__(self, *, settings: AsyncOAuthSettings, links: PoleLinks, workspaces: Workspaces):
+    def __init__(
+        self, *, settings: AsyncOAuthSettings, links: PoleLinks, workspaces: Workspaces
+    ) -> None:
         super().__init__(settings=settings)
         self.links = links
         self.workspaces = workspaces
@@ -154,7 +156,9 @@ class PoleOAuthFlow(AsyncOAuthFlow):
     async def issue_new_state(self, request: AsyncBoltRequest) -> str:
         return self.links.state(request.context["pole_id"])
 
-    async def store_installation(self, request: AsyncBoltRequest, installation: Installation):
+    async def store_installation(
+        self, request: AsyncBoltRequest, installation: Installation
+    ) -> None:
         pole_id = self.links.pole_of_state(_query(request, "state"))
         # Bolt consumed this state a moment ago: it is valid.
         assert pole_id is not None
@@ -173,7 +177,6 @@ class SlackOAuth:
 
     flow: PoleOAuthFlow
     workspaces: Workspaces
-    links: PoleLinks
 
 
 def slack_oauth(settings: Settings, database: Database, say: Say) -> SlackOAuth:
@@ -197,7 +200,7 @@ def slack_oauth(settings: Settings, database: Database, say: Say) -> SlackOAuth:
         body = say("slack.install_failed", reason=args.reason)
         return _page(args.suggested_status_code, locale, say("slack.install_failed_title"), body)
 
-    settings = AsyncOAuthSettings(
+    oauth_settings = AsyncOAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         scopes=bot_scopes(),
@@ -214,8 +217,8 @@ def slack_oauth(settings: Settings, database: Database, say: Say) -> SlackOAuth:
         state_expiration_seconds=STATE_SECONDS,
         logger=logger,
     )
-    flow = PoleOAuthFlow(settings=settings, links=links, workspaces=workspaces)
-    return SlackOAuth(flow, workspaces, links)
+    flow = PoleOAuthFlow(settings=oauth_settings, links=links, workspaces=workspaces)
+    return SlackOAuth(flow, workspaces)
 
 
 def _page(status: int, locale: str, title: str, body: str) -> BoltResponse:
