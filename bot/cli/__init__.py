@@ -101,7 +101,7 @@ from bot.cli import (  # noqa: E402
 cli.command()(chat.chat)
 cli.command()(chat.run)
 cli.command()(broadcast.broadcast)
-cli.command()(doctor.doctor)
+cli.command(help=doctor.HELP)(doctor.doctor)
 cli.add_typer(db.cli, name="db")
 cli.add_typer(pole.cli, name="pole")
 cli.add_typer(admin.cli, name="admin")
