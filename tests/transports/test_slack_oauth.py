@@ -176,9 +176,9 @@ async def test_two_workspaces_each_tied_to_its_pole_chat_and_a_broadcast_stays_i
     # Her programme, shared with the bot: fetched with her workspace's token (the fake serves
     # the file to that token only).
     await bot.post(bot.fake.dm_file("U0AMANDINE", "programme-atelier.pdf", PROGRAMME, team=AURA))
-    preview = await bot.press("U0AMANDINE", AURA, "Tous les membres")
-    while "Envoyer" not in str(preview["blocks"]):
-        preview = await bot.press("U0AMANDINE", AURA, "Slack")
+    await bot.press("U0AMANDINE", AURA, "Tous les membres")
+    preview = await bot.press("U0AMANDINE", AURA, "Slack seulement (2)")
+    assert "Destinataires : " in text_of(preview)
     await bot.press("U0AMANDINE", AURA, "Envoyer")
 
     def reached(channel: str) -> bool:
