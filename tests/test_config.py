@@ -82,6 +82,8 @@ def test_database_urls_get_the_async_driver(
         ("RSEBOT_TIMEZONE", "Europe/Paris\nEurope/Lyon"),
         ("RSEBOT_DATABASE_URL", "mysql://rsebot@localhost/rsebot"),
         ("RSEBOT_DATABASE_URL", "rse-bot.db"),
+        ("RSEBOT_LOG_FORMAT", "xml"),
+        ("RSEBOT_METRICS", "peut-être"),
     ],
 )
 def test_bad_value_is_reported_in_one_line_naming_the_variable(
