@@ -19,7 +19,7 @@ from handlers.club.admin import ROSTER_STATUSES
 from handlers.club.bilan import BROUGHT_ROWS
 from handlers.club.changes import WHAT
 from handlers.club.meetings import LIMITS
-from handlers.events.invitations import CHANGEABLE
+from handlers.events.invitations import ANSWER_COMMANDS, CHANGEABLE, KIND_TEXTS
 from handlers.events.poll import PollProblem
 from handlers.events.reminders import STATUSES as REMINDED
 from handlers.survey.charts import TEXT_FIELDS as CHART_TEXTS
@@ -42,7 +42,7 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     "digest.titles.": EDITION_KINDS,
     "digest.names.": EDITION_KINDS,
     "events.invitations.answers.": EVENT_ANSWERS,
-    "events.invitations.done.": EVENT_ANSWERS,
+    "events.kinds.": tuple(f"{kind}.{name}" for kind in ANSWER_COMMANDS for name in KIND_TEXTS),
     "events.invitations.changed.": CHANGEABLE,
     "club.changes.what.": tuple(WHAT),
     "club.meeting_ask.": tuple(LIMITS),

@@ -14,6 +14,7 @@ from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, 
 from bot.messages import Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Event, EventAnswer, Person, utcnow
+from handlers.events.invitations import kind_key
 
 FLOW = "event_attendance"
 # Where an invited person stands, in the order they are listed: coming, maybe, waiting for a
@@ -70,12 +71,12 @@ async def begin(context: Context, event: Event) -> list[Reply]:
     assert event.id is not None
     when = local_when(context, event.starts_at)
     if event.status == "cancelled":
-        return [context.say("club.meeting_was_cancelled", when=when)]
+        return [context.say(kind_key(event, "was_cancelled"), when=when)]
     if event.starts_at is None or event.starts_at > utcnow():
-        return [context.say("club.attendance.not_started", when=when)]
+        return [context.say(kind_key(event, "not_started"), when=when)]
     invitees = in_order(await repo.event_invitees(context.session, event=event))
     if not invitees:
-        return [context.say("club.attendance.nobody")]
+        return [context.say(kind_key(event, "nobody"))]
     present = [person.id for person, answer in invitees if answer is not None and answer.attended]
     context.start_flow(
         FLOW,
@@ -110,7 +111,11 @@ async def ask_present(context: Context) -> Reply:
     }
     texts = context.texts
     lines = [
-        texts("club.attendance.ask", theme=event.title, when=local_when(context, event.starts_at))
+        texts(
+            kind_key(event, "attendance_ask"),
+            theme=event.title,
+            when=local_when(context, event.starts_at),
+        )
     ]
     if event.attendance_at is not None:
         lines.append(

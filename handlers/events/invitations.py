@@ -36,6 +36,29 @@ WAITING_LIST = "event_waiting_list"
 # The command answering an event of each kind, as its invitation's and reminders' buttons
 # send it: « /club rsvp 12 non » for a club meeting, « /atelier rsvp 12 non » for a workshop.
 ANSWER_COMMANDS: dict[str, str] = {"club_meeting": "club rsvp", "workshop": "atelier rsvp"}
+# What an event says in the words of its kind (« la réunion du… est complète », « l'atelier
+# du… est complet »): content/texts/*/events/kinds.yaml, one set per kind of ANSWER_COMMANDS.
+KIND_TEXTS = (
+    "closed",
+    "waiting",
+    "promoted",
+    "done.yes",
+    "done.maybe",
+    "done.no",
+    "update",
+    "cancellation",
+    "was_cancelled",
+    "attendance_ask",
+    "not_started",
+    "nobody",
+)
+
+
+def kind_key(event: Event, name: str) -> str:
+    """The text key of ``name`` (one of KIND_TEXTS) for ``event``'s kind."""
+    return f"events.kinds.{event.kind}.{name}"
+
+
 # What « /club rsvp N MOT » and the answer buttons say, folded, to the stored answer.
 ANSWER_WORDS = {"oui": "yes", "yes": "yes", "peutetre": "maybe", "maybe": "maybe", "non": "no"}
 _BUTTON_WORDS = {"yes": "oui", "maybe": "peutetre", "no": "non"}
@@ -236,7 +259,7 @@ async def update(
     def message(texts: Texts) -> Text:
         return Text.join(
             [
-                texts("events.invitations.update"),
+                texts(kind_key(event, "update")),
                 *change_lines(texts, settings, before, changes),
                 texts("events.invitations.answer_again" if new_date else "events.invitations.kept"),
             ]
@@ -275,7 +298,7 @@ async def cancel(
     when = local_time(settings, event.starts_at)
 
     def message(texts: Texts) -> Text:
-        lines = [texts("events.invitations.cancellation", when=when, theme=event.title)]
+        lines = [texts(kind_key(event, "cancellation"), when=when, theme=event.title)]
         if reason:
             lines.append(texts("events.invitations.cancellation_reason", reason=reason))
         lines.append(texts("events.invitations.cancellation_file"))
@@ -386,17 +409,17 @@ async def rsvp(
         return Reply(texts("events.invitations.polling", theme=event.title))
     when = local_time(settings, event.starts_at)
     if event.status == "cancelled":
-        return Reply(texts("club.meeting_was_cancelled", when=when))
+        return Reply(texts(kind_key(event, "was_cancelled"), when=when))
     if event.starts_at <= utcnow():
-        return Reply(texts("events.invitations.closed", when=when))
+        return Reply(texts(kind_key(event, "closed"), when=when))
     mine, promoted = await repo.answer_event(
         session, event=event, person_id=person.id, answer=answer
     )
     if promoted is not None:
         await _tell_promoted(session, settings, content, event=event, person_id=promoted.person_id)
     if mine.waiting:
-        return Reply(texts("events.invitations.waiting", when=when))
-    return Reply(texts(f"events.invitations.done.{mine.answer}", when=when, theme=event.title))
+        return Reply(texts(kind_key(event, "waiting"), when=when))
+    return Reply(texts(kind_key(event, f"done.{mine.answer}"), when=when, theme=event.title))
 
 
 async def _tell_promoted(
@@ -414,7 +437,7 @@ async def _tell_promoted(
         subject_id=person_id,
         audience=f"event:{event.id}:promoted:{person_id}:{utcnow().isoformat()}",
         text=texts.label(
-            "events.invitations.promoted",
+            kind_key(event, "promoted"),
             when=local_time(settings, event.starts_at),
             theme=event.title,
         ),

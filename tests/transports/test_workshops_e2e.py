@@ -101,8 +101,10 @@ async def test_a_workshop_from_requests_to_attendance_and_survey_on_three_transp
 
         # Registration: two seats, Samia waits, and is let in when Bob declines.
         await bob.press("Je viens")
-        await bob.sees("vous venez")
-        assert "vous venez" in await chloe.say(f"/atelier rsvp {number} oui")
+        await bob.sees("vous êtes inscrit(e) à l'atelier du")
+        assert "vous êtes inscrit(e) à l'atelier du" in await chloe.say(
+            f"/atelier rsvp {number} oui"
+        )
         await samia.press("Je viens")
         await samia.sees("liste d'attente")
         await bob.press("Je ne viens pas")

@@ -64,7 +64,24 @@ async def test_the_reminder_at_d7_is_the_events_and_names_the_atelier_command(
 async def test_attendance_waits_for_the_start(claire: Chat, workshop: int) -> None:
     await claire.say(f"/atelier presences {workshop}")
 
-    assert "n'a pas encore commencé" in claire.text
+    assert "L'atelier du 12/03/2027 09:30 n'a pas encore commencé : vous relèverez" in claire.text
+
+
+async def test_attendance_asks_who_came_to_the_workshop(
+    claire: Chat, workshop: int, time_machine: TimeMachineFixture
+) -> None:
+    time_machine.move_to(DURING, tick=False)
+
+    await claire.say(f"/atelier presences {workshop}")
+
+    assert claire.text.startswith("Qui est venu à l'atelier « ")
+    assert "» du 12/03/2027 09:30 ?" in claire.text
+
+
+async def test_a_yes_registers_for_the_workshop_in_its_words(bob: Chat, workshop: int) -> None:
+    await bob.say(f"/atelier rsvp {workshop} oui")
+
+    assert bob.text.startswith("C'est noté : vous êtes inscrit(e) à l'atelier du 12/03/2027 09:30")
 
 
 async def test_attendance_records_who_came(

@@ -159,7 +159,9 @@ async def test_beyond_the_capacity_a_member_waits_and_is_let_in_when_a_seat_free
     await bob.say(f"/atelier rsvp {number} oui")
 
     await chloe.say(f"/atelier rsvp {number} oui")
-    assert "complète : vous êtes sur la liste d'attente" in chloe.text
+    assert (
+        "L'atelier du 12/03/2027 09:30 est complet : vous êtes sur la liste d'attente" in chloe.text
+    )
 
     await bob.say(f"/atelier rsvp {number} non")
     promoted = await queued(app, WAITING_LIST)
