@@ -16,8 +16,8 @@ from icalendar import Calendar
 from sqlmodel import select
 
 from bot.app import App
-from bot.logs import SECRET_LOGGERS
 from bot.config import Settings
+from bot.logs import SECRET_LOGGERS
 from bot.messages import Platform
 from bot.runner import build_transports
 from bot.storage import repositories as repo
