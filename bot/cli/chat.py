@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli import with_app
+from bot.cli import fail, with_app
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -43,10 +43,14 @@ def run() -> None:
     """Démarrer le bot sur Telegram et/ou Slack (selon la configuration), sinon en console."""
     from bot.runner import configured
     from bot.runner import run as serve
+    from bot.transports.base import CredentialsRefused
 
     async def start(app: App) -> None:
         if configured(app):
-            await serve(app)
+            try:
+                await serve(app)
+            except CredentialsRefused as refused:
+                raise fail(str(refused), code=2) from None
         else:
             typer.echo("Ni Telegram ni Slack configuré : discussion en console.", err=True)
             await _console(app, getpass.getuser())

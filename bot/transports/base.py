@@ -30,6 +30,11 @@ class Transport(Protocol):
         """Deliver ``reply``, waiting out the platform's limits; raise DeliveryError if it can't."""
 
 
+class CredentialsRefused(Exception):
+    """The platform refused the bot's credentials at start; the message says which setting to
+    check, in French, and never holds the secret itself."""
+
+
 class DeliveryError(Exception):
     """A message could not be delivered; ``permanent`` ones must not be retried."""
 

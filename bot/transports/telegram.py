@@ -30,13 +30,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.messages import Button, ForwardedFrom, Incoming, IncomingFile, Platform, Reply, Text
 from bot.metrics import Metrics
 from bot.transports.base import (
+    CredentialsRefused,
     DeliveryError,
     Failure,
     Handle,
@@ -188,7 +189,14 @@ class TelegramTransport:
 
         ``receive=False`` only connects, to send (``rse-bot broadcast`` beside a running bot).
         """
-        await self.application.initialize()
+        try:
+            await self.application.initialize()
+        except InvalidToken:
+            # python-telegram-bot's message and traceback quote the token: not a word of them.
+            raise CredentialsRefused(
+                "Telegram refuse le jeton RSEBOT_TELEGRAM_TOKEN : vérifiez-le auprès de "
+                "@BotFather (« rse-bot doctor » vérifie la configuration)"
+            ) from None
         self._username = (self.application.bot.username or "").lower()
         if not receive:
             return

@@ -8,10 +8,14 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, make_url, select, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import App
 from bot.config import Settings
@@ -184,29 +188,49 @@ async def test_postgresql_backup_and_restore_with_pg_dump(
     if make_url(settings.database_url).get_backend_name() != "postgresql":
         pytest.skip("the PostgreSQL run of this test")
     app = await App.start(settings)
-    await members(app)
-    backup = tmp_path / "sauvegarde.dump"
-    done = await run_rse_bot(
-        tmp_path, "db", "backup", str(backup), database_url=settings.database_url
-    )
-    assert done.returncode == 0, done.stderr
-    refused = await run_rse_bot(
-        tmp_path, "db", "restore", str(backup), database_url=settings.database_url
-    )
-    assert refused.returncode == 1 and "en cours d'utilisation" in refused.stderr
-    await Chat(app, Platform.CONSOLE, "apres").sign_up("Après Sauvegarde", "Biocoop Lyon")
-    await app.close()
-
-    put_back = await run_rse_bot(
-        tmp_path, "db", "restore", str(backup), database_url=settings.database_url
-    )
-
-    assert put_back.returncode == 0, put_back.stderr
-    upgraded = await run_rse_bot(tmp_path, "db", "upgrade", database_url=settings.database_url)
-    assert upgraded.returncode == 0, upgraded.stderr
-    app = await App.start(settings)
     try:
-        async with app.database.transaction() as session:
-            assert await session.scalar(select(func.count()).select_from(Person)) == MEMBERS
+        await members(app)
+        backup = tmp_path / "sauvegarde.dump"
+        done = await run_rse_bot(
+            tmp_path, "db", "backup", str(backup), database_url=settings.database_url
+        )
+        assert done.returncode == 0, done.stderr
+        # The running bot's database is not overwritten.
+        refused = await run_rse_bot(
+            tmp_path, "db", "restore", str(backup), database_url=settings.database_url
+        )
+        assert refused.returncode == 1 and "en cours d'utilisation" in refused.stderr
     finally:
         await app.close()
+
+    # Restored on a new server's empty database, which nobody else uses.
+    async with empty_database(settings.database_url) as target:
+        put_back = await run_rse_bot(tmp_path, "db", "restore", str(backup), database_url=target)
+        assert put_back.returncode == 0, put_back.stderr
+        upgraded = await run_rse_bot(tmp_path, "db", "upgrade", database_url=target)
+        assert upgraded.returncode == 0, upgraded.stderr
+        restored = Settings.model_validate(settings.model_dump() | {"database_url": target})
+        app = await App.start(restored)
+        try:
+            async with app.database.transaction() as session:
+                assert await session.scalar(select(func.count()).select_from(Person)) == MEMBERS
+        finally:
+            await app.close()
+
+
+@asynccontextmanager
+async def empty_database(beside: str) -> AsyncIterator[str]:
+    """A new database on the server of ``beside``, dropped on leaving."""
+    name = f"rsebot_restore_{uuid.uuid4().hex[:10]}"
+    server = make_url(beside)
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield server.set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with engine.connect() as connection:
+                await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await engine.dispose()

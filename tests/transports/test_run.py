@@ -74,3 +74,32 @@ async def test_run_without_any_platform_opens_the_console(tmp_path: Path) -> Non
     assert bot.returncode == 0
     assert "Voici ce que vous pouvez faire ici" in out.decode()
     assert "Ni Telegram ni Slack configuré" in err.decode()
+
+
+async def test_a_refused_telegram_token_stops_with_what_to_do_and_never_the_token(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RSEBOT_")}
+    refused = "8123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX"
+    env |= {
+        "RSEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'rse-bot.db'}",
+        "RSEBOT_TELEGRAM_TOKEN": refused,
+        "RSEBOT_TELEGRAM_API_URL": fake_telegram.base_url,
+    }
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(bot.communicate(), timeout=60)
+
+    assert bot.returncode == 2
+    said = (out + err).decode()
+    assert "Erreur : Telegram refuse le jeton RSEBOT_TELEGRAM_TOKEN : vérifiez-le" in said
+    assert refused not in said and "AAHdqTcv" not in said
+    assert "Traceback" not in said
