@@ -56,20 +56,27 @@ async def _empty_tables(url: str) -> None:
             existing = set(
                 await connection.run_sync(lambda sync: sync.dialect.get_table_names(sync))
             )
-            tables = [t for t in SQLModel.metadata.sorted_tables if t.name in existing]
+            tables = [t.name for t in SQLModel.metadata.sorted_tables if t.name in existing]
             # DELETE, children first, is several times faster than TRUNCATE on tables this small.
-            for table in reversed(tables):
-                await connection.execute(table.delete())
             # The scheduler's job store too: jobs a test stored would otherwise run, or be
             # stepped through minute by minute up to another test's fake clock.
+            deletes = [f'DELETE FROM "{name}"' for name in reversed(tables)]
             if JOBS_TABLE in existing:
-                await connection.execute(text(f"DELETE FROM {JOBS_TABLE}"))
-            counters = [t.name for t in tables if "id" in t.c and t.c.id.primary_key]
-            if counters:
-                resets = ", ".join(
-                    f"setval(pg_get_serial_sequence('{name}', 'id'), 1, false)" for name in counters
-                )
-                await connection.execute(text(f"SELECT {resets}"))
+                deletes.append(f"DELETE FROM {JOBS_TABLE}")
+            counters = [
+                name
+                for name in tables
+                if "id" in (columns := SQLModel.metadata.tables[name].c) and columns.id.primary_key
+            ]
+            resets = [
+                f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), 1, false)"
+                for name in counters
+            ]
+            # One round trip for them all (asyncpg runs a script without parameters as is):
+            # some sixty tables, each its own statement, cost a test 70 ms otherwise.
+            if deletes:
+                raw = await connection.get_raw_connection()
+                await raw.driver_connection.execute(";\n".join(deletes + resets))
     finally:
         await engine.dispose()
 
