@@ -3277,7 +3277,7 @@ async def slack_installations(session: AsyncSession) -> list[tuple[SlackInstalla
         .join(Pole, Pole.id == SlackInstallation.pole_id)
         .order_by(SlackInstallation.id)
     )
-    return list(rows.tuples())
+    return [(installation, pole) for installation, pole in rows]
 
 
 async def remember_slack_chat(
