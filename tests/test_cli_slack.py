@@ -71,7 +71,7 @@ def test_workspaces_lists_each_installed_workspace_with_its_pole(tmp_path: Path)
             installation = Installation(
                 team_id="T0VEGE",
                 team_name="Végépolys Valley",
-                bot_token="xoxb-test-vegepolys",
+                bot_token="xoxb-vege-1",
                 bot_id="B0VEGE",
                 bot_user_id="U0VEGEBOT",
                 bot_scopes=bot_scopes(),

@@ -261,11 +261,11 @@ async def test_a_database_behind_this_version_asks_for_the_migrations(
 
 
 async def test_a_bad_slack_token_fails(installation: Installation) -> None:
-    done = await installation.doctor(RSEBOT_SLACK_BOT_TOKEN="xoxb-test-revoked")
+    done = await installation.doctor(RSEBOT_SLACK_BOT_TOKEN="xoxb-revoked-1")
 
     assert done.returncode == 1
     assert line(done, "Slack").startswith("✗ Slack : jeton refusé par Slack (invalid_auth)")
-    assert "xoxb-test-revoked" not in done.stdout
+    assert "xoxb-revoked-1" not in done.stdout
 
 
 async def test_a_bad_socket_mode_token_fails(installation: Installation) -> None:
@@ -374,7 +374,7 @@ async def test_each_workspace_installed_through_oauth_gets_its_line(
         assert bio.id is not None
         for pole_id, team, name, token in (
             (bio.id, "T0BIO", "Cluster Bio", "xoxb-t0bio-1"),
-            (default.id, "T0OLD", "Ancien espace", "xoxb-test-revoked"),
+            (default.id, "T0OLD", "Ancien espace", "xoxb-revoked-1"),
         ):
             await repo.save_slack_installation(
                 session,
@@ -402,7 +402,7 @@ async def test_each_workspace_installed_through_oauth_gets_its_line(
         "    → un administrateur de l'espace réinstalle l'app depuis le lien : rse-bot slack "
         "install-link --pole « Pôle RSE »"
     )
-    assert "xoxb-test-revoked" not in done.stdout and "xoxb-t0bio-1" not in done.stdout
+    assert "xoxb-revoked-1" not in done.stdout and "xoxb-t0bio-1" not in done.stdout
 
 
 async def test_oauth_without_any_workspace_installed_is_a_warning(

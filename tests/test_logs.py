@@ -18,7 +18,7 @@ from bot.logs import JsonFormatter, configure_logging, masker, secrets_of
 from tests.helpers.cli import rse_bot
 
 TOKEN = "7312:AAE-jeton-telegram-de-test"
-SLACK_TOKEN = "xoxb-jeton-slack-de-test"
+SLACK_TOKEN = "xoxb-jeton-1"
 SMTP_PASSWORD = "mot-de-passe-smtp"
 SIGN_UP = ["/start", "1", "Claire Martin", "Scop Les Tisserands", "1", "1"]
 WORDS = "Nous voulons réduire nos déchets textiles de 30 % cette année"

@@ -156,7 +156,7 @@ async def _fill_slack_workspace(app: App) -> None:
         app_id="A07RSEBOT",
         team_id="T07VERCORS",
         team_name="Pôle RSE Vercors",
-        bot_token="xoxb-test-vercors",
+        bot_token="xoxb-vercors-1",
         bot_id="B07RSEBOT",
         bot_user_id="U07RSEBOT",
         bot_scopes=bot_scopes(),
