@@ -80,7 +80,7 @@ async def test_a_refused_telegram_token_stops_with_what_to_do_and_never_the_toke
     fake_telegram: FakeTelegram, tmp_path: Path
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RSEBOT_")}
-    refused = "8123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawX"
+    refused = "123456:jeton-refuse-par-telegram"
     env |= {
         "RSEBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'rse-bot.db'}",
         "RSEBOT_TELEGRAM_TOKEN": refused,
@@ -101,5 +101,5 @@ async def test_a_refused_telegram_token_stops_with_what_to_do_and_never_the_toke
     assert bot.returncode == 2
     said = (out + err).decode()
     assert "Erreur : Telegram refuse le jeton RSEBOT_TELEGRAM_TOKEN : vérifiez-le" in said
-    assert refused not in said and "AAHdqTcv" not in said
+    assert refused not in said and "jeton-refuse" not in said
     assert "Traceback" not in said
