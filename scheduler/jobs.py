@@ -164,7 +164,7 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec("cafe-pairing", cron(day="1", hour=9), cafe.pair_monthly),
     # Hourly: the exchange requests still without a match after a week, to the animators, once.
     JobSpec("exchange-waiting", cron(minute=20), exchange.escalate),
-    # Mondays at 09:00: each pôle's admins hear of the modules past their review date, once.
+    # Mondays at 09:00: each pôle's admins hear of the content past its review date, once.
     JobSpec("module-reviews", cron(day_of_week="mon", hour=9), review.remind),
     # Every morning at 09:30: each programme's members told their next step on its day, once.
     JobSpec("programme-steps", cron(hour=9, minute=30), programme_reminders.tell_due),

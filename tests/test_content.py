@@ -15,6 +15,7 @@ from content.roles import ROLES, role_at_least
 from content.veille.models import EDITION_KINDS
 from handlers.answers import CONTENT_KINDS
 from handlers.audiences import AUDIENCES, REACHABLE_FIRST
+from handlers.awareness.review import KINDS as REVIEWED_KINDS
 from handlers.club.admin import ROSTER_STATUSES
 from handlers.club.bilan import BROUGHT_ROWS
 from handlers.club.changes import WHAT
@@ -66,6 +67,7 @@ KEY_FAMILIES: dict[str, tuple[str, ...]] = {
     # A label step has a button per label instead.
     "programmes.steps.do.": tuple(kind for kind in STEP_KINDS if kind != "label"),
     "answers.": tuple(kind + end for kind in CONTENT_KINDS for end in ("", "_button")),
+    "awareness.review.kinds.": REVIEWED_KINDS,
     "workshops.overview.theme.": ("workshop", "thematic_day"),
     "workshops.demand.line.": ("theme", "words"),
 }

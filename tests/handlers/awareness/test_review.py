@@ -1,6 +1,6 @@
 """The module-reviews job (handlers/awareness/review.py): each pôle's admins hear of every
-module whose review date has come, once per module and date; nobody before; never members or
-animators."""
+module, label page, readiness check, programme and template whose review date has come, once
+per item and date; nobody before; never members or animators."""
 
 from __future__ import annotations
 
@@ -36,16 +36,17 @@ async def run_at(app: App, now: datetime) -> int:
 
 
 def first_review(app: App) -> date:
-    return min(module.review_by for module in app.content.modules.values())
+    return min(item.review_by for item in review.reviewables(app.content))
 
 
 async def test_admins_hear_once_of_a_module_past_its_review_date(app: App) -> None:
     await people(app)
     due = first_review(app)
+    items = [item for item in review.reviewables(app.content) if item.review_by == due]
     modules = [m for m in app.content.modules.values() if m.review_by == due]
     on_the_day = datetime(due.year, due.month, due.day, 9, tzinfo=PARIS)
 
-    assert await run_at(app, on_the_day) == len(modules)
+    assert await run_at(app, on_the_day) == len(items)
     assert await run_at(app, on_the_day.replace(hour=10)) == 0
 
     told = await queued(app, review.KIND)
@@ -65,6 +66,31 @@ async def test_nobody_hears_of_it_before_its_review_date(app: App) -> None:
 
     assert await run_at(app, the_day_before) == 0
     assert await queued(app, review.KIND) == []
+
+
+async def test_labels_readiness_checks_programmes_and_templates_are_reviewed_too(
+    app: App,
+) -> None:
+    await people(app)
+    items = review.reviewables(app.content)
+    last = max(item.review_by for item in items)
+
+    assert await run_at(app, datetime(last.year, last.month, last.day, 9, tzinfo=PARIS)) == len(
+        items
+    )
+
+    texts = [campaign.text for _, campaign in await queued(app, review.KIND)]
+    label = app.content.labels["lucie_26000"]
+    assert any(t.startswith(f"📅 La page du label « {label.title('fr')} »") for t in texts)
+    check = app.content.readiness["lucie_26000"]
+    assert any(t.startswith(f"📅 Le « Suis-je prêt ? » « {check.title('fr')} »") for t in texts)
+    template = app.content.templates["grille_evaluation_lumiere"]
+    assert any(
+        t.startswith(f"📅 Le modèle « {template.title('fr')} »")
+        and "(content/awareness/resources/)" in t
+        for t in texts
+    )
+    assert {item.kind for item in items} == set(review.KINDS)
 
 
 def test_the_job_runs_on_monday_mornings() -> None:
