@@ -40,6 +40,16 @@ logger = logging.getLogger(__name__)
 REMINDER_DAYS: tuple[int, ...] = (7, 14)
 # What /enquete ouvrir accepts for a wave's length.
 MIN_DAYS, MAX_DAYS = 1, 90
+# HYDREOS' 26 statements take about ten minutes, comments included: some 24 seconds each.
+SECONDS_PER_STATEMENT = 24
+
+
+def minutes_to_answer(statements: int) -> int:
+    """About how long a response takes, as the invitation says it: 26 statements, 10 minutes;
+    a short set of 6, 2."""
+    return max(2, round(statements * SECONDS_PER_STATEMENT / 60))
+
+
 # What goes to each partner's respondents, by text key (survey.waves.invite…).
 PARTNER_MESSAGES: tuple[str, ...] = ("invite", "reminder")
 KINDS = {
@@ -136,6 +146,7 @@ async def _to_partners(
                 partner=partner.name,
                 wave=wave.number,
                 count=len(survey.indicators),
+                minutes=minutes_to_answer(len(survey.indicators)),
                 closes=local_time(settings, wave.closes_at),
                 days=days,
             )

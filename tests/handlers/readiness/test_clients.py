@@ -80,6 +80,15 @@ async def test_the_member_s_clients_have_codes_and_are_invited(
     assert sorted(invited) == ["555001", "555002"]
 
 
+async def test_the_clients_are_told_how_short_their_survey_is(
+    app: App, survey: ClientSurvey
+) -> None:
+    ((_, invitation), _) = await queued(app, "survey_invitation")
+
+    statements = len(app.content.surveys["clients_numerique_responsable"].indicators)
+    assert f"{statements} affirmations, environ 2 minutes" in invitation.text
+
+
 async def test_two_clients_answer_and_the_member_alone_gets_the_results(
     app: App, survey: ClientSurvey
 ) -> None:

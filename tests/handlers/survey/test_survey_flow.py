@@ -114,6 +114,7 @@ async def test_a_full_wave_from_opening_to_results(
         "7391846042",
         "7391846043",
     ]
+    assert "26 affirmations, environ 10 minutes" in invited[0][1].text
 
     # Elsa starts the Eurométropole's response; Marc sees it, then both submit: Marc's wins.
     await elsa.say("/enquete")
