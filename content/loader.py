@@ -121,6 +121,11 @@ class Texts:
     locale: str
     templates: dict[str, Text]
 
+    def __repr__(self) -> str:
+        # Short: Python 3.11's asyncio.run formats the repr of whatever its signal handler
+        # holds on every run, and the whole content took milliseconds a test to print.
+        return f"Texts({self.locale}, {len(self.templates)} texts)"
+
     def __call__(self, key: str, **values: object) -> Text:
         return self.templates[key].format(values)
 
@@ -129,7 +134,7 @@ class Texts:
         return str(self(key, **values))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Content:
     texts_by_locale: dict[str, Texts]
     sectors: tuple[Sector, ...]
@@ -161,6 +166,10 @@ class Content:
 
     def texts(self, locale: str) -> Texts:
         return self.texts_by_locale.get(locale, self.texts_by_locale["fr"])
+
+    def __repr__(self) -> str:
+        # Short, as Texts' (an error message or a task's repr may print it).
+        return f"Content({len(self.modules)} modules, {len(self.labels)} labels, …)"
 
     def sector(self, sector_id: str | None) -> Sector | None:
         return next((s for s in self.sectors if s.id == sector_id), None)
