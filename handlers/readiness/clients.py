@@ -107,42 +107,21 @@ async def add_client(context: Context, args: Sequence[str]) -> list[Reply]:
     return [context.say("readiness.clients.client_added", client=partner.name, code=partner.code)]
 
 
+# /pret envoyer says it in the words of a member's own clients.
+CLIENT_WAVE = waves.OpeningTexts(
+    no_partner="readiness.clients.none",
+    already_open="readiness.clients.already_open",
+    opened="readiness.clients.sent",
+)
+
+
 async def send(context: Context, args: Sequence[str]) -> list[Reply]:
     """``/pret envoyer [JOURS]``: open a wave now, inviting the clients' contacts who joined;
     those who join later answer it too."""
     project = await _project(context)
     if project is None or project.id is None:
         return [context.say("readiness.clients.none")]
-    days = project.wave_days
-    if args:
-        if not args[0].isdigit() or not waves.MIN_DAYS <= int(args[0]) <= waves.MAX_DAYS:
-            return [context.say("survey.waves.bad_days", low=waves.MIN_DAYS, high=waves.MAX_DAYS)]
-        days = int(args[0])
-    if not await repo.survey_partners(context.session, project_id=project.id):
-        return [context.say("readiness.clients.none")]
-    wave = await waves.open_wave(
-        context.session,
-        context.settings,
-        context.content,
-        project=project,
-        opened_at=utcnow(),
-        days=days,
-    )
-    if wave is None:
-        current = await repo.current_wave(context.session, project_id=project.id)
-        closes = local_time(context.settings, current.closes_at) if current else "?"
-        return [context.say("readiness.clients.already_open", closes=closes)]
-    respondents = await repo.project_respondents(context.session, project_id=project.id)
-    return [
-        context.say(
-            "readiness.clients.sent",
-            wave=wave.number,
-            closes=local_time(context.settings, wave.closes_at),
-            clients=wave.invited,
-            contacts=len({person.id for _, person in respondents}),
-            minimum=context.settings.min_group_size,
-        )
-    ]
+    return await waves.open_now(context, project, args, CLIENT_WAVE)
 
 
 async def results(context: Context, args: Sequence[str]) -> list[Reply]:

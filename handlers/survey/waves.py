@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
@@ -312,16 +313,33 @@ async def send_due(app: App) -> None:
         logger.info("Survey waves: %d step(s) done", done)
 
 
-async def open_now(context: Context, project: SurveyProject, rest: Sequence[str]) -> list[Reply]:
-    """``/enquete ouvrir N [JOURS]``: open the project's next wave now."""
+@dataclass(frozen=True, slots=True)
+class OpeningTexts:
+    """What ``open_now`` says, by text key: to the animators of a pôle's project (/enquete
+    ouvrir), or to a member about their own client survey (/pret envoyer)."""
+
+    no_partner: str = "survey.waves.no_partner"
+    already_open: str = "survey.waves.already_open"
+    opened: str = "survey.waves.opened"
+
+
+async def open_now(
+    context: Context,
+    project: SurveyProject,
+    rest: Sequence[str],
+    texts: OpeningTexts = OpeningTexts(),
+) -> list[Reply]:
+    """``/enquete ouvrir N [JOURS]`` (or ``/pret envoyer [JOURS]``): open the project's next
+    wave now, for JOURS days or the project's usual duration."""
     days = project.wave_days
     if rest:
         if not rest[0].isdigit() or not MIN_DAYS <= int(rest[0]) <= MAX_DAYS:
             return [context.say("survey.waves.bad_days", low=MIN_DAYS, high=MAX_DAYS)]
         days = int(rest[0])
     assert project.id is not None
+    named = {"project": project.name, "number": project.id}
     if not await repo.survey_partners(context.session, project_id=project.id):
-        return [context.say("survey.waves.no_partner", project=project.name, number=project.id)]
+        return [context.say(texts.no_partner, **named)]
     wave = await open_wave(
         context.session,
         context.settings,
@@ -332,23 +350,18 @@ async def open_now(context: Context, project: SurveyProject, rest: Sequence[str]
     )
     if wave is None:
         current = await repo.current_wave(context.session, project_id=project.id)
-        return [
-            context.say(
-                "survey.waves.already_open",
-                project=project.name,
-                closes=local_time(context.settings, current.closes_at) if current else "?",
-            )
-        ]
+        closes = local_time(context.settings, current.closes_at) if current else "?"
+        return [context.say(texts.already_open, closes=closes, **named)]
     respondents = await repo.project_respondents(context.session, project_id=project.id)
     return [
         context.say(
-            "survey.waves.opened",
-            project=project.name,
+            texts.opened,
             wave=wave.number,
             closes=local_time(context.settings, wave.closes_at),
             partners=wave.invited,
             respondents=len({person.id for _, person in respondents}),
-            number=project.id,
+            minimum=context.settings.min_group_size,
+            **named,
         )
     ]
 
