@@ -23,18 +23,17 @@ import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from sqlalchemy import make_url, select, text
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy import select
 
-from bot.config import normalize_database_url
+from bench.postgres import fresh_database
 from bot.storage import repositories as repo
 from bot.storage import search
 from bot.storage.database import Database, upgrade
 from bot.storage.models import DirectoryEntry
+from bot.storage.session import Session
 from content.text import fold
 
 LIMIT = 10
@@ -122,7 +121,7 @@ async def _fill(database: Database, count: int) -> int:
 
 
 async def _median(
-    run: Callable[[AsyncSession, str], Awaitable[list[int]]], database: Database, rounds: int
+    run: Callable[[Session, str], Awaitable[list[int]]], database: Database, rounds: int
 ) -> tuple[float, int]:
     """Median seconds per query, and how many results in all (to see both answer)."""
     times, found = [], 0
@@ -139,15 +138,15 @@ async def _median(
 async def measure(url: str, count: int, rounds: int) -> tuple[float, float, int, int]:
     database = Database(url)
     try:
-        await upgrade(database.engine)
+        await upgrade(database)
         club = await _fill(database, count)
 
-        async def ours(session: AsyncSession, query: str) -> list[int]:
+        async def ours(session: Session, query: str) -> list[int]:
             return await search.ranked(
                 session, search.DIRECTORY, query=query, club_ids=[club], limit=LIMIT
             )
 
-        async def peer(session: AsyncSession, query: str) -> list[int]:
+        async def peer(session: Session, query: str) -> list[int]:
             rows = await session.execute(
                 select(
                     DirectoryEntry.id,
@@ -168,17 +167,8 @@ async def measure(url: str, count: int, rounds: int) -> tuple[float, float, int,
 
 
 async def _postgres(server: str, count: int, rounds: int) -> tuple[float, float, int, int]:
-    name = f"rsebot_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(normalize_database_url(server), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    async with fresh_database(server, "rsebot_bench") as url:
         return await measure(url, count, rounds)
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
 
 
 def _print(label: str, figures: tuple[float, float, int, int]) -> None:

@@ -1,11 +1,22 @@
-"""End-to-end Telegram throughput, as a ratio to a bare python-telegram-bot echo bot.
+"""End-to-end Telegram throughput of rse-bot and of its peers, as ratios to a bare echo bot.
 
-Both bots poll the same fake Telegram server (tests/helpers/fake_telegram.py), run in a
+Every bot polls the same fake Telegram server (tests/helpers/fake_telegram.py), run in a
 process of its own as the real server would be, with the same number of updates handled at
-once. The senders are signed-up members (``--newcomers``: people who have not signed up). Each
-update through rse-bot passes the router, a database read and write (``/langue fr`` then
-``/langue en``: the language saved changes every time) and a reply.
-Target: rse-bot >= 0.8 x the echo bot's updates per second.
+once. The senders are signed-up members; each sends ``/langue fr`` then ``/langue en``, so that
+every update changes what is stored:
+
+- bare PTB echo bot: python-telegram-bot and nothing else, the ceiling;
+- rse-bot: the router reads the member's account, the handler changes their language, and the
+  language and conversation state are committed before the reply is sent;
+- PTB + AsyncSession: a PTB handler doing the usual SQLAlchemy AsyncSession get, modify and
+  commit of the sender's row, then the reply;
+- PTB + PicklePersistence: PTB's ConversationHandler keeping the language in ``user_data``,
+  which PTB writes to its file every 60 s, not per update (a crash loses up to a minute).
+
+On SQLite, and on PostgreSQL when RSEBOT_BENCH_POSTGRES_URL names a server (the run gets a
+database of its own there). Rounds alternate the bots, because this machine's speed drifts from
+one minute to the next; each ratio is the median of the rounds' ratios to that round's echo bot.
+Targets: rse-bot >= 0.9 x the echo bot on SQLite, >= 0.8 on PostgreSQL.
 
     python -m bench.telegram_throughput [--updates 3000] [--users 300] [--concurrency 32]
 """
@@ -14,17 +25,32 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+from sqlalchemy import String, insert
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from telegram import Update
-from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    PicklePersistence,
+    filters,
+)
 
+from bench.postgres import fresh_database
 from bot.app import App
-from bot.config import Settings
+from bot.config import Settings, normalize_database_url
 from bot.messages import Platform
 from bot.runner import telegram_commands
 from bot.transports.telegram import TelegramLimits, TelegramTransport
@@ -34,6 +60,8 @@ from tests.helpers.fake_telegram import FakeTelegram
 FIRST_USER = 10_000
 # Flood limits are not what is measured here: the server does not enforce them.
 UNLIMITED = TelegramLimits(per_second=100_000, private_interval=0, group_interval=0)
+TARGETS = {"SQLite": 0.9, "PostgreSQL": 0.8}
+Starter = Callable[[str], Awaitable[Callable[[], Awaitable[None]]]]
 
 
 async def serve_fake(updates: int, users: int) -> None:
@@ -51,9 +79,7 @@ async def serve_fake(updates: int, users: int) -> None:
         await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
 
 
-async def measure(
-    start_bot: Callable[[str], Awaitable[Callable[[], Awaitable[None]]]], options
-) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+async def measure(start_bot: Starter, options: argparse.Namespace) -> tuple[float, float]:
     """Updates per second, and milliseconds of this process's CPU per update."""
     child = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -80,39 +106,44 @@ async def measure(
     return rate, cpu
 
 
-def echo_bot(concurrency: int) -> Callable[[str], Awaitable[Callable[[], Awaitable[None]]]]:
+async def _polling(application: Application) -> Callable[[], Awaitable[None]]:  # type: ignore[type-arg]
+    await application.initialize()
+    await application.start()
+    assert application.updater is not None
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+
+    async def stop() -> None:
+        assert application.updater is not None
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+
+    return stop
+
+
+def _ptb(base_url: str, concurrency: int) -> ApplicationBuilder:  # type: ignore[type-arg]
+    return (
+        ApplicationBuilder()
+        .token(FakeTelegram.token)
+        .base_url(base_url)
+        .concurrent_updates(concurrency)
+    )
+
+
+def echo_bot(concurrency: int) -> Starter:
     async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.message.text is not None
         await update.message.reply_text(update.message.text)
 
     async def start(base_url: str) -> Callable[[], Awaitable[None]]:
-        application = (
-            ApplicationBuilder()
-            .token(FakeTelegram.token)
-            .base_url(base_url)
-            .concurrent_updates(concurrency)
-            .build()
-        )
+        application = _ptb(base_url, concurrency).build()
         application.add_handler(MessageHandler(filters.TEXT, echo))
-        await application.initialize()
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(poll_interval=0, timeout=1)
-
-        async def stop() -> None:
-            assert application.updater is not None
-            await application.updater.stop()
-            await application.stop()
-            await application.shutdown()
-
-        return stop
+        return await _polling(application)
 
     return start
 
 
-def rse_bot(
-    app: App, concurrency: int
-) -> Callable[[str], Awaitable[Callable[[], Awaitable[None]]]]:
+def rse_bot(app: App, concurrency: int) -> Starter:
     async def start(base_url: str) -> Callable[[], Awaitable[None]]:
         transport = TelegramTransport(
             token=FakeTelegram.token,
@@ -130,49 +161,135 @@ def rse_bot(
     return start
 
 
+class _PeerBase(DeclarativeBase):
+    pass
+
+
+class Chatter(_PeerBase):
+    """The AsyncSession peer's one table: a sender and their language."""
+
+    __tablename__ = "bench_chatters"
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    language: Mapped[str] = mapped_column(String(5))
+    messages: Mapped[int] = mapped_column(default=0)
+
+
+async def async_session_bot(engine: AsyncEngine, users: int, concurrency: int) -> Starter:
+    """The peer, on its table with a row for every sender (as rse-bot has their accounts)."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_PeerBase.metadata.create_all)
+        await connection.execute(
+            insert(Chatter),
+            [{"user_id": FIRST_USER + n, "language": "fr"} for n in range(users)],
+        )
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def remember(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.effective_user is not None
+        async with sessions() as session, session.begin():
+            chatter = await session.get(Chatter, update.effective_user.id, with_for_update=True)
+            assert chatter is not None
+            chatter.language = (update.message.text or "").split()[-1]
+            chatter.messages += 1
+        await update.message.reply_text("Langue enregistrée.")
+
+    async def start(base_url: str) -> Callable[[], Awaitable[None]]:
+        application = _ptb(base_url, concurrency).build()
+        application.add_handler(MessageHandler(filters.TEXT, remember))
+        return await _polling(application)
+
+    return start
+
+
+def pickle_bot(folder: Path, concurrency: int) -> Starter:
+    chosen = 0
+
+    async def choose(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+        assert update.message is not None and context.user_data is not None
+        context.user_data["langue"] = context.args[0] if context.args else "fr"
+        await update.message.reply_text("Langue enregistrée.")
+        return chosen
+
+    async def start(base_url: str) -> Callable[[], Awaitable[None]]:
+        persistence = PicklePersistence(folder / "ptb-state.pickle")
+        application = _ptb(base_url, concurrency).persistence(persistence).build()
+        application.add_handler(
+            ConversationHandler(
+                entry_points=[CommandHandler("langue", choose)],
+                states={chosen: [CommandHandler("langue", choose)]},
+                fallbacks=[],
+                name="langue",
+                persistent=True,
+            )
+        )
+        return await _polling(application)
+
+    return start
+
+
+def _report(label: str, url: str, options: argparse.Namespace, runs: dict[str, list]) -> None:  # type: ignore[type-arg]
+    echoes = runs["bare PTB echo bot"]
+    print(
+        f"{label} ({url.split(':', 1)[0]}): {options.updates} updates from {options.users} "
+        f"members, {options.concurrency} at once, median of {options.rounds} alternated rounds"
+    )
+    for name, measured in runs.items():
+        rate = statistics.median(r for r, _ in measured)
+        cpu = statistics.median(c for _, c in measured)
+        ratio = statistics.median(r / e for (r, _), (e, _) in zip(measured, echoes, strict=True))
+        rounds = [round(r) for r, _ in measured]
+        target = f"  (target >= {TARGETS[label]:.2f})" if name == "rse-bot" else ""
+        print(
+            f"  {name:<24} {rate:7.1f} updates/s  {rounds!s:<18} {cpu:5.2f} ms CPU/update"
+            f"  ratio {ratio:4.2f}{target}"
+        )
+
+
+async def run_on(label: str, url: str, folder: Path, options: argparse.Namespace) -> None:
+    app = await App.start(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
+    engine = create_async_engine(normalize_database_url(url))
+    try:
+        for n in range(options.users):
+            member = Chat(app, Platform.TELEGRAM, str(FIRST_USER + n))
+            await member.sign_up(name=f"Membre {n}", company=f"Entreprise {n}")
+        bots = {
+            "bare PTB echo bot": echo_bot(options.concurrency),
+            "rse-bot": rse_bot(app, options.concurrency),
+            "PTB + AsyncSession": await async_session_bot(
+                engine, options.users, options.concurrency
+            ),
+            "PTB + PicklePersistence": pickle_bot(folder, options.concurrency),
+        }
+        runs: dict[str, list[tuple[float, float]]] = {name: [] for name in bots}
+        for _ in range(options.rounds):
+            for name, start in bots.items():
+                runs[name].append(await measure(start, options))
+    finally:
+        await engine.dispose()
+        await app.close()
+    _report(label, url, options, runs)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=3000)
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="alternate runs; medians reported")
-    parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
-    parser.add_argument("--newcomers", action="store_true", help="senders have not signed up")
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve_fake:
         await serve_fake(options.updates, options.users)
         return
     with tempfile.TemporaryDirectory() as folder:
-        url = options.database_url or f"sqlite+aiosqlite:///{folder}/bench.db"
-        app = await App.start(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
-        echoes, ours = [], []
-        try:
-            if not options.newcomers:
-                for n in range(options.users):
-                    member = Chat(app, Platform.TELEGRAM, str(FIRST_USER + n))
-                    await member.sign_up(name=f"Membre {n}", company=f"Entreprise {n}")
-            # Alternated, because this machine's speed drifts from one minute to the next.
-            for _ in range(options.rounds):
-                echoes.append(await measure(echo_bot(options.concurrency), options))
-                ours.append(await measure(rse_bot(app, options.concurrency), options))
-        finally:
-            await app.close()
-    echo, mine = (statistics.median(rate for rate, _ in runs) for runs in (echoes, ours))
-    echo_cpu, my_cpu = (statistics.median(cpu for _, cpu in runs) for runs in (echoes, ours))
-    senders = "newcomers" if options.newcomers else "members"
-    print(
-        f"{options.updates} updates from {options.users} {senders}, "
-        f"{options.concurrency} at once, database {url.split(':', 1)[0]}, "
-        f"median of {options.rounds} alternated rounds"
-    )
-    for name, rate, cpu, runs in (
-        ("bare PTB echo bot", echo, echo_cpu, echoes),
-        ("rse-bot          ", mine, my_cpu, ours),
-    ):
-        rounds = [round(r) for r, _ in runs]
-        print(f"{name}: {rate:8.1f} updates/s  {rounds}  {cpu:.2f} ms CPU per update")
-    print(f"ratio            : {mine / echo:8.2f}  (target >= 0.80)")
+        await run_on("SQLite", f"sqlite:///{folder}/bench.db", Path(folder), options)
+    server = os.environ.get("RSEBOT_BENCH_POSTGRES_URL")
+    if not server:
+        print("PostgreSQL skipped (set RSEBOT_BENCH_POSTGRES_URL to a server database)")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        async with fresh_database(server, "rsebot_bench") as url:
+            await run_on("PostgreSQL", url, Path(folder), options)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ class App:
         content = content or default_content()
         database = Database(settings.database_url)
         try:
-            await upgrade(database.engine)
+            await upgrade(database)
             async with database.transaction() as session:
                 await repo.ensure_default_pole(session, name=settings.default_pole_name)
         except BaseException:

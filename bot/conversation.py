@@ -6,8 +6,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.messages import Attachment, Button, ForwardedFrom, Incoming, IncomingFile, Reply
 from bot.storage.models import (
@@ -16,6 +14,7 @@ from bot.storage.models import (
     Person,
     Pole,
 )
+from bot.storage.session import Session
 from content.loader import Content, Texts
 from content.roles import role_at_least
 
@@ -24,7 +23,7 @@ from content.roles import role_at_least
 class Context:
     """Everything a handler may use for one incoming message; built by the router."""
 
-    session: AsyncSession
+    session: Session
     settings: Settings
     content: Content
     incoming: Incoming

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import aiosmtplib
 import httpx
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from slack_sdk.errors import SlackApiError
@@ -31,7 +30,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from bot.config import Settings
 from bot.logs import masker, secrets_of
 from bot.storage import repositories as repo
-from bot.storage.database import Database, alembic_config
+from bot.storage.database import Database, alembic_config, current_revision
 from bot.storage.models import utcnow
 from handlers.events.mail import smtp_server
 from handlers.veille.sources import failing
@@ -152,10 +151,8 @@ async def database_checks(settings: Settings) -> list[Check]:
     database = Database(settings.database_url)
     try:
         try:
-            async with asyncio.timeout(TIMEOUT), database.engine.connect() as connection:
-                current = await connection.run_sync(
-                    lambda sync: MigrationContext.configure(sync).get_current_revision()
-                )
+            async with asyncio.timeout(TIMEOUT):
+                current = await current_revision(database)
         except Exception as exc:
             return [
                 error(
@@ -202,7 +199,7 @@ async def leader_check(database: Database, settings: Settings) -> Check:
     if database.engine.dialect.name == "sqlite":
         return ok(label, "SQLite : l'instance unique du bot les exécute quand elle tourne")
     async with asyncio.timeout(TIMEOUT):
-        leader = await current_leader(database.engine)
+        leader = await database.run(current_leader, database.engine)
     if leader is None:
         return warning(
             label,

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Attachment, Button, Platform, Reply, Text
 from bot.storage.database import Database
 from bot.storage.models import Campaign, OutboxMessage, utcnow
+from bot.storage.session import Session
 from bot.transports.base import Refused, Transport, Unreachable
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class Tuning:
 
 
 async def enqueue(
-    session: AsyncSession,
+    session: Session,
     *,
     campaign: Campaign,
     recipients: Iterable[Recipient],
@@ -91,7 +91,7 @@ async def enqueue(
     return len(rows)
 
 
-async def _stored_once(session: AsyncSession, campaign: Campaign, dedupe_key: str) -> bool:
+async def _stored_once(session: Session, campaign: Campaign, dedupe_key: str) -> bool:
     """Store ``campaign`` under ``dedupe_key``; False if a campaign holds that key already.
 
     The unique index decides, not a prior read: of two transactions inserting the same key at
@@ -130,7 +130,7 @@ class Report:
         return self.total - self.counts.get("pending", 0)
 
 
-async def report(session: AsyncSession, *, campaign: Campaign) -> Report:
+async def report(session: Session, *, campaign: Campaign) -> Report:
     by_status = await session.execute(
         select(OutboxMessage.status, func.count())
         .where(OutboxMessage.campaign_id == campaign.id)
@@ -157,7 +157,7 @@ async def report(session: AsyncSession, *, campaign: Campaign) -> Report:
 
 
 async def recent_campaigns(
-    session: AsyncSession, *, pole_id: int, kind: str, limit: int = 5
+    session: Session, *, pole_id: int, kind: str, limit: int = 5
 ) -> list[Campaign]:
     found = await session.scalars(
         select(Campaign)

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Sequence
 from weakref import WeakValueDictionary
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.conversation import (
@@ -32,6 +31,7 @@ from bot.storage.models import (
     PRIVATE_CHAT,
     ConversationState,
 )
+from bot.storage.session import Session
 from content.loader import Content
 from content.roles import role_at_least
 from content.text import fold
@@ -137,7 +137,7 @@ class Router:
             self.metrics.handled(key[0], "error", started)
             return [Reply(self.content.texts(locale)("errors.internal"))]
 
-    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
+    async def _context(self, session: Session, incoming: Incoming) -> Context:
         platform = incoming.platform.value
         sender = await repo.account(
             session, platform=platform, user_id=incoming.user_id, chat_scope=chat_scope(incoming)
@@ -166,7 +166,7 @@ class Router:
                 await context.session.delete(state)
             return
         if state.id is None or _snapshot(state) != context.saved:
-            await repo.save_state(context.session, state=state)
+            repo.save_state(context.session, state=state)
 
     async def _dispatch(self, context: Context) -> list[Reply]:
         incoming = context.incoming

@@ -12,12 +12,11 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.messages import Platform
 from bot.outbox import Recipient
 from bot.storage import repositories as repo
 from bot.storage.models import Identity
+from bot.storage.session import Session
 
 # Console accounts are people at this machine's terminal: nothing can reach them unasked.
 REACHABLE_FIRST: tuple[Platform, ...] = (Platform.TELEGRAM, Platform.SLACK)
@@ -44,7 +43,7 @@ class Audience:
 
 
 async def pole_members(
-    session: AsyncSession, *, pole_id: int, among: Collection[int] | None = None
+    session: Session, *, pole_id: int, among: Collection[int] | None = None
 ) -> list[list[Identity]]:
     """Every member's accounts (of the people ``among`` if given) on the platforms we can write
     to first, oldest first."""
@@ -52,7 +51,7 @@ async def pole_members(
 
 
 async def digest_subscribers(
-    session: AsyncSession, *, pole_id: int, theme: str | None = None
+    session: Session, *, pole_id: int, theme: str | None = None
 ) -> list[list[Identity]]:
     """The members subscribed to the pôle's watch digest (to ``theme`` if given: those who
     chose it, or every theme). Groups and channels are not people: left out."""
@@ -63,7 +62,7 @@ async def digest_subscribers(
     return await pole_members(session, pole_id=pole_id, among=people)
 
 
-async def club_members(session: AsyncSession, *, pole_id: int, club: str) -> list[list[Identity]]:
+async def club_members(session: Session, *, pole_id: int, club: str) -> list[list[Identity]]:
     """The members of the pôle's club ``club`` (its id) who accepted its current charter: those
     who have not are shown nothing of the club, its messages included."""
     people = await repo.club_member_ids(session, pole_id=pole_id, club_id=int(club))
@@ -71,7 +70,7 @@ async def club_members(session: AsyncSession, *, pole_id: int, club: str) -> lis
 
 
 async def partner_respondents(
-    session: AsyncSession, *, pole_id: int, project: str
+    session: Session, *, pole_id: int, project: str
 ) -> list[list[Identity]]:
     """The respondents of every partner of the pôle's survey project ``project`` (its id);
     nobody for another pôle's project. Partners are often not members of the pôle (public
@@ -103,7 +102,7 @@ def known(audience: str, themes: Collection[str]) -> bool:
 
 
 async def resolve(
-    session: AsyncSession, *, audience: str, pole_id: int, platform: Platform | None = None
+    session: Session, *, audience: str, pole_id: int, platform: Platform | None = None
 ) -> Audience:
     """One recipient per person: their first reachable account (on ``platform`` if given)."""
     name, _, qualifier = audience.partition(":")
@@ -113,7 +112,7 @@ async def resolve(
     return Audience(tuple(recipient for recipient in chosen if recipient is not None))
 
 
-async def recipient_of(session: AsyncSession, *, person_id: int) -> Recipient | None:
+async def recipient_of(session: Session, *, person_id: int) -> Recipient | None:
     """Where to write to one person first: their first reachable account, if any."""
     return _chosen(await repo.accounts_on(session, person_id=person_id, platforms=_REACHABLE))
 

@@ -38,8 +38,8 @@ async def change_language(context: Context) -> list[Reply]:
         return [context.say(key, buttons=buttons)]
     context.state.locale = wanted
     if context.person is not None:
+        # The router's rows are written at commit.
         context.person.locale = wanted
-        context.session.add(context.person)
     return [context.say("language.changed")]
 
 

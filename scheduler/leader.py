@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import Engine, text
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 
 logger = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ class Leader:
     since: datetime | None
 
 
-async def current_leader(engine: AsyncEngine, *, key: int = LOCK_KEY) -> Leader | None:
+def current_leader(engine: Engine, *, key: int = LOCK_KEY) -> Leader | None:
     """Who holds the scheduler lock on this PostgreSQL database; None if nobody does."""
     # A one-bigint advisory lock shows as classid = high 32 bits, objid = low 32, objsubid = 1.
     query = text(
@@ -169,10 +169,8 @@ async def current_leader(engine: AsyncEngine, *, key: int = LOCK_KEY) -> Leader 
         " AND l.classid = :high AND l.objid = :low"
         " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     )
-    async with engine.connect() as connection:
-        row = (
-            await connection.execute(query, {"high": key >> 32, "low": key & 0xFFFFFFFF})
-        ).first()
+    with engine.connect() as connection:
+        row = connection.execute(query, {"high": key >> 32, "low": key & 0xFFFFFFFF}).first()
     if row is None:
         return None
     name, address, pid, connected = row

@@ -14,19 +14,14 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
 from sqlalchemy import Engine, create_engine, make_url
 
+from bot.storage.database import sync_url
+
 logger = logging.getLogger(__name__)
 
 JOBS_TABLE = "apscheduler_jobs"
 # The longest the scheduler sleeps between two looks at the job store: a moment written by
 # another instance, or a jump of the wall clock, is noticed within this many seconds.
 MAX_SLEEP = 30.0
-
-
-def sync_url(url: str) -> str:
-    """The bot's (async) database URL with a synchronous driver, which the job store needs."""
-    parsed = make_url(url)
-    driver = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}[parsed.get_backend_name()]
-    return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
 def store_engine(url: str) -> Engine:

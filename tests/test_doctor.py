@@ -247,7 +247,7 @@ async def test_a_database_behind_this_version_asks_for_the_migrations(
     older = installation.workdir / "ancienne.db"
     database = Database(f"sqlite+aiosqlite:///{older}")
     try:
-        await upgrade(database.engine, "0020")
+        await upgrade(database, "0020")
     finally:
         await database.dispose()
 

@@ -11,10 +11,9 @@ import typer
 from bot.cli import POLE_OPTION, fail, pole_or_fail, with_app
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from bot.app import App
     from bot.storage.models import Pole, SurveyProject
+    from bot.storage.session import Session
 
 cli = typer.Typer(
     help="Enquête partenaires des projets collaboratifs (modèle HYDREOS).", no_args_is_help=True
@@ -29,7 +28,7 @@ PROJECT_ARGUMENT = typer.Argument(
 )
 
 
-async def project_or_fail(session: AsyncSession, pole: Pole, key: str) -> SurveyProject:
+async def project_or_fail(session: Session, pole: Pole, key: str) -> SurveyProject:
     """The pôle's project named ``key``, else numbered ``key``; another pôle's is unknown."""
     from bot.storage import repositories as repo
 

@@ -1,28 +1,36 @@
-"""The async engine, sessions, and Alembic migrations applied at start."""
+"""The engine, the worker threads that talk to it, and Alembic migrations applied at start.
+
+The event loop never waits on the database: every statement runs in a worker thread, and a
+transaction's work goes there in as few trips as it can (bot/storage/session.py). A thread hop
+costs far more than the statement (tens of microseconds against a few on SQLite), and the
+async drivers made several per statement.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TypeVar
 
+import sqlalchemy
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, event, text
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy import Connection, Engine, event, make_url, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 
 from bot.storage.backup import hold_shared
+from bot.storage.prepared import refused
+from bot.storage.session import Session
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +38,17 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant will do: it only has to be the same for every instance migrating one database.
 _MIGRATION_LOCK_ID = 0x52534542
 _in_transaction: ContextVar[bool] = ContextVar("in_transaction", default=False)
+# PostgreSQL: connections (and threads) for transactions running at once, the pool's default.
+POOL_SIZE, POOL_OVERFLOW = 5, 10
+T = TypeVar("T")
+
+
+def sync_url(url: str) -> str:
+    """The database URL with the synchronous driver the worker threads use (settings name the
+    async drivers, which earlier versions ran on)."""
+    parsed = make_url(url)
+    driver = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}[parsed.get_backend_name()]
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
 def _configure_sqlite(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -51,21 +70,46 @@ def _begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine(url: str) -> AsyncEngine:
+def _not_on_the_loop(*_args: object) -> None:
+    # A statement run on the event loop's thread (an expired attribute loaded on access, say)
+    # would stall every chat while it waits: refuse it loudly instead.
+    if getattr(_loop_thread, "is_loop", False):
+        raise RuntimeError("database statement on the event loop's thread")
+
+
+_loop_thread = threading.local()
+
+
+def create_engine(url: str) -> Engine:
+    url = sync_url(url)
     sqlite = url.startswith("sqlite")
-    # Every session ends in a commit or a rollback of its own: no second rollback on checkin.
-    # Parameters hidden from errors: they hold what people wrote, and tokens, which a logged
-    # traceback would otherwise carry.
-    engine = create_async_engine(
-        url,
-        pool_pre_ping=not sqlite,
-        pool_reset_on_return=None if sqlite else "rollback",
-        hide_parameters=True,
-    )
+    # Every transaction ends in a commit or a rollback of its own: no second rollback on
+    # checkin. Parameters hidden from errors: they hold what people wrote, and tokens, which a
+    # logged traceback would otherwise carry.
     if sqlite:
-        event.listen(engine.sync_engine, "connect", _configure_sqlite)
-        event.listen(engine.sync_engine, "begin", _begin_immediate)
+        engine = sqlalchemy.create_engine(url, pool_reset_on_return=None, hide_parameters=True)
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
+    else:
+        engine = sqlalchemy.create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+            hide_parameters=True,
+            # A worker thread waiting on a server that does not answer is a thread lost.
+            connect_args={"connect_timeout": 10},
+        )
+    event.listen(engine, "before_cursor_execute", _not_on_the_loop)
+    event.listen(engine, "handle_error", _hide_details)
     return engine
+
+
+def _hide_details(context: ExceptionContext) -> DBAPIError | None:
+    error = context.original_exception
+    if context.statement is None or not isinstance(error, context.dialect.loaded_dbapi.Error):
+        return None
+    return refused(context.statement, context.parameters, error, context.dialect)
 
 
 def alembic_config() -> Config:
@@ -91,50 +135,83 @@ def _current_revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+def _revision_of(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return _current_revision(connection)
+
+
+async def current_revision(database: Database) -> str | None:
+    """The schema's revision as recorded in the database; None if it has none."""
+    return await database.run(_revision_of, database.engine)
+
+
+def _upgrade_engine(engine: Engine, revision: str) -> None:
+    if revision == "head" and _revision_of(engine) == head_revision():
+        return
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
+            )
+        _upgrade(connection, revision)
+
+
+async def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema to ``revision``; instances starting together on PostgreSQL take turns.
     A database already at the newest revision is left alone without loading the migration
     scripts (a start, and every test, pays for it otherwise)."""
-    if revision == "head":
-        async with engine.connect() as connection:
-            if await connection.run_sync(_current_revision) == head_revision():
-                return
-    async with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            await connection.execute(
-                text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID}
-            )
-        await connection.run_sync(_upgrade, revision)
+    async with database.turn:
+        await database.run(_upgrade_engine, database.engine, revision)
 
 
 class Database:
-    """One engine and its session factory."""
+    """One engine, the threads that use it, and the transactions the bot runs on them."""
 
     def __init__(self, url: str) -> None:
         # While it is open, a restore may not replace the file (bot/storage/backup.py).
         self._in_use = hold_shared(url)
         self.engine = create_engine(url)
-        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite has one writer at a time: queue our own transactions here rather than in
-        # SQLite's busy loop, which sleeps in steps and wastes most of the time it waits. The
-        # scheduler's synchronous job store takes its turn here too.
-        self.turn = asyncio.Lock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time: one thread, and our own transactions queue here
+        # rather than in SQLite's busy loop, which sleeps in steps and wastes most of the time
+        # it waits. The scheduler's synchronous job store takes its turn here too.
+        self.turn = asyncio.Lock() if sqlite else nullcontext()
+        self._threads = ThreadPoolExecutor(
+            max_workers=1 if sqlite else POOL_SIZE + POOL_OVERFLOW,
+            thread_name_prefix="rse-bot-db",
+        )
+
+    def submit(self, work: Callable[..., T], *args: object) -> Future[T]:
+        """``work(*args)`` in a worker thread: one hop."""
+        _loop_thread.is_loop = True
+        return self._threads.submit(work, *args)
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        return await asyncio.wrap_future(self.submit(work, *args))
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work is committed on success and rolled back on any error."""
+    async def transaction(self) -> AsyncIterator[Session]:
+        """One transaction on one connection, committed on success and rolled back on any
+        error; its statements run in a worker thread."""
         if _in_transaction.get():
             # On SQLite the inner one would wait for the outer one forever.
             raise RuntimeError("a transaction is already open in this task")
         token = _in_transaction.set(True)
         try:
-            async with self.turn, self._sessions() as session, session.begin():
-                yield session
+            async with self.turn:
+                session = Session(self.engine, self.submit)
+                try:
+                    yield session
+                except BaseException:
+                    await session.rollback()
+                    raise
+                await session.commit()
         finally:
             _in_transaction.reset(token)
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        await self.run(self.engine.dispose)
+        self._threads.shutdown(wait=True)
         if self._in_use is not None:
             self._in_use.close()
             self._in_use = None

@@ -20,11 +20,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Column, ColumnElement, Table, and_, delete, false, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from bot.storage import search
 from bot.storage.models import Identity, Person, Pole
+from bot.storage.session import Session
 
 # Tables keyed by a platform account rather than a person: (platform column, account column).
 # The outbox keys a direct message by the account it goes to.
@@ -134,7 +134,7 @@ def person_columns() -> list[Column[Any]]:
     ]
 
 
-async def _find(session: AsyncSession, *, person: Person) -> list[_Found]:
+async def _find(session: Session, *, person: Person) -> list[_Found]:
     assert person.id is not None
     mine = select(Identity).where(Identity.person_id == person.id)
     identities = list(await session.scalars(mine))
@@ -182,7 +182,7 @@ def _plain(value: object) -> object:
     return value
 
 
-async def export(session: AsyncSession, *, person: Person) -> dict[str, Any]:
+async def export(session: Session, *, person: Person) -> dict[str, Any]:
     """Every row about ``person`` or written by them, table by table, as JSON-ready data; the
     pôles they point at are named, and their own profile is one object."""
     poles = {pole_id: name for pole_id, name in await session.execute(select(Pole.id, Pole.name))}
@@ -208,7 +208,7 @@ async def export(session: AsyncSession, *, person: Person) -> dict[str, Any]:
     return exported
 
 
-async def erase(session: AsyncSession, *, person: Person) -> None:
+async def erase(session: Session, *, person: Person) -> None:
     """Delete every row about ``person``; what they wrote for others stays, without their name."""
     found = await _find(session, person=person)
     for entry in found:

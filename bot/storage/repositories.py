@@ -9,14 +9,25 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import SecretStr
-from sqlalchemy import UniqueConstraint, and_, bindparam, delete, exists, func, or_, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    update,
+)
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import select
 
-from bot.storage import personal_data
+from bot.storage import personal_data, prepared
 from bot.storage.models import (
     DRAFT_UPLOAD,
     PRIVATE_CHAT,
@@ -75,6 +86,7 @@ from bot.storage.models import (
     WorkshopRequest,
     utcnow,
 )
+from bot.storage.session import Session, split_row
 from content.roles import ROLES, role_at_least
 from content.text import fold
 
@@ -111,14 +123,14 @@ def normalize_invite_code(raw: str) -> str:
     return "".join(ch for ch in raw.upper() if ch.isalnum())
 
 
-async def _pole_named(session: AsyncSession, name: str) -> Pole | None:
+async def _pole_named(session: Session, name: str) -> Pole | None:
     # Compared in Python: SQLite's lower() leaves « É » or « Î » as they are.
     wanted = " ".join(name.split()).casefold()
     poles = await list_poles(session)
     return next((pole for pole in poles if pole.name.casefold() == wanted), None)
 
 
-async def create_pole(session: AsyncSession, *, name: str, is_default: bool = False) -> Pole:
+async def create_pole(session: Session, *, name: str, is_default: bool = False) -> Pole:
     name = " ".join(name.split())
     if await _pole_named(session, name) is not None:
         raise PoleNameTaken(name)
@@ -128,11 +140,11 @@ async def create_pole(session: AsyncSession, *, name: str, is_default: bool = Fa
     return pole
 
 
-async def default_pole(session: AsyncSession) -> Pole | None:
+async def default_pole(session: Session) -> Pole | None:
     return await session.scalar(select(Pole).where(Pole.is_default))
 
 
-async def ensure_default_pole(session: AsyncSession, *, name: str) -> Pole:
+async def ensure_default_pole(session: Session, *, name: str) -> Pole:
     """Return the deployment's default pôle, creating it on a fresh database."""
     existing = await default_pole(session)
     if existing is not None:
@@ -148,27 +160,27 @@ async def ensure_default_pole(session: AsyncSession, *, name: str) -> Pole:
         return pole
 
 
-async def list_poles(session: AsyncSession) -> list[Pole]:
+async def list_poles(session: Session) -> list[Pole]:
     return list(await session.scalars(select(Pole).order_by(Pole.id)))
 
 
-async def pole_by_id(session: AsyncSession, pole_id: int | None) -> Pole | None:
+async def pole_by_id(session: Session, pole_id: int | None) -> Pole | None:
     return None if pole_id is None else await session.get(Pole, pole_id)
 
 
-async def pole_by_code(session: AsyncSession, *, code: str) -> Pole | None:
+async def pole_by_code(session: Session, *, code: str) -> Pole | None:
     normalized = normalize_invite_code(code)
     if not normalized:
         return None
     return await session.scalar(select(Pole).where(Pole.invite_code == normalized))
 
 
-async def pole_by_name_or_code(session: AsyncSession, *, key: str) -> Pole | None:
+async def pole_by_name_or_code(session: Session, *, key: str) -> Pole | None:
     by_name = await _pole_named(session, key)
     return by_name or await pole_by_code(session, code=key)
 
 
-async def person_for(session: AsyncSession, *, platform: str, user_id: str) -> Person | None:
+async def person_for(session: Session, *, platform: str, user_id: str) -> Person | None:
     return await session.scalar(
         select(Person)
         .join(Identity, Identity.person_id == Person.id)
@@ -176,9 +188,7 @@ async def person_for(session: AsyncSession, *, platform: str, user_id: str) -> P
     )
 
 
-async def create_person(
-    session: AsyncSession, *, platform: str, user_id: str, **fields: Any
-) -> Person:
+async def create_person(session: Session, *, platform: str, user_id: str, **fields: Any) -> Person:
     person = Person(consent_at=utcnow(), **fields)
     session.add(person)
     await session.flush()
@@ -187,15 +197,13 @@ async def create_person(
     return person
 
 
-async def _identity(session: AsyncSession, *, platform: str, user_id: str) -> Identity | None:
+async def _identity(session: Session, *, platform: str, user_id: str) -> Identity | None:
     return await session.scalar(
         select(Identity).where(Identity.platform == platform, Identity.platform_user_id == user_id)
     )
 
 
-async def mark_unreachable(
-    session: AsyncSession, *, platform: str, user_id: str, reason: str
-) -> bool:
+async def mark_unreachable(session: Session, *, platform: str, user_id: str, reason: str) -> bool:
     """Record that the platform refuses our messages to this account; False if it is unknown."""
     identity = await _identity(session, platform=platform, user_id=user_id)
     if identity is None:
@@ -208,7 +216,7 @@ async def mark_unreachable(
     return True
 
 
-async def identities_of(session: AsyncSession, *, person_id: int) -> list[Identity]:
+async def identities_of(session: Session, *, person_id: int) -> list[Identity]:
     return list(
         await session.scalars(
             select(Identity).where(Identity.person_id == person_id).order_by(Identity.id)
@@ -217,7 +225,7 @@ async def identities_of(session: AsyncSession, *, person_id: int) -> list[Identi
 
 
 async def create_link_code(
-    session: AsyncSession, *, person: Person, ttl: timedelta = LINK_CODE_TTL
+    session: Session, *, person: Person, ttl: timedelta = LINK_CODE_TTL
 ) -> LinkCode:
     """A new one-time code for linking another account to ``person``; their older codes go."""
     assert person.id is not None
@@ -233,7 +241,7 @@ async def create_link_code(
 
 
 async def link_account(
-    session: AsyncSession, *, code: str, platform: str, user_id: str
+    session: Session, *, code: str, platform: str, user_id: str
 ) -> Person | None:
     """Consume ``code`` and make the account (platform, user_id) an identity of its person.
 
@@ -269,7 +277,7 @@ async def link_account(
     return target
 
 
-async def _merge_people(session: AsyncSession, *, source: Person, target: Person) -> None:
+async def _merge_people(session: Session, *, source: Person, target: Person) -> None:
     """Move everything of ``source`` to ``target``, then delete ``source``."""
     assert source.id is not None and target.id is not None
     for identity in await identities_of(session, person_id=source.id):
@@ -319,13 +327,13 @@ async def _merge_people(session: AsyncSession, *, source: Person, target: Person
     await session.flush()
 
 
-async def membership(session: AsyncSession, *, person_id: int, pole_id: int) -> Membership | None:
+async def membership(session: Session, *, person_id: int, pole_id: int) -> Membership | None:
     return await session.scalar(
         select(Membership).where(Membership.person_id == person_id, Membership.pole_id == pole_id)
     )
 
 
-async def join_pole(session: AsyncSession, *, person: Person, pole: Pole) -> Membership:
+async def join_pole(session: Session, *, person: Person, pole: Pole) -> Membership:
     """Make ``person`` a member of ``pole`` (keeping any role they hold) and their active pôle."""
     assert person.id is not None and pole.id is not None
     current = await membership(session, person_id=person.id, pole_id=pole.id)
@@ -338,7 +346,7 @@ async def join_pole(session: AsyncSession, *, person: Person, pole: Pole) -> Mem
     return current
 
 
-async def set_role(session: AsyncSession, *, member: Membership, role: str) -> Membership:
+async def set_role(session: Session, *, member: Membership, role: str) -> Membership:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     member.role = role
@@ -347,7 +355,7 @@ async def set_role(session: AsyncSession, *, member: Membership, role: str) -> M
     return member
 
 
-async def members_of(session: AsyncSession, *, pole_id: int) -> list[tuple[Person, Membership]]:
+async def members_of(session: Session, *, pole_id: int) -> list[tuple[Person, Membership]]:
     rows = await session.execute(
         select(Person, Membership)
         .join(Membership, Membership.person_id == Person.id)
@@ -358,39 +366,44 @@ async def members_of(session: AsyncSession, *, pole_id: int) -> list[tuple[Perso
 
 
 # Built once: every message runs these, and building a statement costs more than running it.
-_STATE_OF_ACCOUNT = (
-    select(ConversationState)
-    .where(
-        ConversationState.platform == bindparam("platform"),
-        ConversationState.platform_user_id == bindparam("user_id"),
-        ConversationState.chat_scope == bindparam("chat_scope"),
+# Core statements on the tables: the ORM's loading and unit of work cost several times the
+# query (bot/storage/session.py).
+_ACCOUNT_MODELS = (Identity, Person, Pole, Membership, ConversationState)
+
+
+def _account_statements() -> tuple[Select[Any], Select[Any]]:
+    identity, person, pole, member, state = (model.__table__ for model in _ACCOUNT_MODELS)
+    chat = and_(
+        state.c.platform == bindparam("platform"),
+        state.c.platform_user_id == bindparam("user_id"),
+        state.c.chat_scope == bindparam("chat_scope"),
     )
-    .with_for_update()
-)
-# Locking the identity row serialises one member's messages across instances, even when the
-# member has no conversation state row to lock.
-_ACCOUNT = (
-    select(Identity, Person, Pole, Membership, ConversationState)
-    .join(Person, Person.id == Identity.person_id)
-    .outerjoin(Pole, Pole.id == Person.active_pole_id)
-    .outerjoin(
-        Membership,
-        and_(Membership.person_id == Person.id, Membership.pole_id == Person.active_pole_id),
+    # Locking the identity row serialises one member's messages across instances, even when
+    # the member has no conversation state row to lock.
+    everything = (
+        sa_select(*identity.c, *person.c, *pole.c, *member.c, *state.c)
+        .select_from(
+            identity.join(person, person.c.id == identity.c.person_id)
+            .outerjoin(pole, pole.c.id == person.c.active_pole_id)
+            .outerjoin(
+                member,
+                and_(
+                    member.c.person_id == person.c.id,
+                    member.c.pole_id == person.c.active_pole_id,
+                ),
+            )
+            .outerjoin(state, chat)
+        )
+        .where(
+            identity.c.platform == bindparam("platform"),
+            identity.c.platform_user_id == bindparam("user_id"),
+        )
+        .with_for_update(of=identity)
     )
-    .outerjoin(
-        ConversationState,
-        and_(
-            ConversationState.platform == Identity.platform,
-            ConversationState.platform_user_id == Identity.platform_user_id,
-            ConversationState.chat_scope == bindparam("chat_scope"),
-        ),
-    )
-    .where(
-        Identity.platform == bindparam("platform"),
-        Identity.platform_user_id == bindparam("user_id"),
-    )
-    .with_for_update(of=Identity)
-)
+    return everything, sa_select(*state.c).where(chat).with_for_update()
+
+
+_ACCOUNT, _STATE_OF_ACCOUNT = _account_statements()
 
 
 @dataclass(frozen=True, slots=True)
@@ -405,45 +418,51 @@ class Account:
     member: Membership | None = None
 
 
+def _read_account(connection: Connection, params: dict[str, str]) -> Account:
+    found = prepared.run(connection, _ACCOUNT, params)
+    if not found:
+        alone = prepared.run(connection, _STATE_OF_ACCOUNT, params)
+        (state,) = split_row(alone[0], (ConversationState,)) if alone else (None,)
+        return Account(state or _new_state(params))
+    identity, person, pole, member, state = split_row(found[0], _ACCOUNT_MODELS)
+    return Account(state or _new_state(params), identity, person, pole, member)
+
+
+def _new_state(params: dict[str, str]) -> ConversationState:
+    return ConversationState(
+        platform=params["platform"],
+        platform_user_id=params["user_id"],
+        chat_scope=params["chat_scope"],
+    )
+
+
 async def account(
-    session: AsyncSession, *, platform: str, user_id: str, chat_scope: str = PRIVATE_CHAT
+    session: Session, *, platform: str, user_id: str, chat_scope: str = PRIVATE_CHAT
 ) -> Account:
     """Everything the router needs about the sender, with their state in the chat
-    ``chat_scope``, locked until commit: one query for a member, two for someone who has not
-    signed up."""
+    ``chat_scope``, locked until commit: one statement for a member, two for someone who has
+    not signed up, in one trip to the database. The rows are the transaction's (``track``):
+    what the handler changes in them is written at commit."""
     params = {"platform": platform, "user_id": user_id, "chat_scope": chat_scope}
-    row = (await session.execute(_ACCOUNT, params)).first()
-    if row is None:
-        state = await load_state(session, platform=platform, user_id=user_id, chat_scope=chat_scope)
-        return Account(state)
-    identity, person, pole, member, state = row
-    state = state or ConversationState(
-        platform=platform, platform_user_id=user_id, chat_scope=chat_scope
+    found = await session.run_on_connection(_read_account, params)
+    # A new state is written only if the router saves it.
+    state, identity, person, pole, member = (
+        row if row is None or row.id is None else session.track(row)[0]
+        for row in (found.state, found.identity, found.person, found.pole, found.member)
     )
+    assert state is not None
     return Account(state, identity, person, pole, member)
 
 
-async def load_state(
-    session: AsyncSession, *, platform: str, user_id: str, chat_scope: str = PRIVATE_CHAT
-) -> ConversationState:
-    """The account's conversation state in one chat (locked until commit), new and unsaved if
-    none yet."""
-    params = {"platform": platform, "user_id": user_id, "chat_scope": chat_scope}
-    state = await session.scalar(_STATE_OF_ACCOUNT, params)
-    return state or ConversationState(
-        platform=platform, platform_user_id=user_id, chat_scope=chat_scope
-    )
-
-
-async def save_state(session: AsyncSession, *, state: ConversationState) -> None:
+def save_state(session: Session, *, state: ConversationState) -> None:
+    """Write the state at commit (inserted if new)."""
     state.updated_at = utcnow()
     # Flows change the answers dict in place, which SQLAlchemy cannot see by itself.
     flag_modified(state, "data")
-    session.add(state)
-    await session.flush()
+    session.track(state)
 
 
-async def delete_states(session: AsyncSession, *, identities: list[tuple[str, str]]) -> None:
+async def delete_states(session: Session, *, identities: list[tuple[str, str]]) -> None:
     for platform, user_id in identities:
         await session.execute(
             delete(ConversationState).where(
@@ -453,26 +472,26 @@ async def delete_states(session: AsyncSession, *, identities: list[tuple[str, st
         )
 
 
-async def export_person(session: AsyncSession, *, person: Person) -> dict[str, Any]:
+async def export_person(session: Session, *, person: Person) -> dict[str, Any]:
     """Everything stored about ``person`` or written by them, as plain JSON-ready data."""
     return await personal_data.export(session, person=person)
 
 
-async def erase_person(session: AsyncSession, *, person: Person) -> None:
+async def erase_person(session: Session, *, person: Person) -> None:
     """Delete every row about the person in every table (their accounts, conversations,
     memberships, files, diagnostics, plan, subscriptions, the messages sent to them and the
     campaigns about them); broadcasts they wrote stay, without their name."""
     await personal_data.erase(session, person=person)
 
 
-async def purge_expired_link_codes(session: AsyncSession, *, now: datetime) -> int:
+async def purge_expired_link_codes(session: Session, *, now: datetime) -> int:
     """Delete every link code expired at ``now``; how many there were."""
     deleted = await session.execute(delete(LinkCode).where(LinkCode.expires_at <= now))
     return deleted.rowcount
 
 
 async def add_upload(
-    session: AsyncSession, *, person_id: int, filename: str, mime_type: str, data: bytes
+    session: Session, *, person_id: int, filename: str, mime_type: str, data: bytes
 ) -> Upload:
     """Keep a file someone sent until the flow that asked for it uses it; the flow holds its
     id under ``DRAFT_UPLOAD`` so that the nightly purge leaves it alone meanwhile."""
@@ -484,13 +503,11 @@ async def add_upload(
     return upload
 
 
-async def delete_upload(session: AsyncSession, *, upload_id: int) -> None:
+async def delete_upload(session: Session, *, upload_id: int) -> None:
     await session.execute(delete(Upload).where(Upload.id == upload_id))
 
 
-async def purge_old_uploads(
-    session: AsyncSession, *, before: datetime, drafts_since: datetime
-) -> int:
+async def purge_old_uploads(session: Session, *, before: datetime, drafts_since: datetime) -> int:
     """Delete the files sent before ``before`` that no draft touched since ``drafts_since``
     holds (a broadcast being written keeps its file); how many there were."""
     drafts = await session.scalars(
@@ -509,7 +526,7 @@ async def purge_old_uploads(
 
 
 async def member_accounts(
-    session: AsyncSession,
+    session: Session,
     *,
     pole_id: int,
     platforms: Collection[str],
@@ -531,9 +548,7 @@ async def member_accounts(
     return list(people.values())
 
 
-async def person_subscriptions(
-    session: AsyncSession, *, pole_id: int
-) -> list[tuple[int, list[str]]]:
+async def person_subscriptions(session: Session, *, pole_id: int) -> list[tuple[int, list[str]]]:
     """The members (not groups nor channels) subscribed to the pôle's digest, with their themes
     (empty: every theme)."""
     rows = await session.execute(
@@ -545,7 +560,7 @@ async def person_subscriptions(
 
 
 async def accounts_on(
-    session: AsyncSession, *, person_id: int, platforms: Collection[str]
+    session: Session, *, person_id: int, platforms: Collection[str]
 ) -> list[Identity]:
     """A person's accounts on ``platforms``, oldest first."""
     return list(
@@ -557,7 +572,7 @@ async def accounts_on(
     )
 
 
-async def latest_diagnostic(session: AsyncSession, *, person_id: int) -> Diagnostic | None:
+async def latest_diagnostic(session: Session, *, person_id: int) -> Diagnostic | None:
     return await session.scalar(
         select(Diagnostic)
         .where(Diagnostic.person_id == person_id)
@@ -566,7 +581,7 @@ async def latest_diagnostic(session: AsyncSession, *, person_id: int) -> Diagnos
     )
 
 
-async def planned_actions(session: AsyncSession, *, person_id: int) -> list[PlannedAction]:
+async def planned_actions(session: Session, *, person_id: int) -> list[PlannedAction]:
     """A person's plan, soonest target first."""
     return list(
         await session.scalars(
@@ -578,7 +593,7 @@ async def planned_actions(session: AsyncSession, *, person_id: int) -> list[Plan
 
 
 async def actions_to_follow(
-    session: AsyncSession,
+    session: Session,
 ) -> list[tuple[PlannedAction, Diagnostic, Person]]:
     """Every planned action not done yet, with its diagnostic and its person."""
     rows = await session.execute(
@@ -591,7 +606,7 @@ async def actions_to_follow(
     return [(action, diagnostic, person) for action, diagnostic, person in rows]
 
 
-async def campaign_for(session: AsyncSession, *, audience: str) -> bool:
+async def campaign_for(session: Session, *, audience: str) -> bool:
     """Whether a campaign was already queued for exactly ``audience``."""
     found = await session.scalar(select(Campaign.id).where(Campaign.audience == audience).limit(1))
     return found is not None
@@ -602,7 +617,7 @@ async def campaign_for(session: AsyncSession, *, audience: str) -> bool:
 # own diagnostics, a pôle's figures only that pôle's.
 
 
-async def diagnostics_of(session: AsyncSession, *, person_id: int) -> list[Diagnostic]:
+async def diagnostics_of(session: Session, *, person_id: int) -> list[Diagnostic]:
     """A person's diagnostics, oldest first: their history, never anyone else's."""
     return list(
         await session.scalars(
@@ -613,7 +628,7 @@ async def diagnostics_of(session: AsyncSession, *, person_id: int) -> list[Diagn
     )
 
 
-async def latest_pole_diagnostics(session: AsyncSession, *, pole_id: int) -> list[Diagnostic]:
+async def latest_pole_diagnostics(session: Session, *, pole_id: int) -> list[Diagnostic]:
     """The latest diagnostic of each person in the pôle, for its anonymous figures: an older
     one would count a company twice, with answers it has since improved."""
     rows = await session.scalars(
@@ -633,28 +648,28 @@ async def latest_pole_diagnostics(session: AsyncSession, *, pole_id: int) -> lis
 ANIMATOR_ROLES = ROLES[ROLES.index("animator") :]
 
 
-async def pole_feeds(session: AsyncSession, *, pole_id: int) -> list[Feed]:
+async def pole_feeds(session: Session, *, pole_id: int) -> list[Feed]:
     """The pôle's feeds, in the order they were added (the numbers of /veille sources)."""
     return list(
         await session.scalars(select(Feed).where(Feed.pole_id == pole_id).order_by(Feed.id))
     )
 
 
-async def every_feed(session: AsyncSession) -> list[Feed]:
+async def every_feed(session: Session) -> list[Feed]:
     """Every pôle's feeds, for a run that fetches them all."""
     return list(await session.scalars(select(Feed).order_by(Feed.id)))
 
 
-async def feed_urls(session: AsyncSession, *, pole_id: int) -> set[str]:
+async def feed_urls(session: Session, *, pole_id: int) -> set[str]:
     return set(await session.scalars(select(Feed.url).where(Feed.pole_id == pole_id)))
 
 
-async def delete_feed(session: AsyncSession, *, pole_id: int, feed_id: int) -> None:
+async def delete_feed(session: Session, *, pole_id: int, feed_id: int) -> None:
     await session.execute(delete(Feed).where(Feed.pole_id == pole_id, Feed.id == feed_id))
 
 
 async def seen_items(
-    session: AsyncSession, *, pole_id: int, urls: set[str], keys: set[str]
+    session: Session, *, pole_id: int, urls: set[str], keys: set[str]
 ) -> tuple[set[str], set[str]]:
     """The canonical addresses and title keys among these that the pôle already stored."""
     rows = await session.execute(
@@ -670,7 +685,7 @@ async def seen_items(
     return seen_urls, seen_keys
 
 
-async def pole_items(session: AsyncSession, *, pole_id: int, ids: list[int]) -> list[FeedItem]:
+async def pole_items(session: Session, *, pole_id: int, ids: list[int]) -> list[FeedItem]:
     return list(
         await session.scalars(
             select(FeedItem).where(FeedItem.pole_id == pole_id, FeedItem.id.in_(ids))
@@ -678,7 +693,7 @@ async def pole_items(session: AsyncSession, *, pole_id: int, ids: list[int]) -> 
     )
 
 
-async def recent_items(session: AsyncSession, *, pole_id: int, limit: int) -> list[FeedItem]:
+async def recent_items(session: Session, *, pole_id: int, limit: int) -> list[FeedItem]:
     """The pôle's ``limit`` items seen last, newest first."""
     return list(
         await session.scalars(
@@ -690,9 +705,7 @@ async def recent_items(session: AsyncSession, *, pole_id: int, limit: int) -> li
     )
 
 
-async def items_seen_since(
-    session: AsyncSession, *, pole_id: int, since: datetime
-) -> list[FeedItem]:
+async def items_seen_since(session: Session, *, pole_id: int, since: datetime) -> list[FeedItem]:
     return list(
         await session.scalars(
             select(FeedItem).where(FeedItem.pole_id == pole_id, FeedItem.first_seen_at > since)
@@ -700,7 +713,7 @@ async def items_seen_since(
     )
 
 
-async def editions_of(session: AsyncSession, *, pole_id: int, kind: str) -> list[Edition]:
+async def editions_of(session: Session, *, pole_id: int, kind: str) -> list[Edition]:
     return list(
         await session.scalars(
             select(Edition).where(Edition.pole_id == pole_id, Edition.kind == kind)
@@ -708,7 +721,7 @@ async def editions_of(session: AsyncSession, *, pole_id: int, kind: str) -> list
     )
 
 
-async def latest_edition(session: AsyncSession, *, pole_id: int) -> Edition | None:
+async def latest_edition(session: Session, *, pole_id: int) -> Edition | None:
     return await session.scalar(
         select(Edition)
         .where(Edition.pole_id == pole_id)
@@ -718,7 +731,7 @@ async def latest_edition(session: AsyncSession, *, pole_id: int) -> Edition | No
 
 
 async def edition_schedules(
-    session: AsyncSession, *, pole_id: int | None = None
+    session: Session, *, pole_id: int | None = None
 ) -> list[EditionSchedule]:
     """The calendars a pôle (or, with None, every pôle) set apart from the default."""
     query = select(EditionSchedule)
@@ -728,7 +741,7 @@ async def edition_schedules(
 
 
 async def digest_subscription(
-    session: AsyncSession, *, pole_id: int, platform: str, chat_id: str
+    session: Session, *, pole_id: int, platform: str, chat_id: str
 ) -> DigestSubscription | None:
     return await session.scalar(
         select(DigestSubscription).where(
@@ -740,7 +753,7 @@ async def digest_subscription(
 
 
 async def digest_subscribers(
-    session: AsyncSession, *, pole_id: int
+    session: Session, *, pole_id: int
 ) -> list[tuple[DigestSubscription, str | None]]:
     """The pôle's subscriptions, each with its member's language (None: a group or a channel,
     or a member who never chose one)."""
@@ -753,7 +766,7 @@ async def digest_subscribers(
     return [(subscription, locale) for subscription, locale in rows]
 
 
-async def pole_animators(session: AsyncSession, *, pole_id: int) -> list[Person]:
+async def pole_animators(session: Session, *, pole_id: int) -> list[Person]:
     """The pôle's animators and admins, who hear of its watch's troubles."""
     return list(
         await session.scalars(
@@ -765,9 +778,7 @@ async def pole_animators(session: AsyncSession, *, pole_id: int) -> list[Person]
     )
 
 
-async def campaign_since(
-    session: AsyncSession, *, pole_id: int, kind: str, since: datetime
-) -> bool:
+async def campaign_since(session: Session, *, pole_id: int, kind: str, since: datetime) -> bool:
     """Whether the pôle queued a campaign of ``kind`` after ``since``."""
     found = await session.scalar(
         select(Campaign.id)
@@ -784,7 +795,7 @@ class ClubNameTaken(Exception):
     """The pôle already has a club of this name."""
 
 
-async def create_club(session: AsyncSession, *, pole_id: int, name: str, charter: str) -> Club:
+async def create_club(session: Session, *, pole_id: int, name: str, charter: str) -> Club:
     """A new club of the pôle, its code, and version 1 of its charter."""
     name = " ".join(name.split())
     existing = await session.scalars(select(Club.name).where(Club.pole_id == pole_id))
@@ -799,7 +810,7 @@ async def create_club(session: AsyncSession, *, pole_id: int, name: str, charter
     return club
 
 
-async def pole_clubs(session: AsyncSession, *, pole_id: int) -> list[tuple[Club, int]]:
+async def pole_clubs(session: Session, *, pole_id: int) -> list[tuple[Club, int]]:
     """The pôle's clubs, each with its number of members (who accepted a charter)."""
     members = (
         select(func.count(ClubMember.id))
@@ -812,12 +823,12 @@ async def pole_clubs(session: AsyncSession, *, pole_id: int) -> list[tuple[Club,
     return [(club, count) for club, count in rows]
 
 
-async def pole_club(session: AsyncSession, *, pole_id: int, club_id: int) -> Club | None:
+async def pole_club(session: Session, *, pole_id: int, club_id: int) -> Club | None:
     """The pôle's club ``club_id``; None for another pôle's."""
     return await session.scalar(select(Club).where(Club.id == club_id, Club.pole_id == pole_id))
 
 
-async def club_by_code(session: AsyncSession, *, pole_id: int, code: str) -> Club | None:
+async def club_by_code(session: Session, *, pole_id: int, code: str) -> Club | None:
     """The pôle's club with this code: a code of another pôle's club is unknown here."""
     normalized = normalize_invite_code(code)
     if not normalized:
@@ -828,7 +839,7 @@ async def club_by_code(session: AsyncSession, *, pole_id: int, code: str) -> Clu
 
 
 async def clubs_of(
-    session: AsyncSession, *, person_id: int, pole_id: int
+    session: Session, *, person_id: int, pole_id: int
 ) -> list[tuple[Club, ClubMember]]:
     """The clubs of the pôle where the person has a place (invited, member or removed)."""
     rows = await session.execute(
@@ -840,13 +851,13 @@ async def clubs_of(
     return [(club, member) for club, member in rows]
 
 
-async def club_member(session: AsyncSession, *, club_id: int, person_id: int) -> ClubMember | None:
+async def club_member(session: Session, *, club_id: int, person_id: int) -> ClubMember | None:
     return await session.scalar(
         select(ClubMember).where(ClubMember.club_id == club_id, ClubMember.person_id == person_id)
     )
 
 
-async def latest_charter(session: AsyncSession, *, club_id: int) -> ClubCharter:
+async def latest_charter(session: Session, *, club_id: int) -> ClubCharter:
     charter = await session.scalar(
         select(ClubCharter)
         .where(ClubCharter.club_id == club_id)
@@ -858,7 +869,7 @@ async def latest_charter(session: AsyncSession, *, club_id: int) -> ClubCharter:
 
 
 async def accept_charter(
-    session: AsyncSession, *, club_id: int, person_id: int, version: int
+    session: Session, *, club_id: int, person_id: int, version: int
 ) -> ClubMember:
     """Record that the person accepted this version of the club's charter: they are a member."""
     member = await club_member(session, club_id=club_id, person_id=person_id)
@@ -870,7 +881,7 @@ async def accept_charter(
     return member
 
 
-async def club_member_ids(session: AsyncSession, *, pole_id: int, club_id: int) -> set[int]:
+async def club_member_ids(session: Session, *, pole_id: int, club_id: int) -> set[int]:
     """The people of the pôle's club ``club_id`` who accepted its current charter."""
     if await pole_club(session, pole_id=pole_id, club_id=club_id) is None:
         return set()
@@ -886,7 +897,7 @@ async def club_member_ids(session: AsyncSession, *, pole_id: int, club_id: int) 
     )
 
 
-async def leave_club(session: AsyncSession, *, member: ClubMember) -> None:
+async def leave_club(session: Session, *, member: ClubMember) -> None:
     await session.delete(member)
     await session.flush()
 
@@ -894,7 +905,7 @@ async def leave_club(session: AsyncSession, *, member: ClubMember) -> None:
 # Events (club meetings today): who is invited, who answered what.
 
 
-async def event_audience(session: AsyncSession, *, event: Event) -> set[int]:
+async def event_audience(session: Session, *, event: Event) -> set[int]:
     """The people an event is for: its club's members under the current charter, its guests
     for an event of named people only (a workshop for those who asked), or, for an event of
     the whole pôle, the pôle's members (of the pôle still, for guests)."""
@@ -921,7 +932,7 @@ async def event_audience(session: AsyncSession, *, event: Event) -> set[int]:
     )
 
 
-async def next_event(session: AsyncSession, *, club_id: int, after: datetime) -> Event | None:
+async def next_event(session: Session, *, club_id: int, after: datetime) -> Event | None:
     """The club's next event with a date, not cancelled, starting after ``after``."""
     return await session.scalar(
         select(Event)
@@ -932,7 +943,7 @@ async def next_event(session: AsyncSession, *, club_id: int, after: datetime) ->
 
 
 async def event_for(
-    session: AsyncSession, *, event_id: int, person_id: int, pole_id: int
+    session: Session, *, event_id: int, person_id: int, pole_id: int
 ) -> Event | None:
     """The event, if it is of the pôle and the person is of its audience; None otherwise,
     whether it exists or not."""
@@ -945,7 +956,7 @@ async def event_for(
 
 
 async def answer_event(
-    session: AsyncSession, *, event: Event, person_id: int, answer: str
+    session: Session, *, event: Event, person_id: int, answer: str
 ) -> tuple[EventAnswer, EventAnswer | None]:
     """Record a person's answer; beyond the capacity a « yes » waits in line. Returns the
     answer and, when a place was freed, the first in line now let in."""
@@ -993,14 +1004,12 @@ async def answer_event(
 # Events: invitations, changes and cancellations (handlers/events/invitations.py).
 
 
-async def pole_event(session: AsyncSession, *, pole_id: int, event_id: int) -> Event | None:
+async def pole_event(session: Session, *, pole_id: int, event_id: int) -> Event | None:
     """The pôle's event ``event_id``, as its animators see it; None for another pôle's."""
     return await session.scalar(select(Event).where(Event.id == event_id, Event.pole_id == pole_id))
 
 
-async def upcoming_pole_events(
-    session: AsyncSession, *, pole_id: int, after: datetime
-) -> list[Event]:
+async def upcoming_pole_events(session: Session, *, pole_id: int, after: datetime) -> list[Event]:
     """The pôle's events with a date after ``after``, not cancelled, soonest first."""
     return list(
         await session.scalars(
@@ -1011,13 +1020,13 @@ async def upcoming_pole_events(
     )
 
 
-async def event_answers(session: AsyncSession, *, event_id: int) -> dict[int, EventAnswer]:
+async def event_answers(session: Session, *, event_id: int) -> dict[int, EventAnswer]:
     """Each answer to the event, by person."""
     answers = await session.scalars(select(EventAnswer).where(EventAnswer.event_id == event_id))
     return {answer.person_id: answer for answer in answers}
 
 
-async def reset_event_answers(session: AsyncSession, *, event_id: int) -> None:
+async def reset_event_answers(session: Session, *, event_id: int) -> None:
     """Forget every answer and the waiting list: at a new date, everyone answers again."""
     await session.execute(
         update(EventAnswer)
@@ -1029,7 +1038,7 @@ async def reset_event_answers(session: AsyncSession, *, event_id: int) -> None:
 # Clubs: administration and hosting.
 
 
-async def club_by_name(session: AsyncSession, *, pole_id: int, name: str) -> Club | None:
+async def club_by_name(session: Session, *, pole_id: int, name: str) -> Club | None:
     """The pôle's club of this name, however it is spelt (« club bourse »); None for a name of
     another pôle's club."""
     wanted = fold(" ".join(name.split()))
@@ -1037,7 +1046,7 @@ async def club_by_name(session: AsyncSession, *, pole_id: int, name: str) -> Clu
     return next((club for club in clubs if fold(club.name) == wanted), None)
 
 
-async def club_roster(session: AsyncSession, *, club_id: int) -> list[tuple[Person, ClubMember]]:
+async def club_roster(session: Session, *, club_id: int) -> list[tuple[Person, ClubMember]]:
     """Everyone with a place in the club (invited, member or removed), by name."""
     rows = await session.execute(
         select(Person, ClubMember)
@@ -1048,7 +1057,7 @@ async def club_roster(session: AsyncSession, *, club_id: int) -> list[tuple[Pers
     return [(person, member) for person, member in rows]
 
 
-async def club_invitable(session: AsyncSession, *, pole_id: int, club_id: int) -> list[Person]:
+async def club_invitable(session: Session, *, pole_id: int, club_id: int) -> list[Person]:
     """The pôle's members an animator can invite to the club: those with no place in it, and
     those removed from it (only an animator can take them back), by name."""
     placed = select(ClubMember.person_id).where(
@@ -1064,7 +1073,7 @@ async def club_invitable(session: AsyncSession, *, pole_id: int, club_id: int) -
     )
 
 
-async def invite_to_club(session: AsyncSession, *, club_id: int, person_id: int) -> ClubMember:
+async def invite_to_club(session: Session, *, club_id: int, person_id: int) -> ClubMember:
     """Give the person a place in the club, to take once they accept its charter."""
     member = await club_member(session, club_id=club_id, person_id=person_id)
     if member is None:
@@ -1075,20 +1084,20 @@ async def invite_to_club(session: AsyncSession, *, club_id: int, person_id: int)
     return member
 
 
-async def remove_from_club(session: AsyncSession, *, member: ClubMember, reason: str) -> None:
+async def remove_from_club(session: Session, *, member: ClubMember, reason: str) -> None:
     """The animators removed this member, for ``reason`` (kept for them)."""
     member.status, member.removal_reason = "removed", reason
     session.add(member)
     await session.flush()
 
 
-async def set_hosting(session: AsyncSession, *, member: ClubMember, hosting: bool) -> None:
+async def set_hosting(session: Session, *, member: ClubMember, hosting: bool) -> None:
     member.hosting = hosting
     session.add(member)
     await session.flush()
 
 
-async def publish_charter(session: AsyncSession, *, club_id: int, text: str) -> ClubCharter:
+async def publish_charter(session: Session, *, club_id: int, text: str) -> ClubCharter:
     """The next version of the club's charter: its members are asked to accept it."""
     latest = await latest_charter(session, club_id=club_id)
     charter = ClubCharter(club_id=club_id, version=latest.version + 1, text=text)
@@ -1098,7 +1107,7 @@ async def publish_charter(session: AsyncSession, *, club_id: int, text: str) -> 
 
 
 async def hosting_candidates(
-    session: AsyncSession, *, pole_id: int, club_id: int
+    session: Session, *, pole_id: int, club_id: int
 ) -> list[tuple[str | None, datetime, bool | None]]:
     """The club's members under its current charter: their company, the day they got a place
     in the club, and whether they would host (None: not said)."""
@@ -1111,7 +1120,7 @@ async def hosting_candidates(
     return [(company, since, hosting) for company, since, hosting in rows]
 
 
-async def club_hostings(session: AsyncSession, *, club_id: int) -> list[tuple[datetime, str, bool]]:
+async def club_hostings(session: Session, *, club_id: int) -> list[tuple[datetime, str, bool]]:
     """The club's events with a date: when, the company that hosts it, whether it was called
     off."""
     rows = await session.execute(
@@ -1126,7 +1135,7 @@ async def club_hostings(session: AsyncSession, *, club_id: int) -> list[tuple[da
 
 
 async def event_invitees(
-    session: AsyncSession, *, event: Event
+    session: Session, *, event: Event
 ) -> list[tuple[Person, EventAnswer | None]]:
     """The people an event is for, each with their answer (None before they answer), by name:
     its audience today and whoever answered, or, once attendance is recorded, those it was
@@ -1145,7 +1154,7 @@ async def event_invitees(
 
 
 async def record_attendance(
-    session: AsyncSession, *, event: Event, invited: Collection[int], present: Collection[int]
+    session: Session, *, event: Event, invited: Collection[int], present: Collection[int]
 ) -> None:
     """Record who of ``invited`` came to the event and when it was recorded; an answer row is
     made for whoever had not answered, so that the invited of a past event stay known."""
@@ -1161,7 +1170,7 @@ async def record_attendance(
 
 
 async def pole_events_between(
-    session: AsyncSession,
+    session: Session,
     *,
     pole_id: int,
     start: datetime,
@@ -1184,7 +1193,7 @@ async def pole_events_between(
 
 
 async def add_poll_slots(
-    session: AsyncSession, *, event_id: int, starts: Collection[datetime]
+    session: Session, *, event_id: int, starts: Collection[datetime]
 ) -> list[PollSlot]:
     slots = [PollSlot(event_id=event_id, starts_at=start) for start in sorted(starts)]
     session.add_all(slots)
@@ -1192,7 +1201,7 @@ async def add_poll_slots(
     return slots
 
 
-async def poll_slots(session: AsyncSession, *, event_id: int) -> list[PollSlot]:
+async def poll_slots(session: Session, *, event_id: int) -> list[PollSlot]:
     """The event's slots, earliest first: their numbers in the chat are their places here."""
     return list(
         await session.scalars(
@@ -1203,7 +1212,7 @@ async def poll_slots(session: AsyncSession, *, event_id: int) -> list[PollSlot]:
     )
 
 
-async def poll_votes(session: AsyncSession, *, event_id: int) -> list[PollVote]:
+async def poll_votes(session: Session, *, event_id: int) -> list[PollVote]:
     return list(
         await session.scalars(
             select(PollVote)
@@ -1214,9 +1223,7 @@ async def poll_votes(session: AsyncSession, *, event_id: int) -> list[PollVote]:
     )
 
 
-async def set_poll_vote(
-    session: AsyncSession, *, slot_id: int, person_id: int, choice: str
-) -> PollVote:
+async def set_poll_vote(session: Session, *, slot_id: int, person_id: int, choice: str) -> PollVote:
     """The person's availability for the slot, replacing the one they gave before."""
     vote = await session.scalar(
         select(PollVote).where(PollVote.slot_id == slot_id, PollVote.person_id == person_id)
@@ -1230,7 +1237,7 @@ async def set_poll_vote(
 
 
 async def polling_events(
-    session: AsyncSession, *, pole_id: int | None = None, club_id: int | None = None
+    session: Session, *, pole_id: int | None = None, club_id: int | None = None
 ) -> list[Event]:
     """The events whose date is still polled, of one pôle or club, or (None) of every pôle."""
     query = select(Event).where(Event.status == "polling").order_by(Event.id)
@@ -1241,12 +1248,12 @@ async def polling_events(
     return list(await session.scalars(query))
 
 
-async def locked_event(session: AsyncSession, *, event_id: int) -> Event | None:
+async def locked_event(session: Session, *, event_id: int) -> Event | None:
     """The event, locked until commit: two animators fixing its date at once do it in turn."""
     return await session.scalar(select(Event).where(Event.id == event_id).with_for_update())
 
 
-async def people_by_id(session: AsyncSession, *, ids: Collection[int]) -> list[Person]:
+async def people_by_id(session: Session, *, ids: Collection[int]) -> list[Person]:
     """These people, by name."""
     return list(
         await session.scalars(
@@ -1261,11 +1268,11 @@ async def people_by_id(session: AsyncSession, *, ids: Collection[int]) -> list[P
 FEED_TOKEN_BYTES = 32
 
 
-async def calendar_feed(session: AsyncSession, *, person_id: int) -> CalendarFeed | None:
+async def calendar_feed(session: Session, *, person_id: int) -> CalendarFeed | None:
     return await session.scalar(select(CalendarFeed).where(CalendarFeed.person_id == person_id))
 
 
-async def renew_calendar_feed(session: AsyncSession, *, person_id: int) -> CalendarFeed:
+async def renew_calendar_feed(session: Session, *, person_id: int) -> CalendarFeed:
     """A new random token for the person's feed: the address of the old one answers no more."""
     feed = await calendar_feed(session, person_id=person_id)
     if feed is None:
@@ -1276,7 +1283,7 @@ async def renew_calendar_feed(session: AsyncSession, *, person_id: int) -> Calen
     return feed
 
 
-async def feed_owner(session: AsyncSession, *, token: str) -> Person | None:
+async def feed_owner(session: Session, *, token: str) -> Person | None:
     """Whose feed ``token`` opens; None for a token renewed since, or never given."""
     return await session.scalar(
         select(Person)
@@ -1286,7 +1293,7 @@ async def feed_owner(session: AsyncSession, *, token: str) -> Person | None:
 
 
 async def person_events(
-    session: AsyncSession, *, person_id: int, since: datetime
+    session: Session, *, person_id: int, since: datetime
 ) -> list[tuple[Event, EventAnswer | None]]:
     """The dated events (scheduled or cancelled) starting from ``since`` of the pôles the person
     belongs to and whose audience they are in, by date, each with their answer."""
@@ -1318,7 +1325,7 @@ async def person_events(
 
 
 async def events_to_remind(
-    session: AsyncSession, *, now: datetime, within: timedelta
+    session: Session, *, now: datetime, within: timedelta
 ) -> list[tuple[Event, Club | None, Pole]]:
     """The scheduled events starting after ``now`` and no later than ``within`` from it, with
     their club (None for an event of the whole pôle) and pôle: those a reminder may be due for.
@@ -1337,7 +1344,7 @@ async def events_to_remind(
     return [(event, club, pole) for event, club, pole in rows]
 
 
-async def stored_dedupe_keys(session: AsyncSession, *, keys: Collection[str]) -> set[str]:
+async def stored_dedupe_keys(session: Session, *, keys: Collection[str]) -> set[str]:
     """Which of these once-only campaign keys are stored (looked up through their unique
     index)."""
     if not keys:
@@ -1346,14 +1353,14 @@ async def stored_dedupe_keys(session: AsyncSession, *, keys: Collection[str]) ->
     return {key for key in found if key is not None}
 
 
-async def set_reminder_days(session: AsyncSession, *, club: Club, days: list[int]) -> None:
+async def set_reminder_days(session: Session, *, club: Club, days: list[int]) -> None:
     club.reminder_days = days
     session.add(club)
     await session.flush()
 
 
 async def club_meetings_planned(
-    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+    session: Session, *, club_id: int, start: datetime, end: datetime
 ) -> int:
     """How many of the club's meetings are held or planned from ``start`` to before ``end``:
     dated then and not cancelled, or with their date still polled."""
@@ -1379,7 +1386,7 @@ class SurveyNameTaken(Exception):
 
 
 async def create_survey_project(
-    session: AsyncSession, *, pole_id: int, name: str, survey: str, anonymous: bool = True
+    session: Session, *, pole_id: int, name: str, survey: str, anonymous: bool = True
 ) -> SurveyProject:
     """A new project of the pôle answering the indicator set ``survey``."""
     name = " ".join(name.split())
@@ -1391,7 +1398,7 @@ async def create_survey_project(
     return project
 
 
-async def pole_survey_projects(session: AsyncSession, *, pole_id: int) -> list[SurveyProject]:
+async def pole_survey_projects(session: Session, *, pole_id: int) -> list[SurveyProject]:
     """The pôle's projects, by name; not its members' own client surveys, which are theirs."""
     return list(
         await session.scalars(
@@ -1403,7 +1410,7 @@ async def pole_survey_projects(session: AsyncSession, *, pole_id: int) -> list[S
 
 
 async def survey_project(
-    session: AsyncSession, *, pole_id: int, project_id: int
+    session: Session, *, pole_id: int, project_id: int
 ) -> SurveyProject | None:
     """The pôle's project ``project_id``; None for another pôle's or a member's own."""
     return await session.scalar(
@@ -1416,7 +1423,7 @@ async def survey_project(
 
 
 async def survey_project_by_name(
-    session: AsyncSession, *, pole_id: int, name: str
+    session: Session, *, pole_id: int, name: str
 ) -> SurveyProject | None:
     """The pôle's project of this name, however it is spelt, its members' own included (the
     name is unique in the pôle); None for another pôle's."""
@@ -1425,12 +1432,12 @@ async def survey_project_by_name(
     return next((p for p in projects if fold(p.name) == wanted), None)
 
 
-async def every_survey_project(session: AsyncSession) -> list[SurveyProject]:
+async def every_survey_project(session: Session) -> list[SurveyProject]:
     """Every pôle's projects, for the waves' job (each then read with its own pôle)."""
     return list(await session.scalars(select(SurveyProject).order_by(SurveyProject.id)))
 
 
-async def add_survey_partner(session: AsyncSession, *, project_id: int, name: str) -> SurveyPartner:
+async def add_survey_partner(session: Session, *, project_id: int, name: str) -> SurveyPartner:
     """A new partner organisation of the project, with its respondents' invitation code."""
     name = " ".join(name.split())
     existing = await session.scalars(
@@ -1444,7 +1451,7 @@ async def add_survey_partner(session: AsyncSession, *, project_id: int, name: st
     return partner
 
 
-async def survey_partners(session: AsyncSession, *, project_id: int) -> list[SurveyPartner]:
+async def survey_partners(session: Session, *, project_id: int) -> list[SurveyPartner]:
     """The project's partners, by name."""
     return list(
         await session.scalars(
@@ -1456,7 +1463,7 @@ async def survey_partners(session: AsyncSession, *, project_id: int) -> list[Sur
 
 
 async def survey_partner_by_code(
-    session: AsyncSession, *, code: str
+    session: Session, *, code: str
 ) -> tuple[SurveyPartner, SurveyProject] | None:
     """The partner whose respondents type this code, and its project."""
     normalized = normalize_invite_code(code)
@@ -1472,9 +1479,7 @@ async def survey_partner_by_code(
     return (row[0], row[1]) if row is not None else None
 
 
-async def add_respondent(
-    session: AsyncSession, *, partner_id: int, person_id: int
-) -> SurveyRespondent:
+async def add_respondent(session: Session, *, partner_id: int, person_id: int) -> SurveyRespondent:
     """Make the person a respondent of the partner (again a no-op)."""
     respondent = await session.scalar(
         select(SurveyRespondent).where(
@@ -1488,7 +1493,7 @@ async def add_respondent(
     return respondent
 
 
-async def remove_respondent(session: AsyncSession, *, partner_id: int, person_id: int) -> bool:
+async def remove_respondent(session: Session, *, partner_id: int, person_id: int) -> bool:
     """The person no longer answers for the partner; False if they did not."""
     removed = await session.execute(
         delete(SurveyRespondent).where(
@@ -1499,7 +1504,7 @@ async def remove_respondent(session: AsyncSession, *, partner_id: int, person_id
 
 
 async def project_respondents(
-    session: AsyncSession, *, project_id: int
+    session: Session, *, project_id: int
 ) -> list[tuple[SurveyPartner, Person]]:
     """Every respondent of the project's partners, by partner then name."""
     rows = await session.execute(
@@ -1513,7 +1518,7 @@ async def project_respondents(
 
 
 async def respondent_partners(
-    session: AsyncSession, *, person_id: int
+    session: Session, *, person_id: int
 ) -> list[tuple[SurveyPartner, SurveyProject]]:
     """The partners the person answers for, with their projects, by project then partner."""
     rows = await session.execute(
@@ -1527,7 +1532,7 @@ async def respondent_partners(
 
 
 async def respondent_of(
-    session: AsyncSession, *, person_id: int, partner_id: int
+    session: Session, *, person_id: int, partner_id: int
 ) -> tuple[SurveyPartner, SurveyProject] | None:
     """The partner and its project if the person answers for it; None otherwise."""
     for partner, project in await respondent_partners(session, person_id=person_id):
@@ -1537,7 +1542,7 @@ async def respondent_of(
 
 
 async def open_survey_wave(
-    session: AsyncSession,
+    session: Session,
     *,
     project: SurveyProject,
     opened_at: datetime,
@@ -1571,7 +1576,7 @@ async def open_survey_wave(
     return wave
 
 
-async def current_wave(session: AsyncSession, *, project_id: int) -> SurveyWave | None:
+async def current_wave(session: Session, *, project_id: int) -> SurveyWave | None:
     """The project's wave still open, if any."""
     return await session.scalar(
         select(SurveyWave).where(
@@ -1580,7 +1585,7 @@ async def current_wave(session: AsyncSession, *, project_id: int) -> SurveyWave 
     )
 
 
-async def project_waves(session: AsyncSession, *, project_id: int) -> list[SurveyWave]:
+async def project_waves(session: Session, *, project_id: int) -> list[SurveyWave]:
     """The project's waves, oldest first."""
     return list(
         await session.scalars(
@@ -1591,11 +1596,11 @@ async def project_waves(session: AsyncSession, *, project_id: int) -> list[Surve
     )
 
 
-async def survey_wave(session: AsyncSession, *, wave_id: int) -> SurveyWave | None:
+async def survey_wave(session: Session, *, wave_id: int) -> SurveyWave | None:
     return await session.get(SurveyWave, wave_id)
 
 
-async def unclosed_waves(session: AsyncSession) -> list[SurveyWave]:
+async def unclosed_waves(session: Session) -> list[SurveyWave]:
     """Every wave not closed yet, in every pôle, for the waves' job."""
     return list(
         await session.scalars(
@@ -1604,7 +1609,7 @@ async def unclosed_waves(session: AsyncSession) -> list[SurveyWave]:
     )
 
 
-async def close_survey_wave(session: AsyncSession, *, wave_id: int, now: datetime) -> bool:
+async def close_survey_wave(session: Session, *, wave_id: int, now: datetime) -> bool:
     """Close the wave, forgetting who was filling in a response (nobody can send it now);
     False when it was closed already (by another instance, say)."""
     closed = await session.execute(
@@ -1619,7 +1624,7 @@ async def close_survey_wave(session: AsyncSession, *, wave_id: int, now: datetim
     return True
 
 
-async def locked_wave(session: AsyncSession, *, wave_id: int) -> SurveyWave | None:
+async def locked_wave(session: Session, *, wave_id: int) -> SurveyWave | None:
     """The wave, its row locked until the transaction ends (PostgreSQL; SQLite locks the whole
     database at the first write): a submission and the close do not cross."""
     return await session.scalar(
@@ -1631,7 +1636,7 @@ async def locked_wave(session: AsyncSession, *, wave_id: int) -> SurveyWave | No
 
 
 async def submit_response(
-    session: AsyncSession,
+    session: Session,
     *,
     wave_id: int,
     partner_id: int,
@@ -1675,7 +1680,7 @@ async def submit_response(
     return response
 
 
-async def wave_responses(session: AsyncSession, *, wave_id: int) -> list[SurveyResponse]:
+async def wave_responses(session: Session, *, wave_id: int) -> list[SurveyResponse]:
     """The partners' answers to the wave."""
     return list(
         await session.scalars(
@@ -1687,7 +1692,7 @@ async def wave_responses(session: AsyncSession, *, wave_id: int) -> list[SurveyR
 
 
 async def partner_response(
-    session: AsyncSession, *, wave_id: int, partner_id: int
+    session: Session, *, wave_id: int, partner_id: int
 ) -> SurveyResponse | None:
     return await session.scalar(
         select(SurveyResponse).where(
@@ -1697,7 +1702,7 @@ async def partner_response(
 
 
 async def save_survey_draft(
-    session: AsyncSession, *, wave_id: int, partner_id: int, person_id: int, answered: int
+    session: Session, *, wave_id: int, partner_id: int, person_id: int, answered: int
 ) -> None:
     """Record how far the person has filled in their partner's response."""
     draft = await session.scalar(
@@ -1713,7 +1718,7 @@ async def save_survey_draft(
 
 
 async def partner_drafts(
-    session: AsyncSession, *, wave_id: int, partner_id: int
+    session: Session, *, wave_id: int, partner_id: int
 ) -> list[tuple[Person, SurveyDraft]]:
     """Who of the partner's respondents is filling in its response to the wave, latest first."""
     rows = await session.execute(
@@ -1725,7 +1730,7 @@ async def partner_drafts(
     return [(person, draft) for person, draft in rows]
 
 
-async def discard_survey_draft(session: AsyncSession, *, wave_id: int, person_id: int) -> None:
+async def discard_survey_draft(session: Session, *, wave_id: int, person_id: int) -> None:
     await session.execute(
         delete(SurveyDraft).where(
             SurveyDraft.wave_id == wave_id, SurveyDraft.person_id == person_id
@@ -1739,7 +1744,7 @@ async def discard_survey_draft(session: AsyncSession, *, wave_id: int, person_id
 
 
 async def respondent_accounts(
-    session: AsyncSession, *, project_id: int, platforms: Collection[str]
+    session: Session, *, project_id: int, platforms: Collection[str]
 ) -> list[list[Identity]]:
     """Every respondent's accounts on ``platforms`` for any partner of the project, one list per
     person (once, even when they answer for two partners), oldest first."""
@@ -1767,7 +1772,7 @@ async def respondent_accounts(
 _WITHOUT_FILE = defer(DirectoryEntry.file_data, raiseload=True)
 
 
-async def club_minutes(session: AsyncSession, *, club_id: int, event_id: int) -> ClubMinutes | None:
+async def club_minutes(session: Session, *, club_id: int, event_id: int) -> ClubMinutes | None:
     """The minutes of the club's meeting ``event_id``, if recorded."""
     return await session.scalar(
         select(ClubMinutes)
@@ -1777,7 +1782,7 @@ async def club_minutes(session: AsyncSession, *, club_id: int, event_id: int) ->
 
 
 async def save_minutes(
-    session: AsyncSession, *, club_id: int, event_id: int, practices: str, written_by: int
+    session: Session, *, club_id: int, event_id: int, practices: str, written_by: int
 ) -> ClubMinutes:
     """Record the practices shared at the club's meeting, replacing those recorded before;
     the animator who first wrote the minutes stays their author."""
@@ -1790,7 +1795,7 @@ async def save_minutes(
     return minutes
 
 
-async def agenda_topics(session: AsyncSession, *, club_id: int, event_id: int) -> list[ClubTopic]:
+async def agenda_topics(session: Session, *, club_id: int, event_id: int) -> list[ClubTopic]:
     """The club's topics on the agenda of its meeting ``event_id``, treated or not, oldest first."""
     return list(
         await session.scalars(
@@ -1802,7 +1807,7 @@ async def agenda_topics(session: AsyncSession, *, club_id: int, event_id: int) -
 
 
 async def mark_topics_treated(
-    session: AsyncSession, *, club_id: int, event_id: int, topic_ids: Collection[int], at: datetime
+    session: Session, *, club_id: int, event_id: int, topic_ids: Collection[int], at: datetime
 ) -> int:
     """Mark treated those of ``topic_ids`` on the club's meeting's agenda not treated yet; how
     many there were."""
@@ -1822,7 +1827,7 @@ async def mark_topics_treated(
 
 
 async def add_directory_entry(
-    session: AsyncSession, *, entry: DirectoryEntry, contact_ids: Collection[int]
+    session: Session, *, entry: DirectoryEntry, contact_ids: Collection[int]
 ) -> DirectoryEntry:
     """Store a new entry of its club's directory with the members to contact about it."""
     session.add(entry)
@@ -1834,14 +1839,14 @@ async def add_directory_entry(
 
 
 async def update_directory_entry(
-    session: AsyncSession, *, entry: DirectoryEntry, subject: str, shared: str, keywords: str
+    session: Session, *, entry: DirectoryEntry, subject: str, shared: str, keywords: str
 ) -> None:
     entry.subject, entry.shared, entry.keywords = subject, shared, keywords
     session.add(entry)
     await session.flush()
 
 
-async def delete_directory_entry(session: AsyncSession, *, entry: DirectoryEntry) -> None:
+async def delete_directory_entry(session: Session, *, entry: DirectoryEntry) -> None:
     """Delete an entry and its contacts; an introduction it led to stays, without it."""
     await session.execute(
         update(Introduction).where(Introduction.entry_id == entry.id).values(entry_id=None)
@@ -1851,9 +1856,7 @@ async def delete_directory_entry(session: AsyncSession, *, entry: DirectoryEntry
     await session.flush()
 
 
-async def meeting_entries(
-    session: AsyncSession, *, club_id: int, event_id: int
-) -> list[DirectoryEntry]:
+async def meeting_entries(session: Session, *, club_id: int, event_id: int) -> list[DirectoryEntry]:
     """The directory entries written in the minutes of the club's meeting, in order."""
     return list(
         await session.scalars(
@@ -1865,9 +1868,7 @@ async def meeting_entries(
     )
 
 
-async def member_entries(
-    session: AsyncSession, *, club_id: int, member_id: int
-) -> list[DirectoryEntry]:
+async def member_entries(session: Session, *, club_id: int, member_id: int) -> list[DirectoryEntry]:
     """The competencies the member declared in the club, in order."""
     return list(
         await session.scalars(
@@ -1880,7 +1881,7 @@ async def member_entries(
 
 
 async def club_entry(
-    session: AsyncSession, *, club_ids: Collection[int], entry_id: int
+    session: Session, *, club_ids: Collection[int], entry_id: int
 ) -> DirectoryEntry | None:
     """Entry ``entry_id``, file included, if it is of one of ``club_ids``; None otherwise."""
     if not club_ids:
@@ -1894,7 +1895,7 @@ async def club_entry(
 
 
 async def directory_entries(
-    session: AsyncSession, *, club_ids: Collection[int], entry_ids: Sequence[int]
+    session: Session, *, club_ids: Collection[int], entry_ids: Sequence[int]
 ) -> list[DirectoryEntry]:
     """The entries ``entry_ids`` of ``club_ids`` (others left out), in the order given."""
     if not club_ids or not entry_ids:
@@ -1914,7 +1915,7 @@ async def directory_entries(
 
 
 async def entry_contacts(
-    session: AsyncSession, *, club_ids: Collection[int], entry_ids: Collection[int]
+    session: Session, *, club_ids: Collection[int], entry_ids: Collection[int]
 ) -> dict[int, list[Person]]:
     """The people to contact about each of the entries of ``club_ids``, by entry, by name."""
     if not club_ids or not entry_ids:
@@ -1936,7 +1937,7 @@ async def entry_contacts(
 
 
 async def club_events(
-    session: AsyncSession, *, club_ids: Collection[int], event_ids: Collection[int]
+    session: Session, *, club_ids: Collection[int], event_ids: Collection[int]
 ) -> dict[int, Event]:
     """The meetings ``event_ids`` of ``club_ids``, by id."""
     if not club_ids or not event_ids:
@@ -1950,7 +1951,7 @@ async def club_events(
     return {event.id: event for event in events if event.id is not None}
 
 
-async def treated_subjects(session: AsyncSession, *, club_id: int) -> list[tuple[datetime, str]]:
+async def treated_subjects(session: Session, *, club_id: int) -> list[tuple[datetime, str]]:
     """What the club treated, latest first: its topics marked treated, dated by their meeting
     (or by when they were marked, off any agenda), and the subjects of its meetings' minutes'
     entries, dated by their meeting."""
@@ -1974,7 +1975,7 @@ async def treated_subjects(session: AsyncSession, *, club_id: int) -> list[tuple
 
 
 async def directory_entry_count(
-    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+    session: Session, *, club_id: int, start: datetime, end: datetime
 ) -> int:
     """How many entries the club's directory gained from ``start`` to before ``end``."""
     count = await session.scalar(
@@ -1995,7 +1996,7 @@ async def directory_entry_count(
 
 
 async def add_club_topic(
-    session: AsyncSession, *, club_id: int, author_id: int | None, text: str, proposed_on: date
+    session: Session, *, club_id: int, author_id: int | None, text: str, proposed_on: date
 ) -> ClubTopic:
     """A new topic of the club, named (``author_id``) or anonymous (None)."""
     topic = ClubTopic(club_id=club_id, author_id=author_id, text=text, proposed_on=proposed_on)
@@ -2005,7 +2006,7 @@ async def add_club_topic(
 
 
 async def club_topic(
-    session: AsyncSession, *, topic_id: int, club_ids: Collection[int]
+    session: Session, *, topic_id: int, club_ids: Collection[int]
 ) -> ClubTopic | None:
     """Topic ``topic_id`` if it is of one of ``club_ids``; None otherwise, whether it exists or
     not."""
@@ -2033,7 +2034,7 @@ def _support_count() -> Any:
     )
 
 
-async def open_club_topics(session: AsyncSession, *, club_id: int) -> list[tuple[ClubTopic, int]]:
+async def open_club_topics(session: Session, *, club_id: int) -> list[tuple[ClubTopic, int]]:
     """The club's topics not treated yet, each with its number of supporters: the most
     supported first, ties the oldest first."""
     votes = _support_count().label("votes")
@@ -2046,7 +2047,7 @@ async def open_club_topics(session: AsyncSession, *, club_id: int) -> list[tuple
 
 
 async def treated_club_topics(
-    session: AsyncSession, *, club_id: int, since: datetime | None = None
+    session: Session, *, club_id: int, since: datetime | None = None
 ) -> list[ClubTopic]:
     """The club's treated topics (since ``since``, if given), the latest treated first."""
     query = select(ClubTopic).where(ClubTopic.club_id == club_id, ClubTopic.treated_at.is_not(None))
@@ -2057,13 +2058,13 @@ async def treated_club_topics(
     )
 
 
-async def topic_support_count(session: AsyncSession, *, topic: ClubTopic) -> int:
+async def topic_support_count(session: Session, *, topic: ClubTopic) -> int:
     """How many members of its club support ``topic``."""
     count = await session.scalar(select(_support_count()).where(ClubTopic.id == topic.id))
     return count or 0
 
 
-async def supported_topics(session: AsyncSession, *, club_id: int, person_id: int) -> set[int]:
+async def supported_topics(session: Session, *, club_id: int, person_id: int) -> set[int]:
     """The club's topics the person supports."""
     return set(
         await session.scalars(
@@ -2075,7 +2076,7 @@ async def supported_topics(session: AsyncSession, *, club_id: int, person_id: in
 
 
 async def set_topic_support(
-    session: AsyncSession, *, topic: ClubTopic, person_id: int, support: bool
+    session: Session, *, topic: ClubTopic, person_id: int, support: bool
 ) -> bool:
     """Give (``support``) or withdraw the person's support for ``topic``, one each; whether
     that changed anything."""
@@ -2095,7 +2096,7 @@ async def set_topic_support(
     return True
 
 
-async def put_topic_on_agenda(session: AsyncSession, *, topic: ClubTopic, event_id: int) -> None:
+async def put_topic_on_agenda(session: Session, *, topic: ClubTopic, event_id: int) -> None:
     """``topic`` is on the agenda of its club's meeting ``event_id`` (the caller checked it is
     the club's)."""
     topic.event_id = event_id
@@ -2103,14 +2104,14 @@ async def put_topic_on_agenda(session: AsyncSession, *, topic: ClubTopic, event_
     await session.flush()
 
 
-async def mark_topic_treated(session: AsyncSession, *, topic: ClubTopic, at: datetime) -> None:
+async def mark_topic_treated(session: Session, *, topic: ClubTopic, at: datetime) -> None:
     topic.treated_at = at
     session.add(topic)
     await session.flush()
 
 
 async def club_topic_counts(
-    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+    session: Session, *, club_id: int, start: datetime, end: datetime
 ) -> tuple[int, int]:
     """How many topics the club's members proposed, and how many the club treated, from
     ``start`` to before ``end``. Both in the bot's time zone, as the yearly report gives them:
@@ -2137,9 +2138,7 @@ async def club_topic_counts(
 # unique (club, month, first id) lets a month's groups be stored once.
 
 
-async def cafe_clubs_of(
-    session: AsyncSession, *, person_id: int, club_ids: Collection[int]
-) -> set[int]:
+async def cafe_clubs_of(session: Session, *, person_id: int, club_ids: Collection[int]) -> set[int]:
     """Which of these clubs' café RSE the person takes part in."""
     return set(
         await session.scalars(
@@ -2150,7 +2149,7 @@ async def cafe_clubs_of(
     )
 
 
-async def join_cafe(session: AsyncSession, *, club_id: int, person_id: int) -> None:
+async def join_cafe(session: Session, *, club_id: int, person_id: int) -> None:
     """The person takes part in the club's café RSE (nothing changes if they did already)."""
     taking_part = await session.scalar(
         select(CafeMember.id).where(
@@ -2162,13 +2161,13 @@ async def join_cafe(session: AsyncSession, *, club_id: int, person_id: int) -> N
         await session.flush()
 
 
-async def leave_cafe(session: AsyncSession, *, club_id: int, person_id: int) -> None:
+async def leave_cafe(session: Session, *, club_id: int, person_id: int) -> None:
     await session.execute(
         delete(CafeMember).where(CafeMember.club_id == club_id, CafeMember.person_id == person_id)
     )
 
 
-async def forget_cafe_leavers(session: AsyncSession, *, club_id: int) -> int:
+async def forget_cafe_leavers(session: Session, *, club_id: int) -> int:
     """Drop the club's café opt-ins of people no longer in it (left, removed): back one day,
     they say again whether they take part. A member with a new charter to accept keeps theirs."""
     still = select(ClubMember.person_id).where(
@@ -2180,7 +2179,7 @@ async def forget_cafe_leavers(session: AsyncSession, *, club_id: int) -> int:
     return result.rowcount or 0
 
 
-async def cafe_participants(session: AsyncSession, *, pole_id: int, club_id: int) -> list[int]:
+async def cafe_participants(session: Session, *, pole_id: int, club_id: int) -> list[int]:
     """Who takes part in the pôle's club's café RSE among its members under its current
     charter, by id."""
     members = await club_member_ids(session, pole_id=pole_id, club_id=club_id)
@@ -2188,7 +2187,7 @@ async def cafe_participants(session: AsyncSession, *, pole_id: int, club_id: int
     return sorted(set(opted) & members)
 
 
-async def cafe_month_paired(session: AsyncSession, *, club_id: int, month: str) -> bool:
+async def cafe_month_paired(session: Session, *, club_id: int, month: str) -> bool:
     """Whether the club's groups of ``month`` ("2027-03") are made."""
     found = await session.scalar(
         select(CafePair.id).where(CafePair.club_id == club_id, CafePair.month == month).limit(1)
@@ -2196,12 +2195,12 @@ async def cafe_month_paired(session: AsyncSession, *, club_id: int, month: str) 
     return found is not None
 
 
-async def cafe_history(session: AsyncSession, *, club_id: int) -> list[list[tuple[int, ...]]]:
+async def cafe_history(session: Session, *, club_id: int) -> list[list[tuple[int, ...]]]:
     """The club's groups of each month, oldest month first, each group's ids in order."""
     return list((await _cafe_groups(session, club_id=club_id)).values())
 
 
-async def cafe_group(session: AsyncSession, *, club_id: int, person_id: int) -> tuple[int, ...]:
+async def cafe_group(session: Session, *, club_id: int, person_id: int) -> tuple[int, ...]:
     """The others of the person's group in the club's latest month of pairs; empty if they
     had none that month."""
     groups = list((await _cafe_groups(session, club_id=club_id)).values())
@@ -2209,7 +2208,7 @@ async def cafe_group(session: AsyncSession, *, club_id: int, person_id: int) -> 
     return tuple(other for other in mine if other != person_id)
 
 
-async def _cafe_groups(session: AsyncSession, *, club_id: int) -> dict[str, list[tuple[int, ...]]]:
+async def _cafe_groups(session: Session, *, club_id: int) -> dict[str, list[tuple[int, ...]]]:
     """The club's groups by month, months in order."""
     rows = await session.execute(
         select(CafePair.month, CafePair.first_id, CafePair.second_id)
@@ -2234,7 +2233,7 @@ async def _cafe_groups(session: AsyncSession, *, club_id: int) -> dict[str, list
 
 
 async def add_cafe_groups(
-    session: AsyncSession,
+    session: Session,
     *,
     club_id: int,
     month: str,
@@ -2261,9 +2260,7 @@ async def add_cafe_groups(
     return True
 
 
-async def cafe_pair_count(
-    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
-) -> int:
+async def cafe_pair_count(session: Session, *, club_id: int, start: datetime, end: datetime) -> int:
     """The cafés proposed in the club from ``start`` to before ``end``: one per pair or trio
     made (a trio's row joining its third member does not count)."""
     count = await session.scalar(
@@ -2284,7 +2281,7 @@ async def cafe_pair_count(
 
 
 async def add_exchange_post(
-    session: AsyncSession, *, club_id: int, person_id: int, kind: str, text: str
+    session: Session, *, club_id: int, person_id: int, kind: str, text: str
 ) -> ExchangePost:
     post = ExchangePost(club_id=club_id, person_id=person_id, kind=kind, text=text)
     session.add(post)
@@ -2293,7 +2290,7 @@ async def add_exchange_post(
 
 
 async def open_exchange_posts(
-    session: AsyncSession,
+    session: Session,
     *,
     club_ids: Collection[int],
     kind: str | None = None,
@@ -2313,7 +2310,7 @@ async def open_exchange_posts(
 
 
 async def club_exchange_post(
-    session: AsyncSession, *, post_id: int, club_ids: Collection[int]
+    session: Session, *, post_id: int, club_ids: Collection[int]
 ) -> ExchangePost | None:
     """The open post ``post_id`` if it is of one of the clubs ``club_ids``; None otherwise."""
     found = await open_exchange_posts(session, club_ids=club_ids, ids=[post_id])
@@ -2321,7 +2318,7 @@ async def club_exchange_post(
 
 
 async def close_exchange_post(
-    session: AsyncSession, *, post_id: int, person_id: int, club_ids: Collection[int]
+    session: Session, *, post_id: int, person_id: int, club_ids: Collection[int]
 ) -> ExchangePost | None:
     """Close the person's own open post ``post_id`` of one of the clubs ``club_ids``; None if
     there is no such post."""
@@ -2335,7 +2332,7 @@ async def close_exchange_post(
 
 
 async def pole_exchange_post(
-    session: AsyncSession, *, pole_id: int, post_id: int
+    session: Session, *, pole_id: int, post_id: int
 ) -> tuple[ExchangePost, Club] | None:
     """The post ``post_id`` of one of the pôle's clubs, with its club, as its animators see it;
     None for another pôle's."""
@@ -2350,7 +2347,7 @@ async def pole_exchange_post(
 
 
 async def requests_to_escalate(
-    session: AsyncSession, *, before: datetime
+    session: Session, *, before: datetime
 ) -> list[tuple[ExchangePost, Club]]:
     """Every club's open requests posted before ``before``, not passed to the animators yet,
     that no accepted introduction is about, with their club, oldest first."""
@@ -2371,7 +2368,7 @@ async def requests_to_escalate(
     return [(post, club) for post, club in rows]
 
 
-async def mark_escalated(session: AsyncSession, *, post: ExchangePost, now: datetime) -> bool:
+async def mark_escalated(session: Session, *, post: ExchangePost, now: datetime) -> bool:
     """Record that the request went to the animators; False if it had already (another
     instance's job, at the same moment)."""
     done = await session.execute(
@@ -2387,7 +2384,7 @@ async def mark_escalated(session: AsyncSession, *, post: ExchangePost, now: date
 
 
 async def pending_introduction(
-    session: AsyncSession, *, requester_id: int, recipient_id: int
+    session: Session, *, requester_id: int, recipient_id: int
 ) -> Introduction | None:
     """The request from ``requester_id`` to ``recipient_id`` still awaiting an answer."""
     return await session.scalar(
@@ -2400,7 +2397,7 @@ async def pending_introduction(
 
 
 async def add_introduction(
-    session: AsyncSession,
+    session: Session,
     *,
     club_id: int,
     requester_id: int,
@@ -2425,7 +2422,7 @@ async def add_introduction(
 
 
 async def pole_introduction(
-    session: AsyncSession, *, pole_id: int, introduction_id: int
+    session: Session, *, pole_id: int, introduction_id: int
 ) -> Introduction | None:
     """The introduction ``introduction_id`` in one of the pôle's clubs; None otherwise."""
     return await session.scalar(
@@ -2436,7 +2433,7 @@ async def pole_introduction(
 
 
 async def answer_introduction(
-    session: AsyncSession, *, introduction: Introduction, status: str, contact: str | None
+    session: Session, *, introduction: Introduction, status: str, contact: str | None
 ) -> bool:
     """Record the recipient's answer; False if the request was answered already (on another
     account, at the same moment)."""
@@ -2455,7 +2452,7 @@ async def answer_introduction(
 
 
 async def accepted_introduction(
-    session: AsyncSession, *, introduction_id: int, person_id: int
+    session: Session, *, introduction_id: int, person_id: int
 ) -> Introduction | None:
     """The accepted introduction ``introduction_id`` if the person is one of its two members."""
     return await session.scalar(
@@ -2467,9 +2464,7 @@ async def accepted_introduction(
     )
 
 
-async def introductions_of(
-    session: AsyncSession, *, pole_id: int, person_id: int
-) -> list[Introduction]:
+async def introductions_of(session: Session, *, pole_id: int, person_id: int) -> list[Introduction]:
     """The person's introductions in the pôle's clubs, either side, not declined, latest
     first."""
     return list(
@@ -2490,7 +2485,7 @@ async def introductions_of(
 
 
 async def introduction_count(
-    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+    session: Session, *, club_id: int, start: datetime, end: datetime
 ) -> int:
     """How many of the club's introductions were accepted from ``start`` to before ``end``."""
     count = await session.scalar(
@@ -2505,7 +2500,7 @@ async def introduction_count(
 
 
 async def exchange_count(
-    session: AsyncSession, *, club_id: int, start: datetime, end: datetime
+    session: Session, *, club_id: int, start: datetime, end: datetime
 ) -> tuple[int, int]:
     """How many offers and requests the club's members posted from ``start`` to before
     ``end``."""
@@ -2522,7 +2517,7 @@ async def exchange_count(
     return counts.get("offer", 0), counts.get("request", 0)
 
 
-async def pole_consultants(session: AsyncSession, *, pole_id: int) -> list[Consultant]:
+async def pole_consultants(session: Session, *, pole_id: int) -> list[Consultant]:
     return list(
         await session.scalars(
             select(Consultant).where(Consultant.pole_id == pole_id).order_by(Consultant.id)
@@ -2531,7 +2526,7 @@ async def pole_consultants(session: AsyncSession, *, pole_id: int) -> list[Consu
 
 
 async def pole_consultant(
-    session: AsyncSession, *, pole_id: int, consultant_id: int
+    session: Session, *, pole_id: int, consultant_id: int
 ) -> Consultant | None:
     """The pôle's consultant ``consultant_id``; None for another pôle's."""
     return await session.scalar(
@@ -2540,7 +2535,7 @@ async def pole_consultant(
 
 
 async def add_consultant(
-    session: AsyncSession, *, pole_id: int, name: str, specialities: str, contact: str
+    session: Session, *, pole_id: int, name: str, specialities: str, contact: str
 ) -> Consultant:
     consultant = Consultant(pole_id=pole_id, name=name, specialities=specialities, contact=contact)
     session.add(consultant)
@@ -2548,7 +2543,7 @@ async def add_consultant(
     return consultant
 
 
-async def remove_consultant(session: AsyncSession, *, consultant: Consultant) -> None:
+async def remove_consultant(session: Session, *, consultant: Consultant) -> None:
     """Take the consultant off the pôle's list, with the record of their referrals (the members
     keep the message they received)."""
     await session.execute(
@@ -2559,7 +2554,7 @@ async def remove_consultant(session: AsyncSession, *, consultant: Consultant) ->
 
 
 async def add_referral(
-    session: AsyncSession,
+    session: Session,
     *,
     consultant: Consultant,
     person_id: int,
@@ -2580,7 +2575,7 @@ async def add_referral(
 # --- awareness ---------------------------------------------------------------------------------
 
 
-async def module_progress(session: AsyncSession, *, person_id: int) -> dict[str, ModuleProgress]:
+async def module_progress(session: Session, *, person_id: int) -> dict[str, ModuleProgress]:
     """The person's progress in each awareness module they opened, by module id."""
     rows = await session.scalars(
         select(ModuleProgress).where(ModuleProgress.person_id == person_id)
@@ -2588,7 +2583,7 @@ async def module_progress(session: AsyncSession, *, person_id: int) -> dict[str,
     return {row.module_id: row for row in rows}
 
 
-async def module_begun(session: AsyncSession, *, person_id: int, module_id: str) -> ModuleProgress:
+async def module_begun(session: Session, *, person_id: int, module_id: str) -> ModuleProgress:
     """The person's progress in the module, recorded as begun now if they never opened it."""
     found = await session.scalar(
         select(ModuleProgress).where(
@@ -2603,7 +2598,7 @@ async def module_begun(session: AsyncSession, *, person_id: int, module_id: str)
 
 
 async def module_step_reached(
-    session: AsyncSession, *, person_id: int, module_id: str, step: int
+    session: Session, *, person_id: int, module_id: str, step: int
 ) -> None:
     """Where « Reprendre » takes the person back to in the module."""
     progress = await module_begun(session, person_id=person_id, module_id=module_id)
@@ -2612,7 +2607,7 @@ async def module_step_reached(
 
 
 async def module_completed(
-    session: AsyncSession, *, person_id: int, module_id: str, score: int, total: int, now: datetime
+    session: Session, *, person_id: int, module_id: str, score: int, total: int, now: datetime
 ) -> ModuleProgress:
     """The module's quiz is over: its best score is kept, and it opens from the start again."""
     progress = await module_begun(session, person_id=person_id, module_id=module_id)
@@ -2623,7 +2618,7 @@ async def module_completed(
     return progress
 
 
-async def pole_admins(session: AsyncSession, *, pole_id: int) -> list[Person]:
+async def pole_admins(session: Session, *, pole_id: int) -> list[Person]:
     """The pôle's admins (not its animators), who hear of content to check again."""
     return list(
         await session.scalars(
@@ -2641,7 +2636,7 @@ async def pole_admins(session: AsyncSession, *, pole_id: int) -> list[Person]:
 
 
 async def add_workshop_request(
-    session: AsyncSession, *, pole_id: int, person_id: int, key: str, theme: str | None, text: str
+    session: Session, *, pole_id: int, person_id: int, key: str, theme: str | None, text: str
 ) -> WorkshopRequest | None:
     """The member's request for ``key`` (a theme's id, or own words folded); None when they
     already asked for it and no workshop has answered it yet."""
@@ -2667,7 +2662,7 @@ async def add_workshop_request(
 
 
 async def open_workshop_requests(
-    session: AsyncSession, *, pole_id: int, person_id: int
+    session: Session, *, pole_id: int, person_id: int
 ) -> list[WorkshopRequest]:
     """The member's requests no workshop has answered yet, oldest first."""
     return list(
@@ -2684,7 +2679,7 @@ async def open_workshop_requests(
 
 
 async def withdraw_workshop_request(
-    session: AsyncSession, *, pole_id: int, person_id: int, request_id: int
+    session: Session, *, pole_id: int, person_id: int, request_id: int
 ) -> WorkshopRequest | None:
     """Delete the member's own open request ``request_id``; None if it is not theirs, not of
     the pôle or already answered."""
@@ -2714,7 +2709,7 @@ class RequestedWorkshop:
     members: int
 
 
-async def workshop_demand(session: AsyncSession, *, pole_id: int) -> list[RequestedWorkshop]:
+async def workshop_demand(session: Session, *, pole_id: int) -> list[RequestedWorkshop]:
     """The pôle's open requests grouped by key, the most asked first (then the oldest)."""
     rows = await session.execute(
         select(WorkshopRequest)
@@ -2735,7 +2730,7 @@ async def workshop_demand(session: AsyncSession, *, pole_id: int) -> list[Reques
 
 
 async def pole_workshop_request(
-    session: AsyncSession, *, pole_id: int, request_id: int
+    session: Session, *, pole_id: int, request_id: int
 ) -> WorkshopRequest | None:
     """The pôle's open request ``request_id``; None for another pôle's or an answered one."""
     return await session.scalar(
@@ -2747,14 +2742,14 @@ async def pole_workshop_request(
     )
 
 
-async def pole_member_ids(session: AsyncSession, *, pole_id: int) -> set[int]:
+async def pole_member_ids(session: Session, *, pole_id: int) -> set[int]:
     """Everyone of the pôle: a workshop's audience when it is for the whole pôle."""
     return set(
         await session.scalars(select(Membership.person_id).where(Membership.pole_id == pole_id))
     )
 
 
-async def workshop_requesters(session: AsyncSession, *, pole_id: int, key: str) -> list[int]:
+async def workshop_requesters(session: Session, *, pole_id: int, key: str) -> list[int]:
     """The members of the pôle with an open request for ``key``."""
     return list(
         await session.scalars(
@@ -2777,7 +2772,7 @@ async def workshop_requesters(session: AsyncSession, *, pole_id: int, key: str) 
 
 
 async def create_workshop(
-    session: AsyncSession,
+    session: Session,
     *,
     event: Event,
     key: str,
@@ -2808,7 +2803,7 @@ async def create_workshop(
     return workshop, asked
 
 
-async def pole_workshops(session: AsyncSession, *, pole_id: int) -> list[tuple[Workshop, Event]]:
+async def pole_workshops(session: Session, *, pole_id: int) -> list[tuple[Workshop, Event]]:
     """The pôle's workshops with their event, the latest first."""
     rows = await session.execute(
         select(Workshop, Event)
@@ -2820,7 +2815,7 @@ async def pole_workshops(session: AsyncSession, *, pole_id: int) -> list[tuple[W
 
 
 async def pole_workshop(
-    session: AsyncSession, *, pole_id: int, workshop_id: int
+    session: Session, *, pole_id: int, workshop_id: int
 ) -> tuple[Workshop, Event] | None:
     """The pôle's workshop ``workshop_id`` and its event; None for another pôle's."""
     row = (
@@ -2833,11 +2828,11 @@ async def pole_workshop(
     return None if row is None else (row[0], row[1])
 
 
-async def workshop_of_event(session: AsyncSession, *, event_id: int) -> Workshop | None:
+async def workshop_of_event(session: Session, *, event_id: int) -> Workshop | None:
     return await session.scalar(select(Workshop).where(Workshop.event_id == event_id))
 
 
-async def event_present(session: AsyncSession, *, event_id: int) -> list[int]:
+async def event_present(session: Session, *, event_id: int) -> list[int]:
     """Who was recorded present at the event."""
     return list(
         await session.scalars(
@@ -2848,9 +2843,7 @@ async def event_present(session: AsyncSession, *, event_id: int) -> list[int]:
     )
 
 
-async def attended_workshop_themes(
-    session: AsyncSession, *, person_id: int, pole_id: int
-) -> set[str]:
+async def attended_workshop_themes(session: Session, *, person_id: int, pole_id: int) -> set[str]:
     """The themes of the pôle's workshops the person was recorded present at (a workshop in
     own words has none)."""
     return set(
@@ -2868,7 +2861,7 @@ async def attended_workshop_themes(
 
 
 async def workshops_attended_since(
-    session: AsyncSession, *, since: datetime
+    session: Session, *, since: datetime
 ) -> list[tuple[Workshop, Event]]:
     """The workshops whose attendance was recorded from ``since`` on, not cancelled."""
     rows = await session.execute(
@@ -2881,7 +2874,7 @@ async def workshops_attended_since(
 
 
 async def save_workshop_feedback(
-    session: AsyncSession,
+    session: Session,
     *,
     workshop_id: int,
     person_id: int,
@@ -2910,7 +2903,7 @@ async def save_workshop_feedback(
     return True
 
 
-async def workshop_feedback(session: AsyncSession, *, workshop_id: int) -> list[WorkshopFeedback]:
+async def workshop_feedback(session: Session, *, workshop_id: int) -> list[WorkshopFeedback]:
     return list(
         await session.scalars(
             select(WorkshopFeedback)
@@ -2925,7 +2918,7 @@ async def workshop_feedback(session: AsyncSession, *, workshop_id: int) -> list[
 
 
 async def open_programme_run(
-    session: AsyncSession, *, pole_id: int, programme_id: str, starts_on: date
+    session: Session, *, pole_id: int, programme_id: str, starts_on: date
 ) -> ProgrammeRun | None:
     """The pôle's new run of the programme from ``starts_on``; None if it has that one already."""
     existing = await session.scalar(
@@ -2943,7 +2936,7 @@ async def open_programme_run(
     return run
 
 
-async def programme_runs(session: AsyncSession, *, pole_id: int) -> list[ProgrammeRun]:
+async def programme_runs(session: Session, *, pole_id: int) -> list[ProgrammeRun]:
     """The pôle's runs, the earliest start first."""
     return list(
         await session.scalars(
@@ -2954,7 +2947,7 @@ async def programme_runs(session: AsyncSession, *, pole_id: int) -> list[Program
     )
 
 
-async def programme_run(session: AsyncSession, *, pole_id: int, run_id: int) -> ProgrammeRun | None:
+async def programme_run(session: Session, *, pole_id: int, run_id: int) -> ProgrammeRun | None:
     """One of the pôle's runs (never another pôle's)."""
     return await session.scalar(
         select(ProgrammeRun).where(ProgrammeRun.id == run_id, ProgrammeRun.pole_id == pole_id)
@@ -2962,7 +2955,7 @@ async def programme_run(session: AsyncSession, *, pole_id: int, run_id: int) -> 
 
 
 async def programme_enrolments_of(
-    session: AsyncSession, *, person_id: int, pole_id: int
+    session: Session, *, person_id: int, pole_id: int
 ) -> dict[int, ProgrammeEnrolment]:
     """The person's enrolments in the pôle's runs, by run id."""
     rows = await session.scalars(
@@ -2974,7 +2967,7 @@ async def programme_enrolments_of(
 
 
 async def enrol_in_programme(
-    session: AsyncSession, *, run_id: int, person_id: int, shared: bool
+    session: Session, *, run_id: int, person_id: int, shared: bool
 ) -> ProgrammeEnrolment:
     """The person's enrolment in the run, made now if they had none."""
     found = await session.scalar(
@@ -2989,7 +2982,7 @@ async def enrol_in_programme(
     return found
 
 
-async def leave_programme(session: AsyncSession, *, enrolment: ProgrammeEnrolment) -> None:
+async def leave_programme(session: Session, *, enrolment: ProgrammeEnrolment) -> None:
     """The enrolment and what was recorded for it, gone."""
     await session.execute(
         delete(ProgrammeStepRecord).where(ProgrammeStepRecord.enrolment_id == enrolment.id)
@@ -2999,7 +2992,7 @@ async def leave_programme(session: AsyncSession, *, enrolment: ProgrammeEnrolmen
 
 
 async def run_enrolments(
-    session: AsyncSession, *, run_id: int
+    session: Session, *, run_id: int
 ) -> list[tuple[ProgrammeEnrolment, Person]]:
     """Everyone following the run, in the order they enrolled."""
     rows = await session.execute(
@@ -3012,7 +3005,7 @@ async def run_enrolments(
 
 
 async def all_programme_enrolments(
-    session: AsyncSession,
+    session: Session,
 ) -> list[tuple[ProgrammeEnrolment, ProgrammeRun, Person]]:
     """Every enrolment of every pôle, for the job telling members their next step."""
     rows = await session.execute(
@@ -3025,7 +3018,7 @@ async def all_programme_enrolments(
 
 
 async def programme_step_records(
-    session: AsyncSession, *, enrolment_id: int
+    session: Session, *, enrolment_id: int
 ) -> dict[str, ProgrammeStepRecord]:
     """What was recorded of the enrolment's steps, by step id."""
     rows = await session.scalars(
@@ -3035,7 +3028,7 @@ async def programme_step_records(
 
 
 async def record_programme_step(
-    session: AsyncSession,
+    session: Session,
     *,
     enrolment_id: int,
     step_id: str,
@@ -3062,7 +3055,7 @@ async def record_programme_step(
 # (handlers/readiness/).
 
 
-async def readiness_results(session: AsyncSession, *, person_id: int) -> dict[str, ReadinessResult]:
+async def readiness_results(session: Session, *, person_id: int) -> dict[str, ReadinessResult]:
     """The person's last readiness check of each label they checked, by label id."""
     rows = await session.scalars(
         select(ReadinessResult).where(ReadinessResult.person_id == person_id)
@@ -3071,7 +3064,7 @@ async def readiness_results(session: AsyncSession, *, person_id: int) -> dict[st
 
 
 async def save_readiness_result(
-    session: AsyncSession,
+    session: Session,
     *,
     person_id: int,
     label_id: str,
@@ -3093,9 +3086,7 @@ async def save_readiness_result(
     return found
 
 
-async def client_survey(
-    session: AsyncSession, *, owner_id: int, survey: str
-) -> SurveyProject | None:
+async def client_survey(session: Session, *, owner_id: int, survey: str) -> SurveyProject | None:
     """The member's own survey of their clients on the indicator set ``survey``, if made."""
     return await session.scalar(
         select(SurveyProject).where(
@@ -3104,7 +3095,7 @@ async def client_survey(
     )
 
 
-async def owned_survey_projects(session: AsyncSession, *, owner_id: int) -> list[SurveyProject]:
+async def owned_survey_projects(session: Session, *, owner_id: int) -> list[SurveyProject]:
     """The member's own client surveys, whose results are theirs to read."""
     return list(
         await session.scalars(
@@ -3116,7 +3107,7 @@ async def owned_survey_projects(session: AsyncSession, *, owner_id: int) -> list
 
 
 async def create_client_survey(
-    session: AsyncSession, *, pole_id: int, owner_id: int, name: str, survey: str
+    session: Session, *, pole_id: int, owner_id: int, name: str, survey: str
 ) -> SurveyProject:
     """The member's own survey of their clients, in the pôle they act in: its waves open on
     the default calendar (twice a year) or by hand, anonymous, its animators never seeing it."""
@@ -3138,7 +3129,7 @@ async def create_client_survey(
 _WITHOUT_DATA = defer(ResourceFile.data, raiseload=True)
 
 
-async def resource_files(session: AsyncSession, *, pole_id: int) -> list[ResourceFile]:
+async def resource_files(session: Session, *, pole_id: int) -> list[ResourceFile]:
     """The pôle's added documents, oldest first, without their bytes."""
     return list(
         await session.scalars(
@@ -3150,9 +3141,7 @@ async def resource_files(session: AsyncSession, *, pole_id: int) -> list[Resourc
     )
 
 
-async def resource_file(
-    session: AsyncSession, *, pole_id: int, file_id: int
-) -> ResourceFile | None:
+async def resource_file(session: Session, *, pole_id: int, file_id: int) -> ResourceFile | None:
     """The pôle's document ``file_id`` with its bytes; None if it is not the pôle's."""
     return await session.scalar(
         select(ResourceFile).where(ResourceFile.id == file_id, ResourceFile.pole_id == pole_id)
@@ -3160,7 +3149,7 @@ async def resource_file(
 
 
 async def add_resource_file(
-    session: AsyncSession,
+    session: Session,
     *,
     pole_id: int,
     title: str,
@@ -3183,7 +3172,7 @@ async def add_resource_file(
     return added
 
 
-async def remove_resource_file(session: AsyncSession, *, pole_id: int, file_id: int) -> bool:
+async def remove_resource_file(session: Session, *, pole_id: int, file_id: int) -> bool:
     """Remove the pôle's document ``file_id``; False if the pôle has none by that number."""
     removed = await session.execute(
         delete(ResourceFile).where(ResourceFile.id == file_id, ResourceFile.pole_id == pole_id)
@@ -3203,7 +3192,7 @@ class OutboxBacklog:
     oldest_pending: datetime | None
 
 
-async def outbox_backlog(session: AsyncSession) -> OutboxBacklog:
+async def outbox_backlog(session: Session) -> OutboxBacklog:
     counts = {
         status: count
         for status, count in await session.execute(
@@ -3218,7 +3207,7 @@ async def outbox_backlog(session: AsyncSession) -> OutboxBacklog:
     return OutboxBacklog(counts, oldest)
 
 
-async def feeds_in_error(session: AsyncSession) -> list[tuple[Pole, Feed]]:
+async def feeds_in_error(session: Session) -> list[tuple[Pole, Feed]]:
     """Every pôle's feeds whose last fetch failed, by pôle then in the order they were added."""
     rows = await session.execute(
         select(Pole, Feed)
@@ -3233,7 +3222,7 @@ async def feeds_in_error(session: AsyncSession) -> list[tuple[Pole, Feed]]:
 
 
 async def save_slack_installation(
-    session: AsyncSession,
+    session: Session,
     *,
     team_id: str,
     team_name: str,
@@ -3264,13 +3253,13 @@ async def save_slack_installation(
     return installation
 
 
-async def slack_installation(session: AsyncSession, *, team_id: str) -> SlackInstallation | None:
+async def slack_installation(session: Session, *, team_id: str) -> SlackInstallation | None:
     return await session.scalar(
         select(SlackInstallation).where(SlackInstallation.team_id == team_id)
     )
 
 
-async def slack_installations(session: AsyncSession) -> list[tuple[SlackInstallation, Pole]]:
+async def slack_installations(session: Session) -> list[tuple[SlackInstallation, Pole]]:
     """Every installed workspace with its pôle, in the order they were first installed."""
     rows = await session.execute(
         select(SlackInstallation, Pole)
@@ -3281,7 +3270,7 @@ async def slack_installations(session: AsyncSession) -> list[tuple[SlackInstalla
 
 
 async def remember_slack_chat(
-    session: AsyncSession, *, chat_id: str, team_id: str, user_id: str | None
+    session: Session, *, chat_id: str, team_id: str, user_id: str | None
 ) -> None:
     """Note which workspace ``chat_id`` (an account, or a channel) is in."""
     known = await session.scalar(select(SlackChat).where(SlackChat.chat_id == chat_id))
@@ -3296,7 +3285,7 @@ async def remember_slack_chat(
         pass
 
 
-async def slack_token_of_chat(session: AsyncSession, *, chat_id: str) -> SecretStr | None:
+async def slack_token_of_chat(session: Session, *, chat_id: str) -> SecretStr | None:
     """The bot token of the workspace ``chat_id`` is in, None if no installed workspace."""
     return await session.scalar(
         select(SlackInstallation.bot_token)
@@ -3305,7 +3294,7 @@ async def slack_token_of_chat(session: AsyncSession, *, chat_id: str) -> SecretS
     )
 
 
-async def workspace_pole(session: AsyncSession, *, platform: str, user_id: str) -> Pole | None:
+async def workspace_pole(session: Session, *, platform: str, user_id: str) -> Pole | None:
     """The pôle tied to the workspace this account writes from (a Slack workspace installed
     through OAuth), None elsewhere."""
     if platform != "slack":

@@ -16,8 +16,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage.session import Session
 from content.text import fold
 
 
@@ -73,7 +73,7 @@ def tsquery(words: Sequence[str]) -> str:
     return " | ".join(f"{word}:*" for word in words)
 
 
-async def forget_deleted(session: AsyncSession) -> None:
+async def forget_deleted(session: Session) -> None:
     """Rid the indexes of what deleted rows left in them: an FTS5 index keeps a deleted row's
     words in its segments until they are merged (``optimize``), where a person's erasure must
     leave nothing. PostgreSQL's search rows go with their source row (ON DELETE CASCADE)."""
@@ -85,7 +85,7 @@ async def forget_deleted(session: AsyncSession) -> None:
 
 
 async def ranked(
-    session: AsyncSession,
+    session: Session,
     index: Index,
     *,
     query: str,

@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, utcnow
+from bot.storage.session import Session
 from content.awareness.models import Source
 from content.loader import Content, Localized
 from handlers.audiences import recipient_of
@@ -89,7 +88,7 @@ async def remind(app: App) -> None:
 
 
 async def queue_reviews(
-    session: AsyncSession, settings: Settings, content: Content, *, now: datetime
+    session: Session, settings: Settings, content: Content, *, now: datetime
 ) -> int:
     """Queue, for every item whose review date is ``now``'s local day or earlier, a message to
     each pôle's admins; return how many messages."""

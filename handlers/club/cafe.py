@@ -13,14 +13,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.conversation import Context
 from bot.messages import Reply, Text
 from bot.outbox import enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Club, Person, utcnow
+from bot.storage.session import Session
 from content.loader import Content
 from content.text import fold
 from handlers.actions import Action
@@ -134,7 +133,7 @@ async def pair_clubs(app: App, *, now: datetime) -> int:
 
 
 async def pair_club(
-    session: AsyncSession, settings: Settings, content: Content, *, club_id: int, now: datetime
+    session: Session, settings: Settings, content: Content, *, club_id: int, now: datetime
 ) -> int:
     """Make the club's groups of the month ``now`` falls in (the bot's time zone) unless
     made already, and queue each member's message; return how many. Opt-ins of people who
@@ -162,7 +161,7 @@ async def pair_club(
 
 
 async def _tell(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     club: Club,

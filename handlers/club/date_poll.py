@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.conversation import Answer, Context, Done, Next, Outcome, Retry, Step
 from bot.messages import Button, Reply, Text
 from bot.outbox import enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import POLL_CHOICES, Campaign, Club, Event, Person, Pole, PollSlot, utcnow
+from bot.storage.session import Session
 from content.loader import Content, Texts
 from content.text import fold
 from handlers.actions import Action
@@ -273,7 +272,7 @@ def vote_buttons(texts: Texts, settings: Settings, stored: StoredPoll) -> list[B
 
 
 async def _ask(
-    session: AsyncSession,
+    session: Session,
     texts: Texts,
     settings: Settings,
     stored: StoredPoll,
@@ -300,7 +299,7 @@ async def _ask(
 
 
 async def _tell(
-    session: AsyncSession,
+    session: Session,
     *,
     person: Person,
     campaign: Campaign,
@@ -315,7 +314,7 @@ async def _tell(
 
 
 async def _ask_members(
-    session: AsyncSession, settings: Settings, content: Content, stored: StoredPoll, club: Club
+    session: Session, settings: Settings, content: Content, stored: StoredPoll, club: Club
 ) -> int:
     """Send every member the meeting and the slots with their buttons: one campaign each,
     about them (their answers show in the replies). Returns how many were queued."""
@@ -425,7 +424,7 @@ async def _poll_for(context: Context, event_id: int, *, person_id: int | None) -
 
 
 async def poll_view(
-    session: AsyncSession,
+    session: Session,
     texts: Texts,
     settings: Settings,
     stored: StoredPoll,
@@ -627,7 +626,7 @@ async def send_due(app: App) -> None:
 
 
 async def _send_due_one(
-    session: AsyncSession, settings: Settings, content: Content, event_id: int, *, now: datetime
+    session: Session, settings: Settings, content: Content, event_id: int, *, now: datetime
 ) -> int:
     event = await session.get(Event, event_id)
     if event is None or event.status != "polling" or event.poll_deadline is None:
@@ -642,7 +641,7 @@ async def _send_due_one(
 
 
 async def _remind(
-    session: AsyncSession, settings: Settings, content: Content, stored: StoredPoll
+    session: Session, settings: Settings, content: Content, stored: StoredPoll
 ) -> int:
     """The one reminder, to each member who left a slot unanswered, with their answers."""
     event = stored.event
@@ -678,7 +677,7 @@ async def _remind(
 
 
 async def _propose(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     stored: StoredPoll,

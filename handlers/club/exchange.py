@@ -24,8 +24,6 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.conversation import Answer, Context, Done, Flow, Outcome, Retry, Step
 from bot.messages import Button, Reply, Text
@@ -33,6 +31,7 @@ from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
 from bot.storage import search
 from bot.storage.models import Campaign, Club, ExchangePost, utcnow
+from bot.storage.session import Session
 from content.loader import Content
 from content.text import fold
 from handlers.actions import Action, by_word, run_action
@@ -302,7 +301,7 @@ async def escalate(app: App) -> None:
 
 
 async def queue_escalations(
-    session: AsyncSession, settings: Settings, content: Content, *, now: datetime
+    session: Session, settings: Settings, content: Content, *, now: datetime
 ) -> int:
     """Tell the pôle's animators of each open request posted more than ESCALATE_AFTER before
     ``now`` that no accepted introduction is about, once per request; return how many

@@ -16,12 +16,11 @@ import math
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, utcnow
+from bot.storage.session import Session
 from content.loader import Content
 from handlers.audiences import recipient_of
 
@@ -47,7 +46,7 @@ async def remind(app: App) -> None:
 
 
 async def queue_reminders(
-    session: AsyncSession, settings: Settings, content: Content, *, now: datetime
+    session: Session, settings: Settings, content: Content, *, now: datetime
 ) -> int:
     """Queue, for every club behind its rhythm at ``now``, a message to its pôle's animators;
     return how many messages."""

@@ -14,11 +14,11 @@ from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.storage import repositories as repo
 from bot.storage.models import Club, Pole, utcnow
+from bot.storage.session import Session
 from bot.transports.http import Route
 from content.loader import Content
 from handlers.events import calendar
@@ -32,7 +32,7 @@ PAST = timedelta(days=90)
 # Private: a proxy or a shared cache must not keep one member's events for others.
 HEADERS = {"Cache-Control": "private, no-cache"}
 
-Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+Transaction = Callable[[], AbstractAsyncContextManager[Session]]
 
 
 def address(settings: Settings, token: str) -> str:
@@ -42,7 +42,7 @@ def address(settings: Settings, token: str) -> str:
 
 
 async def calendar_of(
-    session: AsyncSession, settings: Settings, content: Content, *, token: str
+    session: Session, settings: Settings, content: Content, *, token: str
 ) -> bytes | None:
     """The feed ``token`` opens: its owner's events from ``PAST`` ago on (their clubs' meetings,
     scheduled or cancelled), each with the PARTSTAT of their answer; None for a token that

@@ -15,13 +15,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.messages import Button, Platform, Reply, Text
 from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Club, Event, EventAnswer, Person, Pole, utcnow
+from bot.storage.session import Session
 from content.loader import Content, Texts
 from handlers.audiences import recipient_of
 from handlers.events.calendar import Invitation, Method, PartStat, Party, ics
@@ -111,7 +110,7 @@ def local_time(settings: Settings, moment: datetime) -> str:
     return moment.astimezone(settings.tz).strftime("%d/%m/%Y %H:%M")
 
 
-async def agenda_of(session: AsyncSession, event: Event) -> list[str]:
+async def agenda_of(session: Session, event: Event) -> list[str]:
     """The members' topics an animator put on a club meeting's agenda, in their order."""
     if event.club_id is None or event.id is None:
         return []
@@ -144,7 +143,7 @@ def details(
 
 
 async def recipients(
-    session: AsyncSession, settings: Settings, person: Person, *, calendar: bool = True
+    session: Session, settings: Settings, person: Person, *, calendar: bool = True
 ) -> list[Recipient]:
     """Where one person's messages about an event go: their chat account and, for a message
     carrying their calendar file, their e-mail too when the bot sends e-mail and they gave one
@@ -201,7 +200,7 @@ def invitation(
 
 
 async def invite(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     *,
@@ -226,7 +225,7 @@ async def invite(
 
 
 async def update(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     *,
@@ -279,7 +278,7 @@ async def update(
 
 
 async def cancel(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     *,
@@ -324,7 +323,7 @@ def _shown(texts: Texts, settings: Settings, value: object) -> str:
 
 
 async def _send(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     *,
@@ -385,7 +384,7 @@ async def _send(
 
 
 async def rsvp(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     *,
@@ -423,7 +422,7 @@ async def rsvp(
 
 
 async def _tell_promoted(
-    session: AsyncSession, settings: Settings, content: Content, *, event: Event, person_id: int
+    session: Session, settings: Settings, content: Content, *, event: Event, person_id: int
 ) -> None:
     """A place freed up: the first in line comes, and is told at once."""
     person = await session.get(Person, person_id)

@@ -11,10 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.storage import repositories as repo
 from bot.storage.models import POLL_CHOICES, Event, PollSlot
+from bot.storage.session import Session
 from handlers.events import poll as rules
 from handlers.events.poll import Availability, Closed, Poll, SlotTally
 
@@ -51,7 +50,7 @@ class StoredPoll:
 
 
 async def open_poll(
-    session: AsyncSession,
+    session: Session,
     *,
     event: Event,
     slots: Sequence[datetime],
@@ -72,7 +71,7 @@ async def open_poll(
     return StoredPoll(event, tuple(stored), poll)
 
 
-async def load(session: AsyncSession, *, event: Event) -> StoredPoll:
+async def load(session: Session, *, event: Event) -> StoredPoll:
     """The event's poll with every answer given so far."""
     assert event.id is not None and event.poll_deadline is not None
     slots = tuple(await repo.poll_slots(session, event_id=event.id))
@@ -92,7 +91,7 @@ async def load(session: AsyncSession, *, event: Event) -> StoredPoll:
 
 
 async def vote(
-    session: AsyncSession,
+    session: Session,
     *,
     stored: StoredPoll,
     person_id: int,
@@ -112,7 +111,7 @@ async def vote(
     return StoredPoll(stored.event, stored.slots, answered)
 
 
-async def close(session: AsyncSession, *, stored: StoredPoll, now: datetime) -> StoredPoll:
+async def close(session: Session, *, stored: StoredPoll, now: datetime) -> StoredPoll:
     """The poll closed now by an animator (unchanged if it closed already)."""
     closed = rules.close(stored.poll, now=now)
     if closed.closed_at != stored.event.poll_closed_at:
@@ -122,7 +121,7 @@ async def close(session: AsyncSession, *, stored: StoredPoll, now: datetime) -> 
     return StoredPoll(stored.event, stored.slots, closed)
 
 
-async def members(session: AsyncSession, *, event: Event) -> list[str]:
+async def members(session: Session, *, event: Event) -> list[str]:
     """The event's audience as the rules name them, by name: whose answers count."""
     audience = await repo.event_audience(session, event=event)
     return [str(person.id) for person in await repo.people_by_id(session, ids=audience)]
@@ -155,7 +154,7 @@ def reminder_due(stored: StoredPoll, *, now: datetime) -> bool:
 
 
 async def fix(
-    session: AsyncSession, *, stored: StoredPoll, slot: PollSlot, duration: timedelta, now: datetime
+    session: Session, *, stored: StoredPoll, slot: PollSlot, duration: timedelta, now: datetime
 ) -> Event:
     """The event fixed on ``slot``: scheduled, with the UID it had while polled, and the poll
     closed if it was not."""

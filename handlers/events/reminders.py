@@ -23,13 +23,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.messages import Text
 from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Club, Event, EventAnswer, Pole, utcnow
+from bot.storage.session import Session
 from content.loader import Content, Texts
 from handlers.audiences import recipient_of
 from handlers.events.invitations import ANSWER_COMMANDS, agenda_of, details, rsvp_buttons
@@ -116,7 +115,7 @@ async def remind(app: App) -> None:
 
 
 async def queue_due(
-    session: AsyncSession, settings: Settings, content: Content, *, now: datetime
+    session: Session, settings: Settings, content: Content, *, now: datetime
 ) -> int:
     """Queue every reminder due at ``now`` and not queued yet; return how many messages.
 
@@ -151,7 +150,7 @@ def status_of(answer: EventAnswer | None) -> str | None:
 
 
 async def _send(
-    session: AsyncSession, settings: Settings, content: Content, wave: Wave, *, now: datetime
+    session: Session, settings: Settings, content: Content, wave: Wave, *, now: datetime
 ) -> int:
     """Queue one wave: one campaign per status and language, to everyone in it."""
     event = wave.event

@@ -9,12 +9,11 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.outbox import enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, utcnow
+from bot.storage.session import Session
 from content.loader import Content
 from handlers.audiences import recipient_of
 from handlers.programmes.steps import do_buttons, next_step, statuses
@@ -35,7 +34,7 @@ async def tell_due(app: App) -> None:
 
 
 async def queue_due(
-    session: AsyncSession, settings: Settings, content: Content, *, now: datetime
+    session: Session, settings: Settings, content: Content, *, now: datetime
 ) -> int:
     """Queue, for every enrolment whose next step is due on ``now``'s local day or before, a
     message saying what to do, unless that step was told already; return how many."""

@@ -20,11 +20,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.messages import Button
 from bot.storage import repositories as repo
 from bot.storage.models import ProgrammeEnrolment, ProgrammeRun, ProgrammeStepRecord
+from bot.storage.session import Session
 from content.awareness.programmes import Programme, ProgrammeStep
 from content.loader import Texts
 from handlers.plan import add_months
@@ -49,7 +48,7 @@ def _local_midnight(day: date, zone: tzinfo) -> datetime:
 
 
 async def statuses(
-    session: AsyncSession,
+    session: Session,
     programme: Programme,
     run: ProgrammeRun,
     enrolment: ProgrammeEnrolment,

@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, Step
 from bot.messages import Reply, Text
 from bot.outbox import enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Person, SurveyPartner, SurveyProject
+from bot.storage.session import Session
 from content.surveys.models import project_sets
 from content.text import fold
 from handlers.actions import Action, Run
@@ -222,7 +221,7 @@ async def add_partner(context: Context, project: SurveyProject, rest: Sequence[s
     ]
 
 
-async def new_partner(session: AsyncSession, *, project: SurveyProject, name: str) -> SurveyPartner:
+async def new_partner(session: Session, *, project: SurveyProject, name: str) -> SurveyPartner:
     """A new partner of the project, invited to the wave under way if there is one (its
     respondents answer it once they join); SurveyNameTaken when the project has one so named."""
     assert project.id is not None

@@ -17,12 +17,11 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.conversation import Context, Flow
 from bot.messages import Attachment, Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import SurveyPartner, SurveyProject, SurveyResponse, SurveyWave
+from bot.storage.session import Session
 from content.loader import Texts
 from content.surveys.models import SurveySet
 from handlers.actions import Action
@@ -95,7 +94,7 @@ class WaveFigures:
 
 
 async def closed_figures(
-    session: AsyncSession,
+    session: Session,
     *,
     project: SurveyProject,
     survey: SurveySet,
@@ -265,7 +264,7 @@ def export_files(
 
 
 async def named_answers(
-    session: AsyncSession,
+    session: Session,
     *,
     survey: SurveySet,
     wave: SurveyWave,

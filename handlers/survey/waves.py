@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.conversation import Context, Flow
 from bot.messages import Reply
 from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign, Person, SurveyPartner, SurveyProject, SurveyWave, utcnow
+from bot.storage.session import Session
 from content.loader import Content
 from handlers.actions import Action
 from handlers.audiences import recipient_of
@@ -96,7 +95,7 @@ def due_opening(
 
 
 async def open_wave(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     *,
@@ -122,7 +121,7 @@ async def open_wave(
 
 
 async def _to_partners(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     project: SurveyProject,
@@ -171,7 +170,7 @@ async def _to_partners(
 
 
 async def _by_locale(
-    session: AsyncSession, settings: Settings, people: Iterable[Person]
+    session: Session, settings: Settings, people: Iterable[Person]
 ) -> dict[str, list[Recipient]]:
     """Where to write to each person first, grouped by their language."""
     grouped: dict[str, list[Recipient]] = {}
@@ -192,7 +191,7 @@ def due_reminder(wave: SurveyWave, *, now: datetime) -> int | None:
 
 
 async def close_wave(
-    session: AsyncSession, settings: Settings, content: Content, *, wave: SurveyWave, now: datetime
+    session: Session, settings: Settings, content: Content, *, wave: SurveyWave, now: datetime
 ) -> bool:
     """Close the wave and send its results: to every partner's respondents when enough
     partners answered (else the participation alone), to the pôle's animators always; a
@@ -260,9 +259,7 @@ async def close_wave(
     return True
 
 
-async def run_due(
-    session: AsyncSession, settings: Settings, content: Content, *, now: datetime
-) -> int:
+async def run_due(session: Session, settings: Settings, content: Content, *, now: datetime) -> int:
     """Open, remind and close what is due at ``now`` in every pôle; return how many steps."""
     done = 0
     for project in await repo.every_survey_project(session):

@@ -15,9 +15,8 @@ from handlers.veille.editions import inert
 from handlers.veille.sources import failing
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from bot.app import App
+    from bot.storage.session import Session
 
 FEED_ALERT = "feed_alert"
 EDITION_ALERT = "edition_alert"
@@ -26,7 +25,7 @@ ALERT_EVERY = timedelta(days=6)
 
 
 async def _animators_by_locale(
-    session: AsyncSession, *, pole_id: int, default: str
+    session: Session, *, pole_id: int, default: str
 ) -> dict[str, list[Recipient]]:
     """The pôle's animators who can be written to, by the language each chose."""
     found: dict[str, list[Recipient]] = {}

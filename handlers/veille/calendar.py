@@ -21,7 +21,7 @@ from content.veille.models import EDITION_KINDS
 from handlers.veille.access import animator_refusal
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from bot.storage.session import Session
 
 logger = logging.getLogger(__name__)
 
@@ -73,20 +73,20 @@ def _planned(content: Content, kind: str, row: EditionSchedule | None) -> Planne
 
 
 async def _rows(
-    session: AsyncSession, pole_id: int | None = None
+    session: Session, pole_id: int | None = None
 ) -> dict[tuple[int, str], EditionSchedule]:
     rows = await repo.edition_schedules(session, pole_id=pole_id)
     return {(row.pole_id, row.kind): row for row in rows}
 
 
-async def calendar(session: AsyncSession, content: Content, *, pole_id: int) -> list[Planned]:
+async def calendar(session: Session, content: Content, *, pole_id: int) -> list[Planned]:
     """The pôle's calendar of every edition kind."""
     rows = await _rows(session, pole_id)
     return [_planned(content, kind, rows.get((pole_id, kind))) for kind in EDITION_KINDS]
 
 
 async def change(
-    session: AsyncSession, content: Content, *, pole_id: int, kind: str, words: str, now: datetime
+    session: Session, content: Content, *, pole_id: int, kind: str, words: str, now: datetime
 ) -> Planned:
     """Set the calendar of ``kind`` from what an animator wrote: days and a time, an off word
     or a default word. Raises bot.schedules.ScheduleError for anything else.
@@ -110,7 +110,7 @@ async def change(
 
 
 async def due(
-    session: AsyncSession, content: Content, *, now: datetime, zone: tzinfo, grace: timedelta
+    session: Session, content: Content, *, now: datetime, zone: tzinfo, grace: timedelta
 ) -> list[Due]:
     """The editions whose calendar named a time since they were last dealt with, each at the
     latest such time. Times older than ``grace`` (the bot was down) are let go: their items
@@ -131,7 +131,7 @@ async def due(
     return found
 
 
-async def mark_done(session: AsyncSession, edition: Due) -> None:
+async def mark_done(session: Session, edition: Due) -> None:
     """The edition's time is dealt with: it will not be due again, and a failing streak ends."""
     rows = await _rows(session, edition.pole_id)
     row = rows.get((edition.pole_id, edition.kind)) or EditionSchedule(
@@ -147,7 +147,7 @@ def retry_delay(failures: int) -> timedelta:
     return min(RETRY_FIRST * 2 ** min(failures - 1, 16), RETRY_MOST)
 
 
-async def mark_failed(session: AsyncSession, edition: Due, *, now: datetime) -> EditionSchedule:
+async def mark_failed(session: Session, edition: Due, *, now: datetime) -> EditionSchedule:
     """The edition failed: not tried again before a delay growing with each failure in a row;
     the row says how many and when."""
     rows = await _rows(session, edition.pole_id)

@@ -21,9 +21,8 @@ from handlers.veille.calendar import calendar_summary
 from handlers.veille.sources import record_health
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from bot.app import App
+    from bot.storage.session import Session
 
 # How far back the first edition of a kind looks, when no earlier one bounds it.
 FIRST_EDITION_SPAN = {"note": timedelta(days=7), "newsletter": timedelta(days=16)}
@@ -32,7 +31,7 @@ PER_THEME = 5
 
 
 async def store_items(
-    session: AsyncSession, content: Content, feed: Feed, entries: Sequence[Entry]
+    session: Session, content: Content, feed: Feed, entries: Sequence[Entry]
 ) -> int:
     """Keep the entries this pôle has not seen, by canonical address or by title; how many."""
     if not entries:
@@ -112,7 +111,7 @@ class Draft:
 
 
 async def draft(
-    session: AsyncSession,
+    session: Session,
     content: Content,
     *,
     pole: Pole,

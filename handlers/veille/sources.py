@@ -20,7 +20,7 @@ from content.loader import Content
 from content.text import fold
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from bot.storage.session import Session
 
 OPML_FLOW = "veille_opml"
 # A feed failing this long is flagged to the animators.
@@ -38,7 +38,7 @@ class Imported:
 
 
 async def add_feeds(
-    session: AsyncSession,
+    session: Session,
     content: Content,
     *,
     pole_id: int,

@@ -16,13 +16,12 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.conversation import Answer, Context, Done, Flow, Next, Outcome, Retry, Step
 from bot.messages import Button, Reply, Text
 from bot.storage import repositories as repo
 from bot.storage.models import Event, Workshop, utcnow
+from bot.storage.session import Session
 from content.loader import Content, Texts
 from content.questionnaires.models import Questionnaire
 from handlers.actions import Action
@@ -107,7 +106,7 @@ async def send_surveys(app: App) -> None:
         logger.info("Queued %d workshop survey(s)", queued)
 
 
-async def queue_surveys(session: AsyncSession, settings: Settings, content: Content) -> int:
+async def queue_surveys(session: Session, settings: Settings, content: Content) -> int:
     """The survey to those present at each workshop whose attendance was recorded lately, once
     each (a campaign's once-only key per person)."""
     queued = 0

@@ -6,20 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Settings
 from bot.messages import Button
 from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
 from bot.storage.models import Campaign
+from bot.storage.session import Session
 from content.loader import Content, Texts
 from handlers.events.invitations import recipients
 from handlers.language import texts_for
 
 
 async def tell(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     *,
@@ -56,7 +55,7 @@ async def tell(
 
 
 async def send_file(
-    session: AsyncSession,
+    session: Session,
     settings: Settings,
     content: Content,
     *,

@@ -37,8 +37,8 @@ class Recorder:
 @pytest.fixture
 async def app(app: App) -> App:
     """The app, without the job store an earlier test left in the shared PostgreSQL database."""
-    async with app.database.engine.begin() as connection:
-        await connection.execute(text(f"DROP TABLE IF EXISTS {JOBS_TABLE}"))
+    async with app.database.transaction() as session:
+        await session.execute(text(f"DROP TABLE IF EXISTS {JOBS_TABLE}"))
     return app
 
 

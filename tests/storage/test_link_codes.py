@@ -1,18 +1,18 @@
 import json
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import select
 
 from bot.app import App
 from bot.storage import repositories as repo
 from bot.storage.models import Identity, LinkCode, Person
+from bot.storage.session import Session
 
 # Link codes are typed from another screen: no 0/O, 1/I/L, like invitation codes.
 UNAMBIGUOUS = frozenset("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
 
 
-async def _person(session: AsyncSession, *, name: str, user_id: str, **fields: str) -> Person:
+async def _person(session: Session, *, name: str, user_id: str, **fields: str) -> Person:
     return await repo.create_person(
         session, platform="telegram", user_id=user_id, display_name=name, **fields
     )

@@ -8,11 +8,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, make_url, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 from bot.config import normalize_database_url
-from bot.storage.database import alembic_config, create_engine, upgrade
+from bot.storage.database import Database, alembic_config, current_revision, upgrade
 from bot.storage.models import Identity, LinkCode, Person, Pole, utcnow
 from bot.storage.search import INDEXES, in_metadata, is_search_table
 
@@ -32,80 +32,81 @@ async def _on_server(statement: str) -> None:
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """An engine on a database without any table.
+async def empty(database_url: str) -> AsyncIterator[Database]:
+    """The database, without any table.
 
     The shared PostgreSQL test database already holds the schema, so each test gets a database
     of its own there.
     """
     if database_url.startswith("sqlite"):
-        engine = create_engine(database_url)
-        yield engine
-        await engine.dispose()
+        database = Database(database_url)
+        yield database
+        await database.dispose()
         return
     name = f"rsebot_migrations_{uuid.uuid4().hex[:10]}"
     await _on_server(f'CREATE DATABASE "{name}"')
-    engine = create_engine(
+    database = Database(
         make_url(database_url).set(database=name).render_as_string(hide_password=False)
     )
     try:
-        yield engine
+        yield database
     finally:
-        await engine.dispose()
+        await database.dispose()
         await _on_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _tables(engine: AsyncEngine) -> set[str]:
+async def _names(empty: Database) -> list[str]:
+    def names() -> list[str]:
+        with empty.engine.connect() as connection:
+            return inspect(connection).get_table_names()
+
+    return await empty.run(names)
+
+
+async def _tables(empty: Database) -> set[str]:
     """The database's tables, but for the full-text search tables (outside the metadata)."""
-    async with engine.connect() as connection:
-        names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
-    return {name for name in names if not is_search_table(name)}
+    return {name for name in await _names(empty) if not is_search_table(name)}
 
 
-async def _search_tables(engine: AsyncEngine) -> set[str]:
-    async with engine.connect() as connection:
-        names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
-    return {name for name in names if is_search_table(name)}
+async def _search_tables(empty: Database) -> set[str]:
+    return {name for name in await _names(empty) if is_search_table(name)}
 
 
-async def _revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
+async def _revision(empty: Database) -> str | None:
+    return await current_revision(empty)
 
 
-async def _downgrade(engine: AsyncEngine, revision: str) -> None:
-    def run(connection: Connection) -> None:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, revision)
+async def _downgrade(empty: Database, revision: str) -> None:
+    def run() -> None:
+        with empty.engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
 
-    async with engine.begin() as connection:
-        await connection.run_sync(run)
-
-
-async def test_upgrade_creates_every_table_and_records_the_head(engine: AsyncEngine) -> None:
-    assert await _tables(engine) == set()
-    await upgrade(engine)
-    assert await _tables(engine) == set(SQLModel.metadata.tables) | {"alembic_version"}
-    assert {index.name for index in INDEXES} <= await _search_tables(engine)
-    assert await _revision(engine) == HEAD
+    await empty.run(run)
 
 
-async def test_upgrading_twice_changes_nothing(engine: AsyncEngine) -> None:
-    await upgrade(engine)
-    async with AsyncSession(engine) as session, session.begin():
+async def test_upgrade_creates_every_table_and_records_the_head(empty: Database) -> None:
+    assert await _tables(empty) == set()
+    await upgrade(empty)
+    assert await _tables(empty) == set(SQLModel.metadata.tables) | {"alembic_version"}
+    assert {index.name for index in INDEXES} <= await _search_tables(empty)
+    assert await _revision(empty) == HEAD
+
+
+async def test_upgrading_twice_changes_nothing(empty: Database) -> None:
+    await upgrade(empty)
+    async with empty.transaction() as session:
         session.add(Pole(name="Cluster Bio AURA", invite_code="KB7WQ2ZP"))
-    await upgrade(engine)
-    async with AsyncSession(engine) as session:
+    await upgrade(empty)
+    async with empty.transaction() as session:
         names = list(await session.scalars(select(Pole.name)))
     assert names == ["Cluster Bio AURA"]
-    assert await _revision(engine) == HEAD
+    assert await _revision(empty) == HEAD
 
 
-async def test_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
-    await upgrade(engine)
+async def test_migrated_schema_matches_the_models(empty: Database) -> None:
+    await upgrade(empty)
 
     def differences(connection: Connection) -> list[object]:
         context = MigrationContext.configure(
@@ -113,24 +114,27 @@ async def test_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
         )
         return list(compare_metadata(context, SQLModel.metadata))
 
-    async with engine.connect() as connection:
-        assert await connection.run_sync(differences) == []
+    def compared() -> list[object]:
+        with empty.engine.connect() as connection:
+            return differences(connection)
+
+    assert await empty.run(compared) == []
 
 
-async def test_downgrade_to_base_then_upgrade_again(engine: AsyncEngine) -> None:
-    await upgrade(engine)
-    await _downgrade(engine, "base")
-    assert await _tables(engine) == {"alembic_version"}
-    assert await _search_tables(engine) == set()
-    assert await _revision(engine) is None
-    await upgrade(engine)
-    assert await _tables(engine) == set(SQLModel.metadata.tables) | {"alembic_version"}
-    assert await _revision(engine) == HEAD
+async def test_downgrade_to_base_then_upgrade_again(empty: Database) -> None:
+    await upgrade(empty)
+    await _downgrade(empty, "base")
+    assert await _tables(empty) == {"alembic_version"}
+    assert await _search_tables(empty) == set()
+    assert await _revision(empty) is None
+    await upgrade(empty)
+    assert await _tables(empty) == set(SQLModel.metadata.tables) | {"alembic_version"}
+    assert await _revision(empty) == HEAD
 
 
-async def test_downgrading_links_and_reachability_keeps_the_accounts(engine: AsyncEngine) -> None:
-    await upgrade(engine)
-    async with AsyncSession(engine) as session, session.begin():
+async def test_downgrading_links_and_reachability_keeps_the_accounts(empty: Database) -> None:
+    await upgrade(empty)
+    async with empty.transaction() as session:
         claire = Person(display_name="Claire Martin", consent_at=utcnow())
         session.add(claire)
         await session.flush()
@@ -145,12 +149,12 @@ async def test_downgrading_links_and_reachability_keeps_the_accounts(engine: Asy
         )
         session.add(LinkCode(code="KB7WQ2ZP", person_id=claire.id, expires_at=utcnow()))
 
-    await _downgrade(engine, "0001")
+    await _downgrade(empty, "0001")
 
-    async with engine.connect() as connection:
+    async with empty.transaction() as session:
         accounts = (
-            await connection.execute(text("SELECT platform, platform_user_id FROM identities"))
+            await session.execute(text("SELECT platform, platform_user_id FROM identities"))
         ).all()
     assert [tuple(row) for row in accounts] == [("telegram", "1001")]
-    assert "link_codes" not in await _tables(engine)
-    assert await _revision(engine) == "0001"
+    assert "link_codes" not in await _tables(empty)
+    assert await _revision(empty) == "0001"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import func, select
 
 from bot.app import App
@@ -15,12 +14,13 @@ from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
 from bot.storage.database import Database
 from bot.storage.models import Campaign, OutboxMessage
+from bot.storage.session import Session
 
 KEY = "event:12:reminder:7:20270305T0830Z:yes:fr"
 MEMBERS = (Recipient(Platform.TELEGRAM, "7391846032"), Recipient(Platform.TELEGRAM, "7391846033"))
 
 
-async def decide(session: AsyncSession) -> int:
+async def decide(session: Session) -> int:
     """What a reminder job decides: the D-7 reminder of meeting 12, to two members."""
     pole = await repo.default_pole(session)
     assert pole is not None and pole.id is not None
@@ -73,11 +73,14 @@ async def test_two_instances_deciding_at_once_queue_it_once(app: App) -> None:
     other = Database(app.settings.database_url)
     second_started = asyncio.Event()
 
-    def started(_connection: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.startswith(("BEGIN", "INSERT INTO campaigns")):
-            second_started.set()
+    loop = asyncio.get_running_loop()
 
-    event.listen(other.engine.sync_engine, "before_cursor_execute", started)
+    def started(_connection: object, _cursor: object, statement: str, *_: object) -> None:
+        # In the database's worker thread.
+        if statement.startswith(("BEGIN", "INSERT INTO campaigns")):
+            loop.call_soon_threadsafe(second_started.set)
+
+    event.listen(other.engine, "before_cursor_execute", started)
     first_stored = asyncio.Event()
 
     async def first() -> int:

@@ -5,20 +5,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from bot.app import App
 from bot.config import Settings
 from bot.storage import repositories as repo
 from bot.storage.models import ConversationState, Identity, Membership, Person, Pole
+from bot.storage.session import Session
 
 # Invitation codes are read aloud and typed from paper: no 0/O, 1/I/L.
 UNAMBIGUOUS = frozenset("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
 
 
 async def _person(
-    session: AsyncSession,
+    session: Session,
     *,
     name: str,
     user_id: str,
@@ -35,16 +35,16 @@ async def _person(
     )
 
 
-async def _count(session: AsyncSession, model: type[SQLModel]) -> int:
+async def _count(session: Session, model: type[SQLModel]) -> int:
     return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def _save_state(
-    session: AsyncSession, *, platform: str, user_id: str, data: dict[str, object]
+    session: Session, *, platform: str, user_id: str, data: dict[str, object]
 ) -> None:
-    state = await repo.load_state(session, platform=platform, user_id=user_id)
+    state = (await repo.account(session, platform=platform, user_id=user_id)).state
     state.flow, state.step, state.data = "onboarding", "company", data
-    await repo.save_state(session, state=state)
+    repo.save_state(session, state=state)
 
 
 async def test_ensure_default_pole_is_idempotent(app: App, settings: Settings) -> None:
@@ -191,11 +191,11 @@ async def test_conversation_state_keeps_answers_changed_in_place(app: App) -> No
             data={"reponses": {"name": "Claire Martin"}},
         )
     async with app.database.transaction() as session:
-        state = await repo.load_state(session, platform="telegram", user_id="812345670")
+        state = (await repo.account(session, platform="telegram", user_id="812345670")).state
         state.data["reponses"]["company"] = "Biocoop Lyon"
-        await repo.save_state(session, state=state)
+        repo.save_state(session, state=state)
     async with app.database.transaction() as session:
-        stored = await repo.load_state(session, platform="telegram", user_id="812345670")
+        stored = (await repo.account(session, platform="telegram", user_id="812345670")).state
     assert (stored.flow, stored.step) == ("onboarding", "company")
     assert stored.data == {"reponses": {"name": "Claire Martin", "company": "Biocoop Lyon"}}
 
@@ -211,7 +211,7 @@ async def test_conversation_state_survives_a_restart(app: App, settings: Setting
     restarted = await App.start(settings)
     try:
         async with restarted.database.transaction() as session:
-            stored = await repo.load_state(session, platform="console", user_id="alice")
+            stored = (await repo.account(session, platform="console", user_id="alice")).state
     finally:
         await restarted.close()
     assert stored.id is not None
@@ -271,7 +271,7 @@ async def test_erase_person_removes_everything_about_them_and_nobody_else(app: A
             for model in (Person, Identity, Membership, ConversationState)
         ]
         remaining = await repo.person_for(session, platform="telegram", user_id="812345671")
-        state = await repo.load_state(session, platform="telegram", user_id="812345671")
+        state = (await repo.account(session, platform="telegram", user_id="812345671")).state
     assert counts == [1, 1, 1, 1]
     assert remaining is not None and remaining.display_name == "Karim Benali"
     assert state.data == {"q": 1}
@@ -291,7 +291,7 @@ async def test_timestamps_come_back_as_aware_utc(app: App) -> None:
         stored_person = await session.get(Person, claire.id)
         stored_pole = await session.get(Pole, pole.id)
         stored_member = await session.get(Membership, member.id)
-        state = await repo.load_state(session, platform="telegram", user_id="812345670")
+        state = (await repo.account(session, platform="telegram", user_id="812345670")).state
         identity = (await repo.identities_of(session, person_id=claire.id))[0]
     assert stored_person is not None and stored_pole is not None and stored_member is not None
     assert stored_person.consent_at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)

@@ -18,8 +18,8 @@ from typing import Protocol
 import aiohttp
 import pytest
 from sqlalchemy import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.storage.database import Database
 from scheduler.leader import current_leader
 from tests.helpers.fake_slack import FakeSlack
 from tests.helpers.fake_telegram import FakeTelegram
@@ -167,11 +167,11 @@ class SlackMember(OnSlack):
 
 async def leader_pid(database_url: str) -> int | None:
     """The process of the instance holding the scheduler's lock; None while nobody does."""
-    engine = create_async_engine(database_url)
+    database = Database(database_url)
     try:
-        leader = await current_leader(engine)
+        leader = await database.run(current_leader, database.engine)
     finally:
-        await engine.dispose()
+        await database.dispose()
     return None if leader is None else int(leader.instance.rsplit(":", 1)[1])
 
 

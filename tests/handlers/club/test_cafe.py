@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import func, select
 
 from bot.app import App
 from bot.storage import repositories as repo
 from bot.storage.models import CafeMember, CafePair, Club, ClubCharter, Person
+from bot.storage.session import Session
 from handlers.club import cafe
 from scheduler.jobs import JOBS
 from tests.handlers.club.test_clubs import BOB, CHLOE, DORA, Newcomer, create_club, join_club
@@ -242,7 +242,7 @@ async def test_two_instances_at_the_same_moment_pair_once(
         club_id = await session.scalar(select(Club.id))
     assert club_id is not None
 
-    async def decide(session: AsyncSession) -> int:
+    async def decide(session: Session) -> int:
         return await cafe.pair_club(
             session, app.settings, app.content, club_id=club_id, now=first_of(3)
         )

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.config import Settings
@@ -14,6 +13,7 @@ from bot.messages import Platform
 from bot.outbox import Recipient
 from bot.storage import repositories as repo
 from bot.storage.models import Event, EventAnswer, Person, Pole
+from bot.storage.session import Session
 from handlers.events import invitations
 from handlers.events.calendar import ics
 from handlers.events.invitations import Changes
@@ -53,7 +53,7 @@ async def club_event(app: App) -> tuple[Chat, Chat, int]:
     return bob, chloe, number
 
 
-async def event_and_pole(session: AsyncSession, number: int) -> tuple[Event, Pole]:
+async def event_and_pole(session: Session, number: int) -> tuple[Event, Pole]:
     """The stored event ``number`` and its pôle, read in ``session``."""
     event = await session.get(Event, number)
     assert event is not None

@@ -9,12 +9,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import func, select
 
 from bot.app import App
 from bot.storage.database import Database
 from bot.storage.models import Campaign, SurveyWave
+from bot.storage.session import Session
 from handlers.survey import waves
 from tests.helpers.chat import Chat
 
@@ -23,7 +23,7 @@ OPENING = datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
 
 
 async def at_once(
-    app: App, statement: str, decide: Callable[[AsyncSession], Awaitable[int]]
+    app: App, statement: str, decide: Callable[[Session], Awaitable[int]]
 ) -> list[int]:
     """``decide`` in two instances' transactions: the first holds its own open, its step made
     but not committed, until the second has sent its ``statement`` (which waits on the first
@@ -31,11 +31,14 @@ async def at_once(
     other = Database(app.settings.database_url)
     second_started = asyncio.Event()
 
-    def started(_connection: object, _cursor: object, sent: str, *_: object) -> None:
-        if sent.startswith(("BEGIN", statement)):
-            second_started.set()
+    loop = asyncio.get_running_loop()
 
-    event.listen(other.engine.sync_engine, "before_cursor_execute", started)
+    def started(_connection: object, _cursor: object, sent: str, *_: object) -> None:
+        # In the database's worker thread.
+        if sent.startswith(("BEGIN", statement)):
+            loop.call_soon_threadsafe(second_started.set)
+
+    event.listen(other.engine, "before_cursor_execute", started)
     first_done = asyncio.Event()
 
     async def first() -> int:
@@ -68,7 +71,7 @@ async def test_two_instances_open_the_scheduled_wave_once(
     claire: Chat,
     project: dict,
 ) -> None:
-    async def decide(session: AsyncSession) -> int:
+    async def decide(session: Session) -> int:
         return await waves.run_due(session, app.settings, app.content, now=OPENING)
 
     assert sorted(await at_once(app, "INSERT INTO survey_waves", decide)) == [0, 1]
@@ -86,7 +89,7 @@ async def test_two_instances_close_the_wave_once(
     async with app.database.transaction() as session:
         (closes_at,) = await session.scalars(select(SurveyWave.closes_at))
 
-    async def decide(session: AsyncSession) -> int:
+    async def decide(session: Session) -> int:
         return await waves.run_due(
             session, app.settings, app.content, now=closes_at + timedelta(minutes=1)
         )
