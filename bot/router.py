@@ -48,7 +48,8 @@ def _snapshot(state: ConversationState) -> tuple[object, ...]:
         state.flow,
         state.step,
         state.pole_id,
-        json.dumps(state.data, sort_keys=True),
+        # Most messages come outside a flow, with no answers to compare.
+        json.dumps(state.data, sort_keys=True) if state.data else None,
     )
 
 

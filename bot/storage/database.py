@@ -11,9 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import threading
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from pathlib import Path
@@ -31,6 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.storage.backup import hold_shared
 from bot.storage.prepared import refused
 from bot.storage.session import Session
+from bot.storage.workers import Worker, Workers, on_a_worker
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +37,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 # Any constant will do: it only has to be the same for every instance migrating one database.
 _MIGRATION_LOCK_ID = 0x52534542
 _in_transaction: ContextVar[bool] = ContextVar("in_transaction", default=False)
-# PostgreSQL: connections (and threads) for transactions running at once, the pool's default.
-POOL_SIZE, POOL_OVERFLOW = 5, 10
+# PostgreSQL: transactions at once, each on a thread and connection of its own. More threads
+# cost more than they give: they contend for the interpreter's lock (python -m
+# bench.telegram_throughput, 15 threads: 0.36 x the echo bot). Several instances scale out.
+POSTGRES_WORKERS = 4
 T = TypeVar("T")
 
 
@@ -73,11 +74,8 @@ def _begin_immediate(connection: Connection) -> None:
 def _not_on_the_loop(*_args: object) -> None:
     # A statement run on the event loop's thread (an expired attribute loaded on access, say)
     # would stall every chat while it waits: refuse it loudly instead.
-    if getattr(_loop_thread, "is_loop", False):
-        raise RuntimeError("database statement on the event loop's thread")
-
-
-_loop_thread = threading.local()
+    if not on_a_worker():
+        raise RuntimeError("database statement outside its workers (on the event loop?)")
 
 
 def create_engine(url: str) -> Engine:
@@ -94,8 +92,9 @@ def create_engine(url: str) -> Engine:
         engine = sqlalchemy.create_engine(
             url,
             pool_pre_ping=True,
-            pool_size=POOL_SIZE,
-            max_overflow=POOL_OVERFLOW,
+            # The workers' connections, and a few for migrations and checks.
+            pool_size=POSTGRES_WORKERS,
+            max_overflow=4,
             hide_parameters=True,
             # A worker thread waiting on a server that does not answer is a thread lost.
             connect_args={"connect_timeout": 10},
@@ -160,46 +159,48 @@ async def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema to ``revision``; instances starting together on PostgreSQL take turns.
     A database already at the newest revision is left alone without loading the migration
     scripts (a start, and every test, pays for it otherwise)."""
-    async with database.turn:
-        await database.run(_upgrade_engine, database.engine, revision)
+    await database.run(_upgrade_engine, database.engine, revision)
 
 
 class Database:
-    """One engine, the threads that use it, and the transactions the bot runs on them."""
+    """One engine, the worker threads that use it, and the transactions run on them."""
 
     def __init__(self, url: str) -> None:
         # While it is open, a restore may not replace the file (bot/storage/backup.py).
         self._in_use = hold_shared(url)
         self.engine = create_engine(url)
         sqlite = self.engine.dialect.name == "sqlite"
-        # SQLite has one writer at a time: one thread, and our own transactions queue here
+        # SQLite has one writer at a time: one worker, and our own transactions queue here
         # rather than in SQLite's busy loop, which sleeps in steps and wastes most of the time
         # it waits. The scheduler's synchronous job store takes its turn here too.
         self.turn = asyncio.Lock() if sqlite else nullcontext()
-        self._threads = ThreadPoolExecutor(
-            max_workers=1 if sqlite else POOL_SIZE + POOL_OVERFLOW,
-            thread_name_prefix="rse-bot-db",
-        )
+        self._workers = Workers(self.engine, 1 if sqlite else POSTGRES_WORKERS)
 
-    def submit(self, work: Callable[..., T], *args: object) -> Future[T]:
-        """``work(*args)`` in a worker thread: one hop."""
-        _loop_thread.is_loop = True
-        return self._threads.submit(work, *args)
+    @asynccontextmanager
+    async def _worker(self) -> AsyncIterator[Worker]:
+        async with self.turn:
+            worker = await self._workers.take()
+            try:
+                yield worker
+            finally:
+                self._workers.give_back(worker)
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
-        return await asyncio.wrap_future(self.submit(work, *args))
+        """``work(*args)`` on a worker thread, which nothing else uses meanwhile."""
+        async with self._worker() as worker:
+            return await worker.submit(work, *args)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
-        """One transaction on one connection, committed on success and rolled back on any
-        error; its statements run in a worker thread."""
+        """One transaction on one worker's connection, committed on success and rolled back
+        on any error."""
         if _in_transaction.get():
             # On SQLite the inner one would wait for the outer one forever.
             raise RuntimeError("a transaction is already open in this task")
         token = _in_transaction.set(True)
         try:
-            async with self.turn:
-                session = Session(self.engine, self.submit)
+            async with self._worker() as worker:
+                session = Session(self.engine, worker)
                 try:
                     yield session
                 except BaseException:
@@ -210,8 +211,8 @@ class Database:
             _in_transaction.reset(token)
 
     async def dispose(self) -> None:
-        await self.run(self.engine.dispose)
-        self._threads.shutdown(wait=True)
+        await self._workers.stop()
+        await asyncio.to_thread(self.engine.dispose)
         if self._in_use is not None:
             self._in_use.close()
             self._in_use = None

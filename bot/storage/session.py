@@ -15,10 +15,8 @@ takes those rows in, so that it sees them as any row it loaded itself and writes
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
@@ -37,9 +35,9 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from bot.storage import prepared
+from bot.storage.workers import Worker
 
 T = TypeVar("T")
-Submit = Callable[..., "Future[Any]"]
 
 
 def _uses_orm(statement: Executable) -> bool:
@@ -127,10 +125,10 @@ def _bound(values: dict[str, Any]) -> dict[str, Any]:
 class Session:
     """A transaction's statements, run in a worker thread; see the module's docstring."""
 
-    def __init__(self, engine: Engine, submit: Submit) -> None:
+    def __init__(self, engine: Engine, worker: Worker) -> None:
         self.bind = engine
-        self._submit = submit
-        self._in_flight: Future[Any] | None = None
+        # The thread every statement of this transaction runs on, in order, on its connection.
+        self._worker = worker
         self._connection: Connection | None = None
         self._orm: OrmSession | None = None
         # Rows loaded outside the ORM, and those of them to delete; rows added before it opens.
@@ -139,14 +137,13 @@ class Session:
         self._added: list[Any] = []
 
     async def _hop(self, work: Callable[..., T], *args: Any) -> T:
-        self._in_flight = future = self._submit(work, *args)
-        return await asyncio.wrap_future(future)
+        return await self._worker.submit(work, *args)
 
     # Worker thread side.
 
     def _connect(self) -> Connection:
         if self._connection is None:
-            self._connection = self.bind.connect()
+            self._connection = self._worker.connection()
             self._connection.begin()
         return self._connection
 
@@ -234,8 +231,10 @@ class Session:
         if self._orm is not None:
             self._orm.close()
             self._orm = None
+        # The connection stays the worker's, open, ready for the next transaction.
         if self._connection is not None:
-            self._connection.close()
+            if self._connection.in_transaction():
+                self._connection.rollback()
             self._connection = None
 
     # Event loop side.
@@ -335,9 +334,8 @@ class Session:
         await self._hop(self._commit)
 
     async def rollback(self) -> None:
-        if self._in_flight is not None and not self._in_flight.done():
-            # Cancelled while the worker ran: it finishes first, then the rollback runs.
-            await asyncio.wait([asyncio.wrap_future(self._in_flight)])
+        # After any statement still running for a cancelled caller: the worker takes its jobs
+        # in order.
         if self._connection is not None:
             await self._hop(self._rollback)
 

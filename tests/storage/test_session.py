@@ -6,7 +6,6 @@ import asyncio
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 from typing import Any
 
 import pytest
@@ -17,19 +16,21 @@ from bot.app import App
 from bot.messages import Platform
 from bot.storage import repositories as repo
 from bot.storage.models import Person
+from bot.storage.workers import Worker
 from tests.helpers.chat import Chat
 
 
-def count_trips(app: App) -> list[str]:
-    """The names of the functions every transaction sends to the worker thread, from now on."""
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the functions transactions send to their worker thread, one per trip."""
     sent: list[str] = []
-    submit = app.database.submit
+    submit = Worker.submit
 
-    def counted(work: Callable[..., Any], *args: object) -> Future[Any]:
+    def counted(worker: Worker, work: Callable[..., Any], *args: object) -> Any:
         sent.append(getattr(work, "__name__", repr(work)))
-        return submit(work, *args)
+        return submit(worker, work, *args)
 
-    app.database.submit = counted  # type: ignore[method-assign]
+    monkeypatch.setattr(Worker, "submit", counted)
     return sent
 
 
@@ -46,19 +47,19 @@ async def _stored_locale(app: App, user_id: str) -> str | None:
     return person.locale
 
 
-async def test_a_members_message_is_two_trips_to_the_database(app: App) -> None:
+async def test_a_members_message_is_two_trips_to_the_database(app: App, trips: list[str]) -> None:
     claire = await _member(app)
-    trips = count_trips(app)
+    trips.clear()
     await claire.say("/langue en")
     # BEGIN with the account's read, then the writes with COMMIT.
     assert trips == ["_on_connection", "_commit"]
     assert await _stored_locale(app, "812345670") == "en"
 
 
-async def test_a_flow_step_kept_in_the_state_is_two_trips(app: App) -> None:
+async def test_a_flow_step_kept_in_the_state_is_two_trips(app: App, trips: list[str]) -> None:
     claire = await _member(app)
     await claire.say("/langue en")
-    trips = count_trips(app)
+    trips.clear()
     await claire.say("/langue fr")
     await claire.say("/langue")
     assert trips == ["_on_connection", "_commit"] * 2
