@@ -247,7 +247,12 @@ def _report(label: str, url: str, options: argparse.Namespace, runs: dict[str, l
 
 async def run_on(label: str, url: str, folder: Path, options: argparse.Namespace) -> None:
     app = await App.start(Settings(_env_file=None, database_url=url))  # type: ignore[call-arg]
-    engine = create_async_engine(normalize_database_url(url))
+    # SQLite: wait for the write lock as long as rse-bot does (the driver's default, 5 s, fails
+    # some of 32 transactions at once, and a failed update gets no reply).
+    sqlite = url.startswith("sqlite")
+    engine = create_async_engine(
+        normalize_database_url(url), connect_args={"timeout": 30} if sqlite else {}
+    )
     try:
         for n in range(options.users):
             member = Chat(app, Platform.TELEGRAM, str(FIRST_USER + n))
