@@ -89,27 +89,26 @@ def _column(model: type[Any], name: str) -> Any:
     return inspect(model).get_property(name).columns[0]
 
 
+def _parameters_for(model: type[Any], names: frozenset[str]) -> dict[str, Any]:
+    """Each column of ``names`` given by the parameter ``v_<name>`` (see ``_bound``)."""
+    return {_column(model, name).key: bindparam(f"v_{name}") for name in names}
+
+
 # Built once per table and set of columns: building a statement costs more than running it.
 @functools.cache
 def _updating(model: type[Any], names: frozenset[str]) -> Executable:
-    table = inspect(model).local_table
     key = _column(model, _key_name(model))
     return (
-        update(table)
+        update(inspect(model).local_table)
         .where(key == bindparam("key_"))
-        .values({_column(model, name).key: bindparam(f"v_{name}") for name in names})
+        .values(_parameters_for(model, names))
     )
 
 
 @functools.cache
 def _inserting(model: type[Any], names: frozenset[str]) -> Executable:
-    table = inspect(model).local_table
     key = _column(model, _key_name(model))
-    return (
-        insert(table)
-        .values({_column(model, name).key: bindparam(f"v_{name}") for name in names})
-        .returning(key)
-    )
+    return insert(inspect(model).local_table).values(_parameters_for(model, names)).returning(key)
 
 
 @functools.cache
