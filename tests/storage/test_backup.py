@@ -47,12 +47,13 @@ async def members(app: App) -> list[Chat]:
 
 
 async def keep_chatting(chats: list[Chat], stop: asyncio.Event) -> int:
-    """Each member in turn opens module 1 and goes on, writing their progress, until told."""
+    """Each member in turn switches their language back and forth, a write each time, until told;
+    unlike a module's steps, which end, this goes on however long the backup takes."""
     handled = 0
     while not stop.is_set():
         for chat in chats:
-            await chat.say("/decouvrir 1")
-            await chat.press("Suite")
+            await chat.say("/langue en")
+            await chat.say("/langue fr")
             handled += 2
     return handled
 
