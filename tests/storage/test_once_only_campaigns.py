@@ -3,18 +3,15 @@ instances at once, is queued once; the caller's transaction goes on."""
 
 from __future__ import annotations
 
-import asyncio
-
-from sqlalchemy import event
 from sqlmodel import func, select
 
 from bot.app import App
 from bot.messages import Platform
 from bot.outbox import Recipient, enqueue
 from bot.storage import repositories as repo
-from bot.storage.database import Database
 from bot.storage.models import Campaign, OutboxMessage
 from bot.storage.session import Session
+from tests.helpers.instances import at_once
 
 KEY = "event:12:reminder:7:20270305T0830Z:yes:fr"
 MEMBERS = (Recipient(Platform.TELEGRAM, "7391846032"), Recipient(Platform.TELEGRAM, "7391846033"))
@@ -70,35 +67,7 @@ async def test_two_instances_deciding_at_once_queue_it_once(app: App) -> None:
     # campaign stored but not committed, until the second has sent its first statement (on
     # PostgreSQL its INSERT, which waits on the first one's key; on SQLite its BEGIN, which waits
     # for the write lock). Either way the unique key refuses the second.
-    other = Database(app.settings.database_url)
-    second_started = asyncio.Event()
-
-    loop = asyncio.get_running_loop()
-
-    def started(_connection: object, _cursor: object, statement: str, *_: object) -> None:
-        # In the database's worker thread.
-        if statement.startswith(("BEGIN", "INSERT INTO campaigns")):
-            loop.call_soon_threadsafe(second_started.set)
-
-    event.listen(other.engine, "before_cursor_execute", started)
-    first_stored = asyncio.Event()
-
-    async def first() -> int:
-        async with app.database.transaction() as session:
-            count = await decide(session)
-            first_stored.set()
-            await second_started.wait()
-            return count
-
-    async def second() -> int:
-        await first_stored.wait()
-        async with other.transaction() as session:
-            return await decide(session)
-
-    try:
-        counts = await asyncio.wait_for(asyncio.gather(first(), second()), timeout=20)
-    finally:
-        await other.dispose()
+    counts = await at_once(app, "INSERT INTO campaigns", decide)
 
     assert counts == [2, 0]
     assert await queued(app) == (1, 2)

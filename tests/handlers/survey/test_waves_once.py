@@ -4,59 +4,19 @@ with their messages."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event
 from sqlmodel import func, select
 
 from bot.app import App
-from bot.storage.database import Database
 from bot.storage.models import Campaign, SurveyWave
 from bot.storage.session import Session
 from handlers.survey import waves
 from tests.helpers.chat import Chat
+from tests.helpers.instances import at_once
 
 # 15 March 2027, 09:00 in Paris.
 OPENING = datetime(2027, 3, 15, 8, 0, tzinfo=UTC)
-
-
-async def at_once(
-    app: App, statement: str, decide: Callable[[Session], Awaitable[int]]
-) -> list[int]:
-    """``decide`` in two instances' transactions: the first holds its own open, its step made
-    but not committed, until the second has sent its ``statement`` (which waits on the first
-    on PostgreSQL) or its BEGIN (which waits for SQLite's write lock)."""
-    other = Database(app.settings.database_url)
-    second_started = asyncio.Event()
-
-    loop = asyncio.get_running_loop()
-
-    def started(_connection: object, _cursor: object, sent: str, *_: object) -> None:
-        # In the database's worker thread.
-        if sent.startswith(("BEGIN", statement)):
-            loop.call_soon_threadsafe(second_started.set)
-
-    event.listen(other.engine, "before_cursor_execute", started)
-    first_done = asyncio.Event()
-
-    async def first() -> int:
-        async with app.database.transaction() as session:
-            done = await decide(session)
-            first_done.set()
-            await second_started.wait()
-            return done
-
-    async def second() -> int:
-        await first_done.wait()
-        async with other.transaction() as session:
-            return await decide(session)
-
-    try:
-        return await asyncio.wait_for(asyncio.gather(first(), second()), timeout=20)
-    finally:
-        await other.dispose()
 
 
 async def campaigns(app: App, kind: str) -> int:
