@@ -49,6 +49,7 @@ from bot.transports.base import (
     coalesce,
     deliver,
 )
+from bot.transports.telegram_request import AiohttpRequest
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -56,6 +57,8 @@ T = TypeVar("T")
 warnings.filterwarnings("ignore", message=".*`retry_after`", category=PTBDeprecationWarning)
 
 MESSAGE_LIMIT = 4096
+# As python-telegram-bot's own client: sends to many chats at once, each paced on its own.
+CONNECTIONS = 256
 ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _UNREACHABLE_REQUESTS = ("chat not found", "user is deactivated", "bot was kicked")
@@ -161,6 +164,9 @@ class TelegramTransport:
             # Updates of different people are handled together (our router keeps each person's
             # in order); network round trips to Telegram dominate, not our CPU.
             .concurrent_updates(concurrency)
+            .request(AiohttpRequest(pool_size=CONNECTIONS))
+            # Its own session: a long poll holds its connection for up to poll_timeout.
+            .get_updates_request(AiohttpRequest(pool_size=1))
         )
         if webhook_url:
             builder = builder.updater(None)

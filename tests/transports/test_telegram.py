@@ -212,6 +212,7 @@ async def test_images_go_as_photos_and_other_files_as_documents(
     sent = fake_telegram.messages_to(ALICE)
     assert sent[1]["photo"]["content"] == chart.data
     assert sent[2]["document"]["filename"] == "club.ics"
+    assert sent[2]["document"]["mime_type"] == "text/calendar"
 
 
 async def test_ordinary_group_chatter_is_ignored_and_commands_answered(
