@@ -8,6 +8,9 @@ every update changes what is stored:
 - bare PTB echo bot: python-telegram-bot and nothing else, the ceiling;
 - rse-bot: the router reads the member's account, the handler changes their language, and the
   language and conversation state are committed before the reply is sent;
+- PTB echo bot on aiohttp: the echo bot on the HTTP client that rse-bot gives
+  python-telegram-bot (bot/transports/telegram_request.py), so that rse-bot's ratio to it is
+  what its router and database cost, the client's gain set apart;
 - PTB + AsyncSession: a PTB handler doing the usual SQLAlchemy AsyncSession get, modify and
   commit of the sender's row, then the reply;
 - PTB + PicklePersistence: PTB's ConversationHandler keeping the language in ``user_data``,
@@ -53,7 +56,8 @@ from bot.app import App
 from bot.config import Settings, normalize_database_url
 from bot.messages import Platform
 from bot.runner import telegram_commands
-from bot.transports.telegram import TelegramLimits, TelegramTransport
+from bot.transports.telegram import CONNECTIONS, TelegramLimits, TelegramTransport
+from bot.transports.telegram_request import AiohttpRequest
 from tests.helpers.chat import Chat
 from tests.helpers.fake_telegram import FakeTelegram
 
@@ -130,13 +134,20 @@ def _ptb(base_url: str, concurrency: int) -> ApplicationBuilder:  # type: ignore
     )
 
 
-def echo_bot(concurrency: int) -> Starter:
+def echo_bot(concurrency: int, *, aiohttp: bool = False) -> Starter:
+    """The echo bot; ``aiohttp``: on the HTTP client rse-bot gives python-telegram-bot."""
+
     async def echo(update: Update, _: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.message.text is not None
         await update.message.reply_text(update.message.text)
 
     async def start(base_url: str) -> Callable[[], Awaitable[None]]:
-        application = _ptb(base_url, concurrency).build()
+        builder = _ptb(base_url, concurrency)
+        if aiohttp:
+            builder = builder.request(AiohttpRequest(pool_size=CONNECTIONS)).get_updates_request(
+                AiohttpRequest(pool_size=1)
+            )
+        application = builder.build()
         application.add_handler(MessageHandler(filters.TEXT, echo))
         return await _polling(application)
 
@@ -236,13 +247,19 @@ def _report(label: str, url: str, options: argparse.Namespace, runs: dict[str, l
     for name, measured in runs.items():
         rate = statistics.median(r for r, _ in measured)
         cpu = statistics.median(c for _, c in measured)
-        ratio = statistics.median(r / e for (r, _), (e, _) in zip(measured, echoes, strict=True))
         rounds = [round(r) for r, _ in measured]
         target = f"  (target >= {TARGETS[label]:.2f})" if name == "rse-bot" else ""
         print(
             f"  {name:<24} {rate:7.1f} updates/s  {rounds!s:<18} {cpu:5.2f} ms CPU/update"
-            f"  ratio {ratio:4.2f}{target}"
+            f"  ratio {_ratio(measured, echoes):4.2f}{target}"
         )
+    same_client = _ratio(runs["rse-bot"], runs["PTB echo bot on aiohttp"])
+    print(f"  rse-bot / PTB echo bot on aiohttp: {same_client:4.2f} (its router and database)")
+
+
+def _ratio(measured: list[tuple[float, float]], reference: list[tuple[float, float]]) -> float:
+    """The median of the rounds' ratios of updates/s: each round's bots ran minutes apart."""
+    return statistics.median(r / e for (r, _), (e, _) in zip(measured, reference, strict=True))
 
 
 async def run_on(label: str, url: str, folder: Path, options: argparse.Namespace) -> None:
@@ -260,6 +277,7 @@ async def run_on(label: str, url: str, folder: Path, options: argparse.Namespace
         bots = {
             "bare PTB echo bot": echo_bot(options.concurrency),
             "rse-bot": rse_bot(app, options.concurrency),
+            "PTB echo bot on aiohttp": echo_bot(options.concurrency, aiohttp=True),
             "PTB + AsyncSession": await async_session_bot(
                 engine, options.users, options.concurrency
             ),
