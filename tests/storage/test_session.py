@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.app import App
@@ -202,3 +203,19 @@ async def test_chats_are_answered_beside_a_process_writing_in_turns(app: App) ->
         "Noted, I will speak English from now on."
     ] * 8
     assert [await _stored_locale(app, member.user_id) for member in members] == ["en"] * 8
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_begin_that_cannot_take_the_write_lock_in_time_fails_as_sqlalchemy_says(
+    app: App,
+) -> None:
+    def impatient(connection: Any) -> None:
+        connection.connection.driver_connection.execute("PRAGMA busy_timeout=100")
+
+    async with app.database.transaction() as session:
+        await session.run_on_connection(impatient)
+    holder = await _hold_write_lock(app, times=1, seconds=1.0)
+    with pytest.raises(OperationalError, match="database is locked"):
+        async with app.database.transaction() as session:
+            await session.execute(select(Person))
+    await holder.wait()
