@@ -4,12 +4,14 @@ specification as a Word document (python-docx) to complete, a grid as an Excel w
 
 Pure and synchronous, like the booklet: the edition's day is given, never read from a clock,
 and the same template, language and day give the same bytes (the documents' own creation and
-modification dates are that day). The chat builds them in a worker thread.
+modification dates are that day, and so are the dates of the files in their zip archive). The
+chat builds them in a worker thread.
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -33,6 +35,22 @@ def _day(day: date) -> str:
 
 def _edition(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _dated(archive: bytes, day: date) -> bytes:
+    """The office file (a zip archive) with every file in it dated ``day``: python-docx and
+    openpyxl date them by the clock, so that two files built seconds apart differed."""
+    stamp = (day.year, day.month, day.day, 0, 0, 0)
+    packed = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(archive)) as source,
+        zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            dated = zipfile.ZipInfo(member.filename, date_time=stamp)
+            dated.compress_type, dated.external_attr = member.compress_type, member.external_attr
+            target.writestr(dated, source.read(member))
+    return packed.getvalue()
 
 
 def _sources(template: Template, texts: Texts, locale: str) -> list[str]:
@@ -95,7 +113,7 @@ def specification_docx(template: Template, texts: Texts, locale: str, *, today: 
         document.add_paragraph(line, style="List Bullet")
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    return _dated(buffer.getvalue(), today)
 
 
 def grid_xlsx(template: Template, texts: Texts, locale: str, *, today: date) -> bytes:
@@ -106,6 +124,7 @@ def grid_xlsx(template: Template, texts: Texts, locale: str, *, today: date) -> 
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.writer.excel import ExcelWriter
 
     workbook = Workbook()
     workbook.properties.creator = texts.label("resources.document.author")
@@ -199,5 +218,7 @@ def grid_xlsx(template: Template, texts: Texts, locale: str, *, today: date) -> 
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        # What workbook.save() does, but for dating the workbook's modification by the clock.
+        ExcelWriter(workbook, archive).save()
+    return _dated(buffer.getvalue(), today)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from time_machine import TimeMachineFixture
 
 from content.awareness.resources import Template
 from content.loader import Content, load_content
@@ -136,9 +137,16 @@ def test_the_grid_in_english_explains_its_scale(content: Content) -> None:
 
 
 @pytest.mark.parametrize("template_id", ["cahier_des_charges_lumiere", "grille_evaluation_lumiere"])
-def test_the_same_day_gives_the_same_bytes(content: Content, template_id: str) -> None:
+def test_the_same_day_gives_the_same_bytes(
+    content: Content, template_id: str, time_machine: TimeMachineFixture
+) -> None:
     template = content.templates[template_id]
     write = specification_docx if template.format == "docx" else grid_xlsx
     texts = content.texts("fr")
 
-    assert write(template, texts, "fr", today=DAY) == write(template, texts, "fr", today=DAY)
+    # Built three seconds apart: the libraries date the files in their archive by the clock,
+    # to two seconds.
+    time_machine.move_to(datetime(2026, 12, 1, 9, 0, 0, tzinfo=UTC), tick=False)
+    first = write(template, texts, "fr", today=DAY)
+    time_machine.move_to(datetime(2026, 12, 1, 9, 0, 3, tzinfo=UTC), tick=False)
+    assert write(template, texts, "fr", today=DAY) == first
