@@ -56,8 +56,8 @@ from bot.app import App
 from bot.config import Settings, normalize_database_url
 from bot.messages import Platform
 from bot.runner import telegram_commands
-from bot.transports.telegram import CONNECTIONS, TelegramLimits, TelegramTransport
-from bot.transports.telegram_request import AiohttpRequest
+from bot.transports.telegram import TelegramLimits, TelegramTransport
+from bot.transports.telegram_request import on_aiohttp
 from tests.helpers.chat import Chat
 from tests.helpers.fake_telegram import FakeTelegram
 
@@ -143,11 +143,7 @@ def echo_bot(concurrency: int, *, aiohttp: bool = False) -> Starter:
 
     async def start(base_url: str) -> Callable[[], Awaitable[None]]:
         builder = _ptb(base_url, concurrency)
-        if aiohttp:
-            builder = builder.request(AiohttpRequest(pool_size=CONNECTIONS)).get_updates_request(
-                AiohttpRequest(pool_size=1)
-            )
-        application = builder.build()
+        application = (on_aiohttp(builder) if aiohttp else builder).build()
         application.add_handler(MessageHandler(filters.TEXT, echo))
         return await _polling(application)
 
@@ -293,12 +289,19 @@ async def run_on(label: str, url: str, folder: Path, options: argparse.Namespace
     _report(label, url, options, runs)
 
 
+def count(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"at least 1, not {number}")
+    return number
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--updates", type=int, default=3000)
-    parser.add_argument("--users", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3, help="alternate runs; medians reported")
+    parser.add_argument("--updates", type=count, default=3000)
+    parser.add_argument("--users", type=count, default=300)
+    parser.add_argument("--concurrency", type=count, default=32)
+    parser.add_argument("--rounds", type=count, default=3, help="alternate runs; medians reported")
     parser.add_argument("--serve-fake", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve_fake:

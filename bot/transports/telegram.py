@@ -49,7 +49,7 @@ from bot.transports.base import (
     coalesce,
     deliver,
 )
-from bot.transports.telegram_request import AiohttpRequest
+from bot.transports.telegram_request import on_aiohttp
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,8 +59,6 @@ warnings.filterwarnings("ignore", message=".*`retry_after`", category=PTBDepreca
 warnings.filterwarnings("ignore", message=r"Please use 'Bot\.sendMessage'", category=PTBUserWarning)
 
 MESSAGE_LIMIT = 4096
-# As python-telegram-bot's own client: sends to many chats at once, each paced on its own.
-CONNECTIONS = 256
 ALLOWED_UPDATES = ["message", "callback_query"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _UNREACHABLE_REQUESTS = ("chat not found", "user is deactivated", "bot was kicked")
@@ -158,7 +156,7 @@ class TelegramTransport:
         # The app's counters; a transport built alone (tests) keeps its own.
         self._retried = partial((metrics or Metrics()).retried, self.platform.value)
         file_url = api_url.removesuffix("/bot") + "/file/bot"
-        builder = (
+        builder = on_aiohttp(
             ApplicationBuilder()
             .token(token)
             .base_url(api_url)
@@ -166,9 +164,6 @@ class TelegramTransport:
             # Updates of different people are handled together (our router keeps each person's
             # in order); network round trips to Telegram dominate, not our CPU.
             .concurrent_updates(concurrency)
-            .request(AiohttpRequest(pool_size=CONNECTIONS))
-            # Its own session: a long poll holds its connection for up to poll_timeout.
-            .get_updates_request(AiohttpRequest(pool_size=1))
         )
         if webhook_url:
             builder = builder.updater(None)

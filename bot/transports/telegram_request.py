@@ -9,9 +9,15 @@ requests for less.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aiohttp
 from telegram.error import NetworkError, TimedOut
+from telegram.ext import ApplicationBuilder
 from telegram.request import BaseRequest, RequestData
+
+# As PTB's own client: sends to many chats at once, each paced on its own.
+CONNECTIONS = 256
 
 # PTB's own defaults for its HTTPXRequest, in seconds.
 READ_TIMEOUT = 5.0
@@ -30,6 +36,15 @@ def _total(*parts: float | None) -> float | None:
     # aiohttp bounds reads between chunks, not writes: the whole request is bounded by the sum
     # of its steps' limits, as PTB's client bounds each of them.
     return None if any(part is None for part in parts) else sum(parts)  # type: ignore[arg-type]
+
+
+def on_aiohttp(builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any]) -> Any:
+    """``builder`` with PTB's requests on aiohttp: the API calls on a pool as large as PTB's
+    own, the long poll on a session of its own (it holds its connection for up to its
+    timeout)."""
+    return builder.request(AiohttpRequest(pool_size=CONNECTIONS)).get_updates_request(
+        AiohttpRequest(pool_size=1)
+    )
 
 
 class AiohttpRequest(BaseRequest):
