@@ -166,8 +166,13 @@ class Router:
             if state.id is not None:
                 await context.session.delete(state)
             return
-        if state.id is None or _snapshot(state) != context.saved:
-            repo.save_state(context.session, state=state)
+        now = _snapshot(state)
+        if state.id is None or now != context.saved:
+            # The answers are the snapshot's last part: a language or a step changed alone does
+            # not write them again.
+            repo.save_state(
+                context.session, state=state, answers_changed=now[-1] != context.saved[-1]
+            )
 
     async def _dispatch(self, context: Context) -> list[Reply]:
         incoming = context.incoming

@@ -454,11 +454,12 @@ async def account(
     return Account(state, identity, person, pole, member)
 
 
-def save_state(session: Session, *, state: ConversationState) -> None:
-    """Write the state at commit (inserted if new)."""
+def save_state(session: Session, *, state: ConversationState, answers_changed: bool) -> None:
+    """Write the state at commit (inserted if new), its answers with it if ``answers_changed``:
+    flows change that dict in place, which SQLAlchemy cannot see by itself."""
     state.updated_at = utcnow()
-    # Flows change the answers dict in place, which SQLAlchemy cannot see by itself.
-    flag_modified(state, "data")
+    if answers_changed:
+        flag_modified(state, "data")
     session.track(state)
 
 

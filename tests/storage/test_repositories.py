@@ -44,7 +44,7 @@ async def _save_state(
 ) -> None:
     state = (await repo.account(session, platform=platform, user_id=user_id)).state
     state.flow, state.step, state.data = "onboarding", "company", data
-    repo.save_state(session, state=state)
+    repo.save_state(session, state=state, answers_changed=True)
 
 
 async def test_ensure_default_pole_is_idempotent(app: App, settings: Settings) -> None:
@@ -193,7 +193,7 @@ async def test_conversation_state_keeps_answers_changed_in_place(app: App) -> No
     async with app.database.transaction() as session:
         state = (await repo.account(session, platform="telegram", user_id="812345670")).state
         state.data["reponses"]["company"] = "Biocoop Lyon"
-        repo.save_state(session, state=state)
+        repo.save_state(session, state=state, answers_changed=True)
     async with app.database.transaction() as session:
         stored = (await repo.account(session, platform="telegram", user_id="812345670")).state
     assert (stored.flow, stored.step) == ("onboarding", "company")
