@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.config import Settings
 from bot.messages import Attachment, Button, ForwardedFrom, Incoming, IncomingFile, Reply
@@ -17,6 +18,22 @@ from bot.storage.models import (
 from bot.storage.session import Session
 from content.loader import Content, Texts
 from content.roles import role_at_least
+
+
+class Snapshot(NamedTuple):
+    """What a state holds, to tell whether a message changed it (and what must be written)."""
+
+    locale: str | None
+    flow: str | None
+    step: str | None
+    pole_id: int | None
+    # Serialised, since flows change the dict in place; None outside a flow, most messages.
+    answers: str | None
+
+    @classmethod
+    def of(cls, state: ConversationState) -> Snapshot:
+        answers = json.dumps(state.data, sort_keys=True) if state.data else None
+        return cls(state.locale, state.flow, state.step, state.pole_id, answers)
 
 
 @dataclass
@@ -33,7 +50,7 @@ class Context:
     pole: Pole | None = None
     member: Membership | None = None
     # The state as loaded, so the router writes it back only when a message changed it.
-    saved: tuple[object, ...] = ()
+    saved: Snapshot | None = None
     state_erased: bool = False
 
     @property

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from weakref import WeakValueDictionary
@@ -21,16 +20,14 @@ from bot.conversation import (
     Handler,
     Next,
     Retry,
+    Snapshot,
     Step,
 )
 from bot.messages import Incoming, Reply
 from bot.metrics import Metrics
 from bot.storage import repositories as repo
 from bot.storage.database import Database
-from bot.storage.models import (
-    PRIVATE_CHAT,
-    ConversationState,
-)
+from bot.storage.models import PRIVATE_CHAT
 from bot.storage.session import Session
 from content.loader import Content
 from content.roles import role_at_least
@@ -39,18 +36,6 @@ from content.text import fold
 logger = logging.getLogger(__name__)
 
 CANCEL_COMMANDS = frozenset({"annuler", "cancel"})
-
-
-def _snapshot(state: ConversationState) -> tuple[object, ...]:
-    """What a state holds, to tell whether a message changed it (and it must be written)."""
-    return (
-        state.locale,
-        state.flow,
-        state.step,
-        state.pole_id,
-        # Most messages come outside a flow, with no answers to compare.
-        json.dumps(state.data, sort_keys=True) if state.data else None,
-    )
 
 
 def chat_scope(incoming: Incoming) -> str:
@@ -157,7 +142,7 @@ class Router:
             sender.person,
             sender.pole,
             sender.member,
-            saved=_snapshot(state),
+            saved=Snapshot.of(state),
         )
 
     async def _save_state(self, context: Context) -> None:
@@ -166,13 +151,11 @@ class Router:
             if state.id is not None:
                 await context.session.delete(state)
             return
-        now = _snapshot(state)
-        if state.id is None or now != context.saved:
-            # The answers are the snapshot's last part: a language or a step changed alone does
-            # not write them again.
-            repo.save_state(
-                context.session, state=state, answers_changed=now[-1] != context.saved[-1]
-            )
+        now, saved = Snapshot.of(state), context.saved
+        if state.id is None or now != saved:
+            # A language or a step changed alone does not write the answers again.
+            answers_changed = saved is None or now.answers != saved.answers
+            repo.save_state(context.session, state=state, answers_changed=answers_changed)
 
     async def _dispatch(self, context: Context) -> list[Reply]:
         incoming = context.incoming

@@ -73,7 +73,8 @@ def _begin_immediate(connection: Connection) -> None:
     # A deferred transaction that reads then writes can deadlock with another one and fail at
     # once with "database is locked"; taking the write lock at BEGIN makes them wait in turn.
     # On the driver: SQLAlchemy's execution path cost a message 75 µs for this statement
-    # (py-spy), ten times the statement. Observers hear of it by the engine's "begin" event.
+    # (py-spy), ten times the statement. Observers hear of it by the engine's "begin" event,
+    # or by SQLite's trace callback (tests/helpers/instances.py).
     driver = connection.connection.driver_connection
     try:
         driver.execute(_BEGIN)  # type: ignore[union-attr]
